@@ -1,0 +1,10 @@
+// Each group of subcommands lives in its own cmd_*.cpp and is added to the CLI here.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace hp::cli {
+
+// void add_<area>_commands(CLI::App& app); one line per cmd_<area>.cpp
+
+}  // namespace hp::cli

@@ -1,0 +1,25 @@
+// handposture: from ToF datalogs to a hand-posture classifier on a microcontroller.
+#include <cstdio>
+#include <exception>
+
+#include "commands.hpp"
+#include "core/error.hpp"
+
+int main(int argc, char** argv)
+{
+    CLI::App app{"handposture: train, evaluate and deploy hand-posture models for ST multi-zone ToF sensors"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "handposture 0.1.0");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    } catch (const hp::Error& e) {
+        std::fprintf(stderr, "handposture: error: %s\n", e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "handposture: error: %s\n", e.what());
+        return 2;
+    }
+    return 0;
+}

@@ -1,0 +1,32 @@
+// One ST GestureEVK datalog (.npz, SPEC §3), read into per-frame, per-zone float arrays.
+#pragma once
+
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace hp {
+
+struct Datalog {
+    int zones = 64;  // 16 (4x4) or 64 (8x8)
+    int frames = 0;
+    // [frames][zones], row-major zones (z = row*W + col). A field missing from the file is NaN.
+    std::vector<float> distance_mm, signal_per_spad, target_status, nb_targets, valid;
+    std::vector<float> posture_code;  // [frames] .GestureGT (NaN if missing)
+    double start_timestamp = 0, end_timestamp = 0;
+
+    int side() const { return zones == 16 ? 4 : 8; }
+    bool has_nb_targets() const;  // false when the file had no nb_target_detected field
+    // True if any field this frame needs (distance, signal, status, valid, posture) is NaN.
+    bool frame_has_nan(int frame) const;
+};
+
+// Reads a datalog from npz bytes; `name` is used in error messages. Throws hp::Error.
+Datalog read_datalog(std::span<const unsigned char> npz_bytes, const std::string& name);
+Datalog read_datalog_file(const std::filesystem::path& path);
+
+// Writes a datalog in ST's format (same entries, names, dtypes), atomically.
+void write_datalog_file(const std::filesystem::path& path, const Datalog& log);
+
+}  // namespace hp

@@ -1,0 +1,59 @@
+// A preprocessed dataset: every kept frame of an ST datalog tree (or of ST's .zip), as network
+// input tensors with labels in the model's output order.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "hp_preprocess.h"
+
+namespace hp {
+
+struct DatalogFile {
+    std::string path;       // relative to the dataset root, e.g. "Fist/log__Fist__User1__1__.../npz/x.npz"
+    std::string class_name; // the class folder
+    std::string user;       // third "__" part of the log folder name, e.g. "User1"
+    std::string recording;  // the log folder name
+    int frames_read = 0, frames_kept = 0;
+};
+
+struct DropCounts {
+    long nan_fields = 0;    // a needed field was NaN or missing
+    long out_of_range = 0;  // nearest valid target outside [Min_distance, Max_distance]
+    long other_class = 0;   // .GestureGT not among the configured classes
+    long total() const { return nan_fields + out_of_range + other_class; }
+};
+
+struct DatasetOptions {
+    std::vector<std::string> classes;  // empty: ST's 8 default classes
+    hp_preprocess_config preprocess = HP_PREPROCESS_DEFAULTS;
+};
+
+struct Dataset {
+    int height = 8, width = 8;
+    std::vector<std::string> class_names;  // output order
+    std::vector<float> inputs;             // [n][H][W][2] normalized
+    std::vector<int> labels;               // [n] output index
+    std::vector<int> file_index;           // [n] index into files
+    std::vector<int> frame_index;          // [n] frame index inside its npz
+    std::vector<DatalogFile> files;
+    DropCounts dropped;
+
+    size_t size() const { return labels.size(); }
+    size_t input_size() const { return size_t(height) * width * 2; }
+    const float* input(size_t i) const { return inputs.data() + i * input_size(); }
+    const std::string& user(size_t i) const { return files[size_t(file_index[i])].user; }
+    const std::string& recording(size_t i) const { return files[size_t(file_index[i])].recording; }
+    // The frames at `indices`, in that order (files and drop counts are kept whole).
+    Dataset subset(const std::vector<size_t>& indices) const;
+};
+
+// Loads `root` — a dataset folder (<Class>/<log dir>/npz/*.npz) or ST's .zip of one — keeping
+// the configured classes. Throws hp::Error naming the file and the problem.
+Dataset load_dataset(const std::filesystem::path& root, const DatasetOptions& options);
+
+// Where the README says the public dataset is looked for when --data is not given.
+std::filesystem::path default_dataset_path();
+
+}  // namespace hp

@@ -1,0 +1,56 @@
+// The CNN2D_ST_HandPosture family as the C++ side holds it: shape, float32 weights in Keras
+// layouts, class names in output order. Inference goes through the C99 runtime (hp_model.h).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "hp_model.h"
+
+namespace hp {
+
+struct ModelShape {
+    int height = 8, width = 8, channels = 2;
+    int conv_filters = 8;
+    int dense_units = 32;
+    int classes = 8;  // P; a 2-class model has one sigmoid output
+
+    int outputs() const { return classes == 2 ? 1 : classes; }
+    int conv_height() const { return height - 2; }
+    int conv_width() const { return width - 2; }
+    int pool_height() const { return conv_height() / 2; }
+    int pool_width() const { return conv_width() / 2; }
+    int flat_size() const { return pool_height() * pool_width() * conv_filters; }
+    bool operator==(const ModelShape&) const = default;
+};
+
+struct ModelWeights {
+    std::vector<float> conv_kernel;    // [3][3][C][F]
+    std::vector<float> conv_bias;      // [F]
+    std::vector<float> dense1_kernel;  // [flat][U]
+    std::vector<float> dense1_bias;    // [U]
+    std::vector<float> dense2_kernel;  // [U][O]
+    std::vector<float> dense2_bias;    // [O]
+    bool operator==(const ModelWeights&) const = default;
+};
+
+struct Model {
+    ModelShape shape;
+    ModelWeights weights;
+    std::vector<std::string> class_names;  // output order (sorted by posture code)
+    float dropout = 0.2f;                  // training only; kept so a saved model round-trips
+
+    // Allocates zeroed weights of the right sizes for `shape`.
+    static Model zeros(const ModelShape& shape, std::vector<std::string> class_names);
+
+    // Throws hp::Error if a weight vector has the wrong size or a weight is not finite.
+    void validate(const std::string& where) const;
+
+    long parameter_count() const;
+    long mac_count() const;  // multiply-accumulates per frame
+
+    // A runtime view of this model (pointers into weights; valid while *this lives unchanged).
+    hp_model_f32 runtime_view() const;
+};
+
+}  // namespace hp
