@@ -1,0 +1,22 @@
+/* Fully connected layer, int8 in/out, int32 accumulators. */
+#include "hp_kernels_s8.h"
+#include "hp_s8_dsp.h"
+
+void hp_dense_s8(const int8_t *input, int inputs, const int8_t *kernel, const int32_t *bias,
+                 int outputs, const hp_quant_params_s8 *params, int16_t *buffer, int8_t *output)
+{
+#if defined(__ARM_FEATURE_DSP)
+    /* widen the input once (with the input offset); every output reuses it */
+    for (int i = 0; i < inputs; i++) buffer[hp_s8_pair_index(i, inputs)] = (int16_t)(input[i] + params->input_offset);
+    for (int o = 0; o < outputs; o++)
+        output[o] = hp_output_s8(hp_dot_s8_s16(kernel + o * inputs, buffer, inputs, bias[o]), params, o);
+#else
+    (void)buffer;
+    for (int o = 0; o < outputs; o++) {
+        const int8_t *w = kernel + o * inputs;
+        int32_t acc = bias[o];
+        for (int i = 0; i < inputs; i++) acc += (input[i] + params->input_offset) * w[i];
+        output[o] = hp_output_s8(acc, params, o);
+    }
+#endif
+}

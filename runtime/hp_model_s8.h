@@ -1,0 +1,64 @@
+/* The CNN2D_ST_HandPosture network quantized to int8, as the runtime runs it.
+ *
+ *   input   float H x W x C, quantized with (input_scale, input_zero_point)
+ *   conv    F filters 3x3, int32 accumulate, requantize, ReLU  -> (H-2) x (W-2) x F int8
+ *   maxpool 2x2 stride 2 (floor)                                -> PH x PW x F int8
+ *   dense   U units, requantize, ReLU                           -> U int8
+ *   dense   O outputs, requantize                               -> O int8 logits
+ *   output  logits dequantized with (output_scale, output_zero_point), softmax (O = P classes)
+ *           or sigmoid (O = 1 for 2 classes), in float
+ *
+ * Scheme and weight layouts: see hp_kernels_s8.h (weights symmetric per output channel, int32
+ * biases, activations asymmetric per tensor). A ReLU layer clamps at its output zero point.
+ * The struct only points at weights; the caller owns them and every buffer. No malloc.
+ */
+#ifndef HP_MODEL_S8_H
+#define HP_MODEL_S8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    int height, width, channels; /* input H, W, C */
+    int conv_filters;            /* F */
+    int dense_units;             /* U */
+    int outputs;                 /* O: classes, or 1 for a 2-class sigmoid model */
+    float input_scale;
+    int32_t input_zero_point;
+    const int8_t *conv_kernel;        /* [F][3][3][C] */
+    const int32_t *conv_bias;         /* [F] */
+    const int32_t *conv_multiplier;   /* [F] */
+    const int32_t *conv_shift;        /* [F] */
+    int32_t conv_zero_point;          /* of the conv (and pool) output */
+    const int8_t *dense1_kernel;      /* [U][PH*PW*F] */
+    const int32_t *dense1_bias;       /* [U] */
+    const int32_t *dense1_multiplier; /* [U] */
+    const int32_t *dense1_shift;      /* [U] */
+    int32_t dense1_zero_point;
+    const int8_t *dense2_kernel;      /* [O][U] */
+    const int32_t *dense2_bias;       /* [O] */
+    const int32_t *dense2_multiplier; /* [O] */
+    const int32_t *dense2_shift;      /* [O] */
+    float output_scale;
+    int32_t output_zero_point;
+} hp_model_s8;
+
+/* Bytes of scratch memory the run functions need (scratch must be 4-byte aligned). */
+size_t hp_model_s8_scratch_bytes(const hp_model_s8 *model);
+
+/* Integer network only: quantized input [H*W*C] -> int8 logits [O]. Returns 0, or -1 on bad
+ * dimensions. This is what host and microcontroller must agree on bit for bit. */
+int hp_model_s8_run_s8(const hp_model_s8 *model, const int8_t *input, int8_t *logits, void *scratch);
+
+/* One frame: normalized float input [H*W*C] -> probabilities [O] (quantize, integer network,
+ * dequantize, softmax or sigmoid). Returns 0, or -1 on bad dimensions. */
+int hp_model_s8_run(const hp_model_s8 *model, const float *input, float *scores, void *scratch);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
