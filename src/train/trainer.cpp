@@ -1,0 +1,177 @@
+#include "train/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include "core/error.hpp"
+#include "eval/metrics.hpp"
+#include "model/predict.hpp"
+#include "train/adam.hpp"
+#include "train/init.hpp"
+#include "train/network.hpp"
+
+namespace hp::train {
+
+Flip parse_flip(const std::string& mode, const std::string& where)
+{
+    if (mode == "none" || mode.empty()) return Flip::none;
+    if (mode == "horizontal") return Flip::horizontal;
+    if (mode == "vertical") return Flip::vertical;
+    if (mode == "horizontal_and_vertical") return Flip::horizontal_and_vertical;
+    throw Error(where, "unknown flip mode '" + mode + "' (use horizontal, vertical, horizontal_and_vertical or none)");
+}
+
+std::string flip_name(Flip flip)
+{
+    switch (flip) {
+    case Flip::none: return "none";
+    case Flip::horizontal: return "horizontal";
+    case Flip::vertical: return "vertical";
+    case Flip::horizontal_and_vertical: return "horizontal_and_vertical";
+    }
+    return "none";
+}
+
+static void check_sets(const Dataset& train, const Dataset& validation, const TrainOptions& o)
+{
+    if (train.size() == 0) throw Error("training set", "no frames to train on");
+    if (validation.size() == 0) throw Error("validation set", "no frames to validate on");
+    if (train.class_names != validation.class_names)
+        throw Error("validation set", "class names differ from the training set's");
+    if (train.height != validation.height || train.width != validation.width)
+        throw Error("validation set", "frame size differs from the training set's");
+    if (train.class_names.size() < 2) throw Error("training set", "needs at least 2 classes");
+    if (o.batch_size < 1) throw Error("batch_size", "must be at least 1");
+    if (o.epochs < 1) throw Error("epochs", "must be at least 1");
+    if (!(o.learning_rate > 0) || !std::isfinite(o.learning_rate)) throw Error("learning_rate", "must be positive");
+    if (!(o.dropout >= 0 && o.dropout < 1)) throw Error("dropout", "must be in [0, 1)");
+}
+
+// Copies frame `src` [H][W][C] to `dst`, mirrored left-right and/or upside down.
+static void copy_flipped(float* dst, const float* src, int H, int W, int C, bool flip_x, bool flip_y)
+{
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            const float* s = src + (size_t(flip_y ? H - 1 - y : y) * W + (flip_x ? W - 1 - x : x)) * C;
+            float* d = dst + (size_t(y) * W + x) * C;
+            for (int c = 0; c < C; c++) d[c] = s[c];
+        }
+}
+
+TrainResult train_model(const Dataset& train, const Dataset& validation, const TrainOptions& options,
+                        const TrainCallbacks& callbacks)
+{
+    ModelShape shape;
+    shape.height = train.height;
+    shape.width = train.width;
+    shape.channels = 2;
+    shape.conv_filters = options.conv_filters;
+    shape.dense_units = options.dense_units;
+    shape.classes = int(train.class_names.size());
+    return train_model(initial_model(shape, train.class_names, options.seed), train, validation, options, callbacks);
+}
+
+TrainResult train_model(Model model, const Dataset& train, const Dataset& validation, const TrainOptions& o,
+                        const TrainCallbacks& callbacks)
+{
+    using clock = std::chrono::steady_clock;
+    check_sets(train, validation, o);
+    const ModelShape s = model.shape;
+    if (s.height != train.height || s.width != train.width || s.channels != 2 ||
+        s.classes != int(train.class_names.size()))
+        throw Error("model", "shape does not match the training set");
+    model.class_names = train.class_names;
+    model.dropout = o.dropout;
+    model.validate("model");
+
+    const size_t n = train.size(), frame = train.input_size();
+    const int B = o.batch_size, batches = int((n + size_t(B) - 1) / size_t(B));
+    // Separate streams: the shuffling does not depend on how many dropout draws were made.
+    Rng order_rng(o.seed + 1), flip_rng(o.seed + 2), dropout_rng(o.seed + 3);
+    Network net(s, B);
+    Adam adam;
+    adam.learning_rate = o.learning_rate;
+    adam.reset(model.weights);
+    ModelWeights grads = model.weights;
+    std::vector<size_t> order(n);
+    std::iota(order.begin(), order.end(), size_t(0));
+    std::vector<float> x(size_t(B) * frame);
+    std::vector<int> labels(static_cast<size_t>(B));
+    const bool flip_x = o.flip == Flip::horizontal || o.flip == Flip::horizontal_and_vertical;
+    const bool flip_y = o.flip == Flip::vertical || o.flip == Flip::horizontal_and_vertical;
+
+    std::optional<ReduceLrOnPlateau> reduce_lr;
+    if (o.reduce_lr) reduce_lr.emplace(*o.reduce_lr);
+    std::optional<EarlyStopping> early_stopping;
+    if (o.early_stopping) early_stopping.emplace(*o.early_stopping);
+
+    TrainResult result;
+    result.best_model = model;
+    double best_val_accuracy = -1;
+    auto start = clock::now();
+    for (int epoch = 0; epoch < o.epochs; epoch++) {
+        auto epoch_start = clock::now();
+        EpochLog log;
+        log.epoch = epoch + 1;
+        log.lr = adam.learning_rate;
+        shuffle(order.data(), n, order_rng);
+        double loss_sum = 0;
+        long correct_sum = 0;
+        for (int batch = 0; batch < batches; batch++) {
+            const size_t first = size_t(batch) * size_t(B);
+            const int count = int(std::min(size_t(B), n - first));
+            for (int i = 0; i < count; i++) {
+                size_t k = order[first + size_t(i)];
+                bool fx = flip_x && flip_rng.bernoulli(0.5), fy = flip_y && flip_rng.bernoulli(0.5);
+                copy_flipped(x.data() + size_t(i) * frame, train.input(k), s.height, s.width, 2, fx, fy);
+                labels[size_t(i)] = train.labels[k];
+            }
+            int correct = 0;
+            loss_sum += net.forward_backward(model.weights, x.data(), labels.data(), count, o.dropout, dropout_rng, grads,
+                                             correct);
+            correct_sum += correct;
+            adam.step(model.weights, grads);
+            if (callbacks.on_batch) callbacks.on_batch(batch + 1, batches);
+        }
+        log.loss = loss_sum / double(n);
+        log.accuracy = double(correct_sum) / double(n);
+        if (!std::isfinite(log.loss))
+            throw Error("training", "the loss diverged to a non-finite value at epoch " + std::to_string(epoch + 1));
+
+        std::vector<float> scores = predict_scores(model, validation.inputs.data(), validation.size(), o.threads);
+        Metrics m = compute_metrics(scores, s.outputs(), validation.labels, validation.class_names);
+        log.val_loss = m.loss;
+        log.val_accuracy = m.accuracy;
+
+        // checkpoint: best val_accuracy, strictly better than before (Keras ModelCheckpoint)
+        if (log.val_accuracy > best_val_accuracy) {
+            best_val_accuracy = log.val_accuracy;
+            result.best_model.weights = model.weights;
+            result.best_epoch = epoch + 1;
+        }
+        auto monitored = [&](const std::string& name) {
+            if (name == "val_loss") return log.val_loss;
+            if (name == "val_accuracy") return log.val_accuracy;
+            if (name == "loss") return log.loss;
+            return log.accuracy;
+        };
+        if (reduce_lr) adam.learning_rate = reduce_lr->on_epoch_end(monitored(o.reduce_lr->monitor), adam.learning_rate);
+        bool stop = false;
+        if (early_stopping) {
+            bool improved = false;
+            stop = early_stopping->on_epoch_end(epoch, monitored(o.early_stopping->monitor), improved);
+        }
+        log.seconds = std::chrono::duration<double>(clock::now() - epoch_start).count();
+        result.history.push_back(log);
+        if (callbacks.on_epoch) callbacks.on_epoch(log);
+        if (stop) {
+            result.stopped_early = true;
+            break;
+        }
+    }
+    result.seconds = std::chrono::duration<double>(clock::now() - start).count();
+    return result;
+}
+
+}  // namespace hp::train

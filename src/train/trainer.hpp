@@ -1,0 +1,67 @@
+// Training CNN2D_ST_HandPosture with the recipe of ST's model zoo (SPEC §7): Adam, categorical
+// (or binary) cross-entropy, dropout, random flips, ReduceLROnPlateau, EarlyStopping and a
+// checkpoint of the best val_accuracy. Validation runs through the inference runtime
+// (hp::predict_scores), the same code that runs the model everywhere else.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "data/dataset.hpp"
+#include "model/model.hpp"
+#include "train/callbacks.hpp"
+#include "train/init.hpp"
+
+namespace hp::train {
+
+enum class Flip { none, horizontal, vertical, horizontal_and_vertical };
+// "none", "horizontal", "vertical", "horizontal_and_vertical"; throws hp::Error naming `where`.
+Flip parse_flip(const std::string& mode, const std::string& where);
+std::string flip_name(Flip flip);
+
+struct TrainOptions {
+    int epochs = 1000;
+    int batch_size = 32;
+    float learning_rate = 0.01f;
+    float dropout = 0.2f;
+    Flip flip = Flip::horizontal;
+    uint32_t seed = 42;
+    int conv_filters = 8, dense_units = 32;
+    std::optional<ReduceLrSettings> reduce_lr = ReduceLrSettings{};
+    std::optional<EarlyStoppingSettings> early_stopping = EarlyStoppingSettings{};
+    int threads = 1;  // for validation inference
+};
+
+struct EpochLog {
+    int epoch = 0;  // 1-based, as Keras prints it
+    double loss = 0, accuracy = 0, val_loss = 0, val_accuracy = 0;
+    double lr = 0;       // learning rate used during this epoch
+    double seconds = 0;  // wall time of the epoch, validation included
+};
+
+struct TrainResult {
+    Model best_model;          // weights of the epoch with the best val_accuracy (first one on ties)
+    int best_epoch = 0;        // 1-based
+    std::vector<EpochLog> history;
+    bool stopped_early = false;
+    double seconds = 0;
+};
+
+struct TrainCallbacks {
+    std::function<void(int batch, int batches)> on_batch;  // after each batch (for a progress bar)
+    std::function<void(const EpochLog&)> on_epoch;
+};
+
+// Trains a fresh model on `train`, validating on `validation` after every epoch. Both sets
+// must have the same class names and frame size, and neither may be empty (hp::Error otherwise).
+TrainResult train_model(const Dataset& train, const Dataset& validation, const TrainOptions& options,
+                        const TrainCallbacks& callbacks = {});
+
+// Same, from given initial weights.
+TrainResult train_model(Model model, const Dataset& train, const Dataset& validation, const TrainOptions& options,
+                        const TrainCallbacks& callbacks = {});
+
+}  // namespace hp::train
