@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Cross-checks our inference with ONNX Runtime: exports ST's pretrained model to ONNX, predicts
+# the public dataset's kept frames with `handposture predict` (dumping the input tensors), runs
+# ONNX Runtime (npm onnxruntime-node) on the same tensors and compares every probability (1e-5).
+# Env: HP_CLI, HP_SHARED_DIR, HP_SOURCE_DIR (set by CTest).
+set -euo pipefail
+model="$HP_SHARED_DIR/models/st_pretrained/CNN2D_ST_HandPosture_VL53L8CX_8classes.h5"
+data="$HP_SHARED_DIR/data/ST_VL53L8CX_handposture_dataset.zip"
+ort_dir="$HP_SOURCE_DIR/tests/ort"
+[ -f "$model" ] && [ -f "$data" ] || { echo "skipping: ST's model or dataset missing under $HP_SHARED_DIR"; exit 77; }
+[ -d "$ort_dir/node_modules/onnxruntime-node" ] || {
+  echo "onnxruntime-node is not installed in $ort_dir: run scripts/install-deps.sh"; exit 1; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$HP_CLI" export --model "$model" --format onnx --out "$work/model.onnx"
+"$HP_CLI" predict --model "$model" --data "$data" --out "$work/preds.csv" --dump-inputs "$work/inputs.bin"
+node "$ort_dir/run_ort.js" "$work/model.onnx" "$work/inputs.bin" "$work/preds.csv" 1e-5
