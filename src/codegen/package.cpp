@@ -1,0 +1,341 @@
+#include "codegen/package.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "codegen/embedded_files.hpp"
+#include "core/error.hpp"
+#include "core/postures.hpp"
+
+namespace fs = std::filesystem;
+
+namespace hp::codegen {
+
+const std::vector<std::string>& deploy_targets()
+{
+    static const std::vector<std::string> targets = {"cortex-m4", "cortex-m7", "cortex-m0plus", "generic"};
+    return targets;
+}
+
+UserConfig read_user_config(const fs::path& path)
+{
+    UserConfig config;
+    YAML::Node root;
+    try {
+        root = YAML::LoadFile(path.string());
+    } catch (const YAML::BadFile&) {
+        throw Error(path, "cannot read the file");
+    } catch (const YAML::Exception& e) {
+        throw Error(path, std::string("not valid YAML: ") + e.what());
+    }
+    try {
+        if (YAML::Node names = root["dataset"]["class_names"]) {
+            if (!names.IsSequence()) throw Error(path, "dataset.class_names must be a list");
+            for (const YAML::Node& n : names) config.class_names.push_back(n.as<std::string>());
+            config.class_names = output_order(config.class_names);
+        }
+        if (YAML::Node pre = root["preprocessing"]) {
+            hp_preprocess_config p = HP_PREPROCESS_DEFAULTS;
+            if (pre["Max_distance"]) p.max_distance = pre["Max_distance"].as<float>();
+            if (pre["Min_distance"]) p.min_distance = pre["Min_distance"].as<float>();
+            if (pre["Background_distance"]) p.background_distance = pre["Background_distance"].as<float>();
+            if (!(p.min_distance < p.max_distance) || p.background_distance < 0)
+                throw Error(path, "preprocessing needs Min_distance < Max_distance and Background_distance >= 0");
+            config.preprocess = p;
+        }
+    } catch (const YAML::Exception& e) {
+        throw Error(path, std::string("bad value: ") + e.what());
+    } catch (const Error& e) {
+        const std::string what = e.what();
+        if (what.rfind(path.string(), 0) == 0) throw;
+        throw Error(path, what);
+    }
+    return config;
+}
+
+std::vector<std::string> resolve_class_names(const Model& model, const std::vector<std::string>& config_classes,
+                                             const std::string& model_path)
+{
+    const int classes = model.shape.classes;
+    std::vector<std::string> names;
+    std::string from;
+    if (!config_classes.empty()) {
+        names = config_classes;
+        from = "the config's dataset.class_names";
+    } else if (!model.class_names.empty()) {
+        names = model.class_names;
+        from = "the model's class names";
+    } else if (classes == 8) {
+        names = st_default_classes();
+    } else {
+        throw Error(model_path, "the model has " + std::to_string(classes) +
+                                    " classes and stores no class names; give --config with dataset.class_names");
+    }
+    if (int(names.size()) != classes)
+        throw Error(model_path, from + " list " + std::to_string(names.size()) + " classes but the model has " +
+                                    std::to_string(classes));
+    for (const std::string& n : names)
+        if (!posture_code(n)) throw Error(model_path, "unknown class name '" + n + "'");
+    return names;
+}
+
+std::string c_float(float value)
+{
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.9g", double(value));
+    std::string s = buf;
+    if (s.find_first_of(".e") == std::string::npos) s += ".0";
+    return s + "f";
+}
+
+bool runtime_file_in_package(const std::string& name)
+{
+    auto ends_with = [&](const std::string& suffix) {
+        return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    return ends_with("_f32.c") || ends_with("_f32.h") || name == "hp_model.h" || name == "hp_preprocess.c" ||
+           name == "hp_preprocess.h" || name == "hp_postprocess.c" || name == "hp_postprocess.h";
+}
+
+namespace {
+
+// "400" for whole numbers, else the float as C writes it without suffix.
+std::string c_number(float v)
+{
+    if (v == std::floor(v) && std::fabs(v) < 1e7f) return std::to_string(long(v));
+    std::string s = c_float(v);
+    return s.substr(0, s.size() - 1);
+}
+
+std::string float_array(const std::string& name, const std::vector<float>& values, const std::string& shape)
+{
+    std::ostringstream out;
+    out << "/* " << shape << " */\nconst float " << name << "[" << values.size() << "] = {";
+    for (size_t i = 0; i < values.size(); i++) {
+        out << (i % 6 == 0 ? "\n    " : " ") << c_float(values[i]) << (i + 1 < values.size() ? "," : "");
+    }
+    out << "\n};\n\n";
+    return out.str();
+}
+
+std::string c_string(const std::string& s)
+{
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "\"";
+}
+
+const char* kBanner = "/* Generated by handposture deploy. */\n";
+
+std::string model_data_h(const Model& m)
+{
+    std::ostringstream o;
+    o << kBanner << "/* The network's weights (float32, Keras layouts) and its runtime description. */\n"
+      << "#ifndef HP_MODEL_DATA_H\n#define HP_MODEL_DATA_H\n\n#include \"hp_model.h\"\n\n"
+      << "extern const hp_model_f32 hp_model_data;\n\n#endif\n";
+    (void)m;
+    return o.str();
+}
+
+std::string model_data_c(const Model& m)
+{
+    const ModelShape& s = m.shape;
+    const ModelWeights& w = m.weights;
+    std::ostringstream o;
+    o << kBanner << "#include \"hp_model_data.h\"\n\n"
+      << "/* " << m.parameter_count() << " parameters, " << m.mac_count() << " multiply-accumulates per frame. */\n\n";
+    const std::string C = std::to_string(s.channels), F = std::to_string(s.conv_filters),
+                      U = std::to_string(s.dense_units), O = std::to_string(s.outputs()),
+                      flat = std::to_string(s.flat_size());
+    o << float_array("hp_conv_kernel", w.conv_kernel, "conv kernel [3][3][" + C + "][" + F + "]")
+      << float_array("hp_conv_bias", w.conv_bias, "conv bias [" + F + "]")
+      << float_array("hp_dense1_kernel", w.dense1_kernel, "dense kernel [" + flat + "][" + U + "]")
+      << float_array("hp_dense1_bias", w.dense1_bias, "dense bias [" + U + "]")
+      << float_array("hp_dense2_kernel", w.dense2_kernel, "output kernel [" + U + "][" + O + "]")
+      << float_array("hp_dense2_bias", w.dense2_bias, "output bias [" + O + "]");
+    o << "const hp_model_f32 hp_model_data = {\n    " << s.height << ", " << s.width << ", " << s.channels << ", "
+      << s.conv_filters << ", " << s.dense_units << ", " << s.outputs() << ",\n"
+      << "    hp_conv_kernel, hp_conv_bias, hp_dense1_kernel, hp_dense1_bias, hp_dense2_kernel, hp_dense2_bias\n};\n";
+    return o.str();
+}
+
+std::string app_h(const Model& m, const DeployOptions& opt)
+{
+    const ModelShape& s = m.shape;
+    std::ostringstream o;
+    o << kBanner
+      << "/* Hand-posture recognition on one ToF frame: preprocessing, the network, ST's output selection\n"
+         " * and label filter. No heap, static buffers only; not reentrant (one sensor, one caller). */\n"
+      << "#ifndef HP_APP_H\n#define HP_APP_H\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
+      << "#define HP_APP_HEIGHT " << s.height << "\n"
+      << "#define HP_APP_WIDTH " << s.width << "\n"
+      << "#define HP_APP_CHANNELS " << s.channels << "\n"
+      << "#define HP_APP_ZONES " << s.height * s.width << "\n"
+      << "#define HP_APP_INPUT_SIZE " << s.height * s.width * s.channels << " /* floats: H x W x 2 */\n"
+      << "#define HP_APP_CLASSES " << s.classes << "\n"
+      << "#define HP_APP_OUTPUTS " << s.outputs()
+      << (s.outputs() == 1 ? " /* one sigmoid score: P(class 1) */" : " /* softmax scores, one per class */") << "\n\n"
+      << "/* Class names and posture codes (.GestureGT), in output order. */\n"
+      << "extern const char *const hp_app_class_names[HP_APP_CLASSES];\n"
+      << "extern const int hp_app_class_codes[HP_APP_CLASSES];\n\n"
+      << "/* One frame as the sensor driver gives it, zone z = row * W + col. */\n"
+      << "typedef struct {\n"
+      << "    float distance_mm[HP_APP_ZONES];     /* VL53L5/8 distance_mm / 4 (14.2 fixed point) */\n"
+      << "    float signal_per_spad[HP_APP_ZONES]; /* signal_per_spad / 2048 (21.11 fixed point) */\n"
+      << "    float target_status[HP_APP_ZONES];   /* 5 or 9: valid range */\n"
+      << "    float nb_targets[HP_APP_ZONES];      /* nb_target_detected */\n"
+      << "} hp_frame;\n\n"
+      << "typedef struct {\n"
+      << "    int valid;                         /* nearest valid target within [" << c_number(opt.preprocess.min_distance)
+      << ", " << c_number(opt.preprocess.max_distance) << "] mm */\n"
+      << "    float scores[HP_APP_OUTPUTS];      /* network output; all 0 for an invalid frame */\n"
+      << "    int raw_class;                     /* thresholded argmax (0 if invalid or unsure) */\n"
+      << "    int filtered_class;                /* after the label filter: the class to show */\n"
+      << "    int filtered_code;                 /* its posture code */\n"
+      << "} hp_result;\n\n"
+      << "/* Checks the buffers and resets the label filter. Returns 0, or -1. */\n"
+      << "int hp_init(void);\n\n"
+      << "/* The network alone: input [HP_APP_INPUT_SIZE] normalized tensor -> scores [HP_APP_OUTPUTS].\n"
+      << " * Returns 0, or -1. */\n"
+      << "int hp_run(const float *input, float *scores);\n\n"
+      << "/* One sensor frame through preprocessing, the network (valid frames only), output selection\n"
+      << " * (threshold " << c_number(opt.postprocess.score_threshold) << ") and label filter (n = "
+      << opt.postprocess.label_filter_n << ", keep last valid = " << opt.postprocess.keep_last_valid
+      << "). Returns 0, or -1. */\n"
+      << "int hp_process_frame(const hp_frame *zones, hp_result *out);\n\n"
+      << "#ifdef __cplusplus\n}\n#endif\n#endif\n";
+    return o.str();
+}
+
+std::string app_c(const Model& m, const DeployOptions& opt)
+{
+    hp_model_f32 view = m.runtime_view();
+    const size_t scratch = hp_model_f32_scratch_floats(&view);
+    std::ostringstream o;
+    o << kBanner << "#include \"hp_app.h\"\n\n#include <string.h>\n\n"
+      << "#include \"hp_model.h\"\n#include \"hp_model_data.h\"\n#include \"hp_postprocess.h\"\n#include \"hp_preprocess.h\"\n\n"
+      << "#define HP_APP_SCRATCH_FLOATS " << scratch << " /* hp_model_f32_scratch_floats() at generation */\n\n"
+      << "const char *const hp_app_class_names[HP_APP_CLASSES] = {";
+    for (size_t i = 0; i < opt.class_names.size(); i++) o << (i ? ", " : "") << c_string(opt.class_names[i]);
+    o << "};\nconst int hp_app_class_codes[HP_APP_CLASSES] = {";
+    for (size_t i = 0; i < opt.class_names.size(); i++) o << (i ? ", " : "") << *posture_code(opt.class_names[i]);
+    o << "};\n\n"
+      << "static const hp_preprocess_config preprocess_config = {" << c_float(opt.preprocess.max_distance) << ", "
+      << c_float(opt.preprocess.min_distance) << ", " << c_float(opt.preprocess.background_distance) << "};\n"
+      << "static const hp_postprocess_config postprocess_config = {" << c_float(opt.postprocess.score_threshold)
+      << ", " << opt.postprocess.label_filter_n << ", " << opt.postprocess.keep_last_valid << "};\n\n"
+      << "static float scratch[HP_APP_SCRATCH_FLOATS];\n"
+      << "static float tensor[HP_APP_INPUT_SIZE];\n"
+      << "static hp_label_filter filter;\n\n"
+      << R"(int hp_init(void)
+{
+    if (hp_model_f32_scratch_floats(&hp_model_data) > HP_APP_SCRATCH_FLOATS) return -1;
+    hp_label_filter_init(&filter);
+    return 0;
+}
+
+int hp_run(const float *input, float *scores)
+{
+    return hp_model_f32_run(&hp_model_data, input, scores, scratch);
+}
+
+int hp_process_frame(const hp_frame *zones, hp_result *out)
+{
+    int status = hp_preprocess_frame(&preprocess_config, HP_APP_ZONES, zones->distance_mm,
+                                     zones->signal_per_spad, zones->target_status, zones->nb_targets, tensor);
+    if (status < 0) return -1;
+    out->valid = status == HP_FRAME_KEPT;
+    /* As ST's firmware: the network runs on valid frames only; an invalid frame scores all 0. */
+    if (out->valid) {
+        if (hp_run(tensor, out->scores) != 0) return -1;
+    } else {
+        memset(out->scores, 0, sizeof out->scores);
+    }
+    out->raw_class = hp_raw_class(&postprocess_config, out->scores, HP_APP_OUTPUTS, out->valid);
+    out->filtered_class = hp_label_filter_update(&postprocess_config, &filter, out->raw_class);
+    out->filtered_code = hp_app_class_codes[out->filtered_class];
+    return 0;
+}
+)";
+    return o.str();
+}
+
+std::string ai_model_config_h(const Model& m, const DeployOptions& opt)
+{
+    const ModelShape& s = m.shape;
+    std::ostringstream o;
+    o << kBanner << "/* ST's model configuration header, as its demo application expects it. */\n"
+      << "#ifndef __AI_MODEL_CONFIG_H__\n#define __AI_MODEL_CONFIG_H__\n\n"
+      << "/* I/O configuration */\n#define NB_CLASSES (" << s.classes << ")\n#define INPUT_HEIGHT (" << s.height
+      << ")\n#define INPUT_WIDTH (" << s.width << ")\n#define INPUT_CHANNELS (" << s.channels << ")\n\n"
+      << "/* Classes, in output order */\n#define CLASSES_TABLE const char* classes_table[NB_CLASSES] = {";
+    for (size_t i = 0; i < opt.class_names.size(); i++) o << (i ? ", " : "") << c_string(opt.class_names[i]);
+    o << "};\n#define EVK_LABEL_TABLE const int evk_label_table[NB_CLASSES] = {";
+    for (size_t i = 0; i < opt.class_names.size(); i++) o << (i ? ", " : "") << *posture_code(opt.class_names[i]);
+    o << "};\n\n/* Pre_processing */\n#define BACKGROUND_REMOVAL (" << c_number(opt.preprocess.background_distance)
+      << ")\n#define MAX_DISTANCE (" << c_number(opt.preprocess.max_distance) << ")\n#define MIN_DISTANCE ("
+      << c_number(opt.preprocess.min_distance) << ")\n\n#endif /* __AI_MODEL_CONFIG_H__ */\n";
+    return o.str();
+}
+
+}  // namespace
+
+std::map<std::string, std::string> package_files(const Model& model, const DeployOptions& options)
+{
+    if (int(options.class_names.size()) != model.shape.classes)
+        throw Error("deploy: class names not resolved for the model");
+    std::map<std::string, std::string> files;
+    for (const EmbeddedFile& f : embedded_folder("runtime")) {
+        std::string name(f.path.substr(std::string_view("runtime/").size()));
+        if (runtime_file_in_package(name)) files[name] = std::string(f.text);
+    }
+    files["hp_model_data.h"] = model_data_h(model);
+    files["hp_model_data.c"] = model_data_c(model);
+    files["hp_app.h"] = app_h(model, options);
+    files["hp_app.c"] = app_c(model, options);
+    files["ai_model_config.h"] = ai_model_config_h(model, options);
+    return files;
+}
+
+void write_package(const fs::path& out_dir, const std::map<std::string, std::string>& files)
+{
+    fs::path dir = out_dir;
+    if (dir.filename().empty()) dir = dir.parent_path();  // "out/" -> "out"
+    const fs::path tmp = dir.string() + ".tmp";
+    std::error_code ec;
+    if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) throw Error(dir, "exists and is not a folder");
+    fs::remove_all(tmp, ec);
+    if (!fs::create_directories(tmp, ec) || ec) throw Error(tmp, "cannot create the folder (" + ec.message() + ")");
+    try {
+        for (const auto& [name, text] : files) {
+            const fs::path p = tmp / name;
+            fs::create_directories(p.parent_path());
+            std::ofstream out(p, std::ios::binary);
+            out << text;
+            out.close();
+            if (!out) throw Error(p, "cannot write");
+        }
+        // Replace an older package only now that the new one is complete.
+        const fs::path old = dir.string() + ".old";
+        fs::remove_all(old, ec);
+        if (fs::exists(dir)) fs::rename(dir, old);
+        fs::rename(tmp, dir);
+        fs::remove_all(old, ec);
+    } catch (const fs::filesystem_error& e) {
+        fs::remove_all(tmp, ec);
+        throw Error(dir, std::string("cannot write the package: ") + e.code().message());
+    } catch (...) {
+        fs::remove_all(tmp, ec);
+        throw;
+    }
+}
+
+}  // namespace hp::codegen
