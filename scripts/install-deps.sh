@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(
   cmake g++ clang libclang-rt-14-dev make pkg-config
-  libhdf5-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev zlib1g-dev libzip-dev libpng-dev
+  libhdf5-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev zlib1g-dev libzip-dev libpng-dev libcairo2-dev libonnx-dev libprotobuf-dev protobuf-compiler
   libserialport-dev libgtest-dev libgmock-dev libbenchmark-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm socat
   python3 python3-numpy python3-h5py python3-onnx nodejs

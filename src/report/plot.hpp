@@ -22,8 +22,10 @@ std::string render_grids_ansi(const std::vector<Grid>& grids, bool color);
 void write_grids_png(const std::filesystem::path& path, const std::vector<Grid>& grids);
 
 // Confusion matrix [label][predicted] as a text table / as an image with counts and row-normalized colors.
+// The text table has the true class down the side and the predicted class across the top; color = true
+// highlights the diagonal (correct predictions) with ANSI colors.
 std::string render_confusion_text(const std::vector<std::vector<long>>& confusion,
-                                  const std::vector<std::string>& class_names);
+                                  const std::vector<std::string>& class_names, bool color = false);
 void write_confusion_png(const std::filesystem::path& path, const std::vector<std::vector<long>>& confusion,
                          const std::vector<std::string>& class_names, const std::string& title);
 
