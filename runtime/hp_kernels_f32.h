@@ -1,0 +1,43 @@
+/* float32 layer kernels of the runtime, one per file (CMSIS-NN style). hp_model_f32.c chains them.
+ *
+ * Tensors are NHWC without the batch dimension (row, column, channel; channel fastest), weights
+ * are in Keras layouts. Every kernel works on caller-owned buffers, allocates nothing and keeps
+ * no state. Inner loops run over output channels / units, the contiguous axis of the weights,
+ * with accumulators in a small local array: the host compiler vectorizes them, and on a
+ * Cortex-M4F they stay in FPU registers with sequential weight reads.
+ */
+#ifndef HP_KERNELS_F32_H
+#define HP_KERNELS_F32_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* 3x3 convolution, stride 1, valid padding, with bias and optional ReLU.
+ *   input  [height][width][channels]
+ *   kernel [3][3][channels][filters], bias [filters]
+ *   output [height-2][width-2][filters]
+ * relu != 0 applies max(0, x) to every output. height, width >= 3. */
+void hp_conv2d_3x3_f32(const float *input, int height, int width, int channels,
+                       const float *kernel, const float *bias, int filters, int relu,
+                       float *output);
+
+/* 2x2 max pooling, stride 2, valid (odd last row/column dropped, as Keras floors).
+ *   input [height][width][channels] -> output [height/2][width/2][channels] */
+void hp_maxpool2x2_f32(const float *input, int height, int width, int channels, float *output);
+
+/* Fully connected layer with bias and optional ReLU.
+ *   input [inputs], kernel [inputs][outputs], bias [outputs] -> output [outputs] */
+void hp_dense_f32(const float *input, int inputs, const float *kernel, const float *bias,
+                  int outputs, int relu, float *output);
+
+/* Softmax in place over x[0..n-1], n >= 1; subtracts the maximum first so expf cannot overflow. */
+void hp_softmax_f32(float *x, int n);
+
+/* Logistic sigmoid in place over x[0..n-1], in a form that cannot overflow for any sign of x. */
+void hp_sigmoid_f32(float *x, int n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
