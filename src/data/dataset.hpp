@@ -3,9 +3,11 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "data/datalog.hpp"
 #include "hp_preprocess.h"
 
 namespace hp {
@@ -28,6 +30,7 @@ struct DropCounts {
 struct DatasetOptions {
     std::vector<std::string> classes;  // empty: ST's 8 default classes
     hp_preprocess_config preprocess = HP_PREPROCESS_DEFAULTS;
+    int threads = 0;                   // files are read in parallel; 0: one thread per core
 };
 
 struct Dataset {
@@ -52,6 +55,39 @@ struct Dataset {
 // Loads `root` — a dataset folder (<Class>/<log dir>/npz/*.npz) or ST's .zip of one — keeping
 // the configured classes. Throws hp::Error naming the file and the problem.
 Dataset load_dataset(const std::filesystem::path& root, const DatasetOptions& options);
+
+// The datalog files of a dataset folder or zip (configured classes only, sorted by class in
+// output order, then by path), for reading them one by one in their raw form.
+class DatasetFiles {
+public:
+    // classes: empty = ST's 8 default classes. Throws hp::Error for a missing root, an unknown
+    // class, a missing or empty class folder.
+    DatasetFiles(const std::filesystem::path& root, const std::vector<std::string>& classes);
+    ~DatasetFiles();
+    DatasetFiles(const DatasetFiles&) = delete;
+    DatasetFiles& operator=(const DatasetFiles&) = delete;
+
+    const std::filesystem::path& root() const { return root_; }
+    const std::vector<std::string>& class_names() const { return class_names_; }  // output order
+    const std::vector<DatalogFile>& files() const { return files_; }  // frame counts are 0
+    // Index of a file given by its relative path, or by a unique suffix of it (e.g. the file
+    // name); throws hp::Error if none or several match.
+    size_t find(const std::string& path) const;
+    // The npz bytes / the datalog of files()[i]. Safe to call from several threads.
+    std::vector<unsigned char> read_bytes(size_t i) const;
+    Datalog read(size_t i) const;
+    // Name of files()[i] for messages: "<root>/<path>" or "<zip>:<path in zip>".
+    std::string display_name(size_t i) const;
+
+private:
+    struct Zip;
+    std::filesystem::path root_;
+    std::vector<std::string> class_names_;
+    std::vector<DatalogFile> files_;
+    std::vector<size_t> zip_index_;  // entry of each file in the zip
+    std::string zip_prefix_;         // the dataset root inside the zip, "" or ending with '/'
+    std::unique_ptr<Zip> zip_;       // null for a folder
+};
 
 // Where the README says the public dataset is looked for when --data is not given.
 std::filesystem::path default_dataset_path();

@@ -1,0 +1,293 @@
+// Dataset loader: ST's public dataset (counts of SPEC §3 and §5, zip = folder, preprocessing
+// against an independent numpy fixture), and small datasets built with our datalog writer.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "data/dataset.hpp"
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+using hp::test::ScratchDir;
+
+namespace {
+
+const hp::Dataset& public_dataset()
+{
+    static const hp::Dataset dataset = hp::load_dataset(hp::test::public_dataset_zip(), {});
+    return dataset;
+}
+
+std::map<std::string, long> count_by(const hp::Dataset& d, bool with_user)
+{
+    std::map<std::string, long> counts;
+    for (size_t i = 0; i < d.size(); ++i) {
+        std::string key = d.class_names[size_t(d.labels[i])];
+        if (with_user) key += "/" + d.user(i);
+        counts[key]++;
+    }
+    return counts;
+}
+
+// A datalog whose every zone sees the target at `distance` with `signal`, status 5.
+hp::Datalog uniform_log(int zones, int frames, float distance, float signal, int code)
+{
+    hp::Datalog log;
+    log.zones = zones;
+    log.frames = frames;
+    size_t n = size_t(zones) * size_t(frames);
+    log.distance_mm.assign(n, distance);
+    log.signal_per_spad.assign(n, signal);
+    log.target_status.assign(n, 5.0f);
+    log.valid.assign(n, 1.0f);
+    log.nb_targets.assign(n, NAN);
+    log.posture_code.assign(size_t(frames), float(code));
+    return log;
+}
+
+fs::path log_path(const fs::path& root, const std::string& cls, const std::string& user, const std::string& file)
+{
+    return root / cls / ("log__" + cls + "__" + user + "__1__VL53L5__test__4x4__20240101_000000") / "npz" / file;
+}
+
+}  // namespace
+
+TEST(PublicDataset, CountsMatchSpec)
+{
+    HP_REQUIRE_SHARED();
+    const hp::Dataset& d = public_dataset();
+    EXPECT_EQ(d.size(), 11443u);
+    EXPECT_EQ(d.files.size(), 162u);
+    EXPECT_EQ(d.height, 8);
+    EXPECT_EQ(d.width, 8);
+    EXPECT_EQ(d.dropped.out_of_range, 5);
+    EXPECT_EQ(d.dropped.nan_fields, 0);
+    EXPECT_EQ(d.dropped.other_class, 0);
+    EXPECT_EQ(d.class_names, (std::vector<std::string>{"None", "FlatHand", "Like", "Love", "Dislike", "BreakTime",
+                                                       "CrossHands", "Fist"}));
+    std::map<std::string, long> expected = {{"None", 382},      {"FlatHand", 1738},  {"Like", 1580},
+                                            {"Love", 1274},     {"Dislike", 1686},   {"BreakTime", 1243},
+                                            {"CrossHands", 1266}, {"Fist", 2274}};
+    EXPECT_EQ(count_by(d, false), expected);
+    long read = 0;
+    for (const hp::DatalogFile& f : d.files) read += f.frames_read;
+    EXPECT_EQ(read, 11448);
+}
+
+TEST(PublicDataset, PerClassAndUserCountsMatchSpec)
+{
+    HP_REQUIRE_SHARED();
+    std::map<std::string, std::vector<long>> spec = {
+        {"BreakTime", {322, 296, 313, 312}}, {"CrossHands", {321, 316, 323, 306}}, {"Dislike", {753, 304, 307, 322}},
+        {"Fist", {1362, 302, 303, 307}},     {"FlatHand", {817, 308, 306, 307}},   {"Like", {660, 303, 312, 305}},
+        {"Love", {349, 305, 308, 312}},      {"None", {382, 0, 0, 0}}};
+    std::map<std::string, long> expected, users;
+    for (const auto& [cls, counts] : spec)
+        for (size_t u = 0; u < 4; ++u)
+            if (counts[u]) expected[cls + "/User" + std::to_string(u + 1)] = counts[u];
+    EXPECT_EQ(count_by(public_dataset(), true), expected);
+    for (size_t i = 0; i < public_dataset().size(); ++i) users[public_dataset().user(i)]++;
+    EXPECT_EQ(users, (std::map<std::string, long>{{"User1", 4966}, {"User2", 2134}, {"User3", 2172}, {"User4", 2171}}));
+}
+
+// The (file, frame) pairs we keep are exactly the rows of ST's expected-output table.
+TEST(PublicDataset, KeptFramesAreThoseOfTheReferenceTable)
+{
+    HP_REQUIRE_SHARED();
+    std::ifstream csv(hp::test::shared_dir() / "reference/st_vl53l8cx_pretrained_expected.csv");
+    ASSERT_TRUE(csv);
+    std::string line;
+    std::getline(csv, line);
+    std::map<std::pair<std::string, int>, int> reference;  // -> label
+    while (std::getline(csv, line)) {
+        std::stringstream row(line);
+        std::string file, frame, label;
+        std::getline(row, file, ',');
+        std::getline(row, frame, ',');
+        std::getline(row, label, ',');
+        reference[{file, std::stoi(frame)}] = std::stoi(label);
+    }
+    const hp::Dataset& d = public_dataset();
+    std::map<std::pair<std::string, int>, int> ours;
+    for (size_t i = 0; i < d.size(); ++i) ours[{d.files[size_t(d.file_index[i])].path, d.frame_index[i]}] = d.labels[i];
+    EXPECT_EQ(ours.size(), d.size());
+    EXPECT_EQ(ours, reference);
+}
+
+TEST(PublicDataset, ZipAndUnpackedFolderGiveTheSameDataset)
+{
+    HP_REQUIRE_SHARED();
+    ScratchDir dir;
+    std::string command = "cd '" + dir.path().string() + "' && unzip -q '" + hp::test::public_dataset_zip().string() + "'";
+    ASSERT_EQ(std::system(command.c_str()), 0);
+    hp::DatasetOptions one_thread;
+    one_thread.threads = 1;
+    hp::Dataset folder = hp::load_dataset(dir / "ST_VL53L8CX_handposture_dataset", one_thread);
+    const hp::Dataset& zip = public_dataset();
+    EXPECT_EQ(folder.inputs, zip.inputs);
+    EXPECT_EQ(folder.labels, zip.labels);
+    EXPECT_EQ(folder.file_index, zip.file_index);
+    EXPECT_EQ(folder.frame_index, zip.frame_index);
+    ASSERT_EQ(folder.files.size(), zip.files.size());
+    for (size_t i = 0; i < zip.files.size(); ++i) {
+        EXPECT_EQ(folder.files[i].path, zip.files[i].path);
+        EXPECT_EQ(folder.files[i].user, zip.files[i].user);
+        EXPECT_EQ(folder.files[i].frames_kept, zip.files[i].frames_kept);
+    }
+}
+
+// Tensors against scripts/make_preprocess_fixture.py (numpy, written once, committed).
+TEST(PublicDataset, PreprocessingMatchesNumpyFixture)
+{
+    HP_REQUIRE_SHARED();
+    std::ifstream fixture(hp::test::fixtures_dir() / "preprocess_public_sample.csv");
+    ASSERT_TRUE(fixture);
+    const hp::Dataset& d = public_dataset();
+    std::map<std::pair<std::string, int>, size_t> where;
+    for (size_t i = 0; i < d.size(); ++i) where[{d.files[size_t(d.file_index[i])].path, d.frame_index[i]}] = i;
+    std::string line;
+    std::getline(fixture, line);
+    int rows = 0;
+    while (std::getline(fixture, line)) {
+        std::stringstream row(line);
+        std::string file, frame, label, value;
+        std::getline(row, file, ',');
+        std::getline(row, frame, ',');
+        std::getline(row, label, ',');
+        auto it = where.find({file, std::stoi(frame)});
+        ASSERT_NE(it, where.end()) << file << " frame " << frame;
+        EXPECT_EQ(d.labels[it->second], std::stoi(label));
+        const float* ours = d.input(it->second);
+        for (size_t k = 0; k < d.input_size(); ++k) {
+            ASSERT_TRUE(std::getline(row, value, ','));
+            double expected = std::stod(value);
+            ASSERT_NEAR(ours[k], expected, 1e-6 * std::max(1.0, std::fabs(expected))) << file << " frame " << frame << " [" << k << "]";
+        }
+        ++rows;
+    }
+    EXPECT_GE(rows, 40);
+}
+
+TEST(PublicDataset, ClassSubsetKeepsOnlyThoseClassesInCodeOrder)
+{
+    HP_REQUIRE_SHARED();
+    hp::DatasetOptions options;
+    options.classes = {"Fist", "Like"};
+    hp::Dataset d = hp::load_dataset(hp::test::public_dataset_zip(), options);
+    EXPECT_EQ(d.class_names, (std::vector<std::string>{"Like", "Fist"}));
+    EXPECT_EQ(count_by(d, false), (std::map<std::string, long>{{"Like", 1580}, {"Fist", 2274}}));
+}
+
+TEST(PublicDataset, SubsetPicksFrames)
+{
+    HP_REQUIRE_SHARED();
+    const hp::Dataset& d = public_dataset();
+    hp::Dataset s = d.subset({5, 2, 11442});
+    ASSERT_EQ(s.size(), 3u);
+    EXPECT_EQ(s.labels[2], d.labels[11442]);
+    EXPECT_EQ(s.frame_index[0], d.frame_index[5]);
+    EXPECT_EQ(std::vector<float>(s.input(1), s.input(1) + 128), std::vector<float>(d.input(2), d.input(2) + 128));
+    EXPECT_THROW(d.subset({d.size()}), hp::Error);
+}
+
+// A 4x4 dataset written with our writer: labels, users, tensors computed by hand, drops counted.
+TEST(Dataset, FourByFourBuiltWithTheWriter)
+{
+    ScratchDir dir;
+    hp::Datalog like = uniform_log(16, 3, 200.0f, 100.0f, 21);
+    like.posture_code[1] = 32;  // Fist: not configured -> other_class
+    like.distance_mm[2 * 16 + 5] = NAN;  // frame 2 has a NaN -> dropped
+    hp::write_datalog_file(log_path(dir.path(), "Like", "Anna", "a.npz"), like);
+    hp::Datalog none = uniform_log(16, 2, 90.0f, 50.0f, 0);  // frame 0: too near -> out of range
+    for (int z = 0; z < 16; ++z) none.target_status[16 + size_t(z)] = 4;  // frame 1: no valid zone -> 4000 mm
+    none.target_status[16 + 3] = 9;
+    none.distance_mm[16 + 3] = 350;
+    hp::write_datalog_file(log_path(dir.path(), "None", "Bob", "b.npz"), none);
+
+    hp::DatasetOptions options;
+    options.classes = {"Like", "None"};
+    hp::Dataset d = hp::load_dataset(dir.path(), options);
+    EXPECT_EQ(d.height, 4);
+    EXPECT_EQ(d.width, 4);
+    ASSERT_EQ(d.size(), 2u);
+    EXPECT_EQ(d.dropped.other_class, 1);
+    EXPECT_EQ(d.dropped.nan_fields, 1);
+    EXPECT_EQ(d.dropped.out_of_range, 1);
+    // Files in class output order: None (code 0) first.
+    EXPECT_EQ(d.files[0].user, "Bob");
+    EXPECT_EQ(d.files[1].user, "Anna");
+    EXPECT_EQ(d.files[1].path, "Like/log__Like__Anna__1__VL53L5__test__4x4__20240101_000000/npz/a.npz");
+    EXPECT_EQ(d.labels, (std::vector<int>{0, 1}));
+    EXPECT_EQ(d.frame_index, (std::vector<int>{1, 0}));
+    for (int z = 0; z < 16; ++z) {
+        float distance = z == 3 ? 350.0f : 4000.0f, signal = z == 3 ? 50.0f : 0.0f;
+        EXPECT_FLOAT_EQ(d.input(0)[2 * z], (distance - 295.0f) / 196.0f);
+        EXPECT_FLOAT_EQ(d.input(0)[2 * z + 1], (signal - 281.0f) / 452.0f);
+        EXPECT_FLOAT_EQ(d.input(1)[2 * z], (200.0f - 295.0f) / 196.0f);
+        EXPECT_FLOAT_EQ(d.input(1)[2 * z + 1], (100.0f - 281.0f) / 452.0f);
+    }
+}
+
+TEST(Dataset, NaNValuesDropTheFrame)
+{
+    ScratchDir dir;
+    hp::Datalog log = uniform_log(64, 4, 200.0f, 100.0f, 20);
+    log.valid.assign(log.valid.size(), NAN);  // the writer still writes it; all NaN
+    hp::write_datalog_file(log_path(dir.path(), "FlatHand", "U", "a.npz"), log);
+    hp::write_datalog_file(log_path(dir.path(), "None", "U", "a.npz"), uniform_log(64, 2, 200.0f, 100.0f, 0));
+    hp::DatasetOptions options;
+    options.classes = {"None", "FlatHand"};
+    hp::Dataset d = hp::load_dataset(dir.path(), options);
+    EXPECT_EQ(d.size(), 2u);
+    EXPECT_EQ(d.dropped.nan_fields, 4);
+}
+
+TEST(Dataset, MixedZoneLayoutsAreAnError)
+{
+    ScratchDir dir;
+    hp::write_datalog_file(log_path(dir.path(), "None", "U", "a.npz"), uniform_log(16, 2, 200.0f, 100.0f, 0));
+    hp::write_datalog_file(log_path(dir.path(), "Like", "U", "a.npz"), uniform_log(64, 2, 200.0f, 100.0f, 21));
+    hp::DatasetOptions options;
+    options.classes = {"None", "Like"};
+    try {
+        hp::load_dataset(dir.path(), options);
+        FAIL() << "no error";
+    } catch (const hp::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("mixed zone layouts"), std::string::npos) << e.what();
+    }
+}
+
+TEST(Dataset, FolderErrorsNameTheProblem)
+{
+    ScratchDir dir;
+    hp::DatasetOptions options;
+    options.classes = {"None", "Like"};
+    auto message = [&](const fs::path& root) -> std::string {
+        try {
+            hp::load_dataset(root, options);
+        } catch (const hp::Error& e) {
+            return e.what();
+        }
+        return "no error";
+    };
+    EXPECT_NE(message(dir / "absent").find("absent: no such file or folder"), std::string::npos);
+    hp::write_datalog_file(log_path(dir.path(), "None", "U", "a.npz"), uniform_log(16, 2, 200.0f, 100.0f, 0));
+    EXPECT_NE(message(dir.path()).find("Like: no folder for class 'Like'"), std::string::npos) << message(dir.path());
+    fs::create_directories(dir / "Like/log__Like__U__1/npz");
+    EXPECT_NE(message(dir.path()).find("Like: class folder has no datalogs"), std::string::npos);
+    options.classes = {"None", "Nope"};
+    EXPECT_NE(message(dir.path()).find("unknown class 'Nope' (known: None, FlatHand"), std::string::npos);
+}
+
+TEST(Dataset, DefaultPathFollowsEnvironment)
+{
+    ::setenv("HP_DATASET", "/some/where.zip", 1);
+    EXPECT_EQ(hp::default_dataset_path(), fs::path("/some/where.zip"));
+    ::unsetenv("HP_DATASET");
+    EXPECT_TRUE(hp::default_dataset_path().string().ends_with("shared/data/ST_VL53L8CX_handposture_dataset.zip"));
+}
