@@ -1,0 +1,284 @@
+#include "quant/quant_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/error.hpp"
+#include "hp_kernels_f32.h"
+#include "hp_kernels_s8.h"
+#include "quant/parallel.hpp"
+
+namespace hp {
+
+CalibrationMethod parse_calibration_method(const std::string& name)
+{
+    if (name == "minmax") return CalibrationMethod::minmax;
+    if (name == "percentile") return CalibrationMethod::percentile;
+    throw Error("--method", "unknown calibration method '" + name + "' (minmax or percentile)");
+}
+
+const char* calibration_method_name(CalibrationMethod method)
+{
+    return method == CalibrationMethod::percentile ? "percentile" : "minmax";
+}
+
+// ---- validation ------------------------------------------------------------------------------
+
+static void check_scale(const std::string& where, const std::string& name, float scale)
+{
+    if (!std::isfinite(scale) || !(scale > 0.0f)) throw Error(where, name + " is not a finite positive number");
+}
+
+static void check_zero_point(const std::string& where, const std::string& name, int32_t zero_point)
+{
+    if (zero_point < -128 || zero_point > 127) throw Error(where, name + " " + std::to_string(zero_point) + " is outside int8");
+}
+
+static void check_layer(const std::string& where, const std::string& name, const QuantLayer& layer, float input_scale,
+                        size_t outputs, size_t inputs)
+{
+    check_scale(where, name + " output scale", layer.output_scale);
+    check_zero_point(where, name + " output zero point", layer.output_zero_point);
+    auto check_size = [&](const char* what, size_t have, size_t want) {
+        if (have != want)
+            throw Error(where, name + " " + what + " has " + std::to_string(have) + " values, expected " + std::to_string(want));
+    };
+    check_size("weight scales", layer.weight_scales.size(), outputs);
+    check_size("kernel", layer.kernel.size(), outputs * inputs);
+    check_size("bias", layer.bias.size(), outputs);
+    check_size("multipliers", layer.multiplier.size(), outputs);
+    check_size("shifts", layer.shift.size(), outputs);
+    for (int8_t w : layer.kernel)
+        if (w == -128) throw Error(where, name + " kernel holds -128 (symmetric weights are in [-127, 127])");
+    for (size_t o = 0; o < outputs; o++) {
+        check_scale(where, name + " weight scale " + std::to_string(o), layer.weight_scales[o]);
+        int32_t m, s;
+        hp_quantize_multiplier(double(input_scale) * layer.weight_scales[o] / layer.output_scale, &m, &s);
+        if (m != layer.multiplier[o] || s != layer.shift[o])
+            throw Error(where, name + " multiplier/shift of channel " + std::to_string(o) + " do not match its scales");
+    }
+}
+
+void QuantModel::validate(const std::string& where) const
+{
+    const ModelShape& s = shape;
+    if (s.height < 4 || s.width < 4) throw Error(where, "input must be at least 4x4");
+    if (s.channels < 1 || s.conv_filters < 1 || s.dense_units < 1 || s.classes < 2)
+        throw Error(where, "layer sizes must be positive and classes >= 2");
+    if (!class_names.empty() && int(class_names.size()) != s.classes)
+        throw Error(where, std::to_string(class_names.size()) + " class names for " + std::to_string(s.classes) + " classes");
+    check_scale(where, "input scale", input_scale);
+    check_zero_point(where, "input zero point", input_zero_point);
+    check_layer(where, "conv", conv, input_scale, size_t(s.conv_filters), size_t(9) * s.channels);
+    check_layer(where, "dense", dense1, conv.output_scale, size_t(s.dense_units), size_t(s.flat_size()));
+    check_layer(where, "output dense", dense2, dense1.output_scale, size_t(s.outputs()), size_t(s.dense_units));
+}
+
+long QuantModel::parameter_count() const
+{
+    return long(conv.kernel.size() + conv.bias.size() + dense1.kernel.size() + dense1.bias.size() +
+                dense2.kernel.size() + dense2.bias.size());
+}
+
+size_t QuantModel::weight_bytes() const
+{
+    size_t n = 0;
+    for (const QuantLayer* l : {&conv, &dense1, &dense2})
+        n += l->kernel.size() + 4 * (l->bias.size() + l->multiplier.size() + l->shift.size());
+    return n;
+}
+
+hp_model_s8 QuantModel::runtime_view() const
+{
+    hp_model_s8 v;
+    v.height = shape.height;
+    v.width = shape.width;
+    v.channels = shape.channels;
+    v.conv_filters = shape.conv_filters;
+    v.dense_units = shape.dense_units;
+    v.outputs = shape.outputs();
+    v.input_scale = input_scale;
+    v.input_zero_point = input_zero_point;
+    v.conv_kernel = conv.kernel.data();
+    v.conv_bias = conv.bias.data();
+    v.conv_multiplier = conv.multiplier.data();
+    v.conv_shift = conv.shift.data();
+    v.conv_zero_point = conv.output_zero_point;
+    v.dense1_kernel = dense1.kernel.data();
+    v.dense1_bias = dense1.bias.data();
+    v.dense1_multiplier = dense1.multiplier.data();
+    v.dense1_shift = dense1.shift.data();
+    v.dense1_zero_point = dense1.output_zero_point;
+    v.dense2_kernel = dense2.kernel.data();
+    v.dense2_bias = dense2.bias.data();
+    v.dense2_multiplier = dense2.multiplier.data();
+    v.dense2_shift = dense2.shift.data();
+    v.output_scale = dense2.output_scale;
+    v.output_zero_point = dense2.output_zero_point;
+    return v;
+}
+
+// ---- calibration -----------------------------------------------------------------------------
+
+std::vector<size_t> calibration_subset(size_t count, size_t n)
+{
+    if (n == 0 || n > count) n = count;
+    std::vector<size_t> indices(n);
+    for (size_t i = 0; i < n; i++) indices[i] = i * count / n;
+    return indices;
+}
+
+struct Range {
+    float lo, hi;
+};
+
+// The range an activation tensor's quantization must cover: always including 0 (so that 0,
+// ReLU's floor and padding, is exact).
+static Range observed_range(std::vector<float>& values, CalibrationMethod method)
+{
+    float lo = 0.0f, hi = 0.0f;
+    if (!values.empty()) {
+        if (method == CalibrationMethod::minmax) {
+            auto [mn, mx] = std::minmax_element(values.begin(), values.end());
+            lo = *mn;
+            hi = *mx;
+        } else {
+            size_t last = values.size() - 1;
+            size_t k_lo = size_t(double(last) * 0.0001), k_hi = size_t(std::ceil(double(last) * 0.9999));
+            std::nth_element(values.begin(), values.begin() + long(k_lo), values.end());
+            lo = values[k_lo];
+            std::nth_element(values.begin(), values.begin() + long(k_hi), values.end());
+            hi = values[k_hi];
+        }
+    }
+    return {std::min(lo, 0.0f), std::max(hi, 0.0f)};
+}
+
+// Asymmetric int8 parameters for [lo, hi] (TFLite's ChooseQuantizationParams, zero point nudged
+// to an integer so real 0 is exact).
+static void activation_params(Range r, float* scale, int32_t* zero_point)
+{
+    double span = double(r.hi) - double(r.lo);
+    if (!(span > 0)) span = 1.0;  // a tensor that is always 0
+    *scale = float(span / 255.0);
+    double zp = -128.0 - double(r.lo) / double(*scale);
+    *zero_point = int32_t(std::lround(std::clamp(zp, -128.0, 127.0)));
+}
+
+// kernel_io: Keras layout [inputs][outputs] (conv: [3][3][C][F] is [9C][F]); out: [outputs][inputs].
+static QuantLayer quantize_layer(const std::vector<float>& kernel_io, const std::vector<float>& bias, size_t inputs,
+                                 size_t outputs, float input_scale, float output_scale, int32_t output_zero_point)
+{
+    QuantLayer l;
+    l.output_scale = output_scale;
+    l.output_zero_point = output_zero_point;
+    l.weight_scales.resize(outputs);
+    l.kernel.resize(inputs * outputs);
+    l.bias.resize(outputs);
+    l.multiplier.resize(outputs);
+    l.shift.resize(outputs);
+    for (size_t o = 0; o < outputs; o++) {
+        float max_abs = 0.0f;
+        for (size_t i = 0; i < inputs; i++) max_abs = std::max(max_abs, std::fabs(kernel_io[i * outputs + o]));
+        float ws = max_abs > 0.0f ? float(double(max_abs) / 127.0) : 1.0f;
+        l.weight_scales[o] = ws;
+        for (size_t i = 0; i < inputs; i++) {
+            double q = std::round(double(kernel_io[i * outputs + o]) / double(ws));
+            l.kernel[o * inputs + i] = int8_t(std::clamp(q, -127.0, 127.0));
+        }
+        double b = std::round(double(bias[o]) / (double(input_scale) * double(ws)));
+        b = std::clamp(b, double(std::numeric_limits<int32_t>::min()), double(std::numeric_limits<int32_t>::max()));
+        l.bias[o] = int32_t(b);
+        hp_quantize_multiplier(double(input_scale) * ws / output_scale, &l.multiplier[o], &l.shift[o]);
+    }
+    return l;
+}
+
+QuantModel quantize_model(const Model& model, const float* frames, size_t count, CalibrationMethod method)
+{
+    if (count == 0) throw Error("calibration", "no frames to calibrate on");
+    model.validate("model");
+    const ModelShape& s = model.shape;
+    const size_t in_size = size_t(s.height) * s.width * s.channels;
+    const size_t conv_size = size_t(s.conv_height()) * s.conv_width() * s.conv_filters;
+    const size_t flat = size_t(s.flat_size()), units = size_t(s.dense_units), outs = size_t(s.outputs());
+    const ModelWeights& w = model.weights;
+
+    // Observed activations of the float network, layer by layer.
+    std::vector<float> in_values(frames, frames + count * in_size), conv_values, dense_values, logit_values;
+    conv_values.reserve(count * conv_size);
+    dense_values.reserve(count * units);
+    logit_values.reserve(count * outs);
+    std::vector<float> conv(conv_size), pool(flat), dense(units), logits(outs);
+    for (size_t n = 0; n < count; n++) {
+        hp_conv2d_3x3_f32(frames + n * in_size, s.height, s.width, s.channels, w.conv_kernel.data(), w.conv_bias.data(),
+                          s.conv_filters, 1, conv.data());
+        hp_maxpool2x2_f32(conv.data(), s.conv_height(), s.conv_width(), s.conv_filters, pool.data());
+        hp_dense_f32(pool.data(), int(flat), w.dense1_kernel.data(), w.dense1_bias.data(), int(units), 1, dense.data());
+        hp_dense_f32(dense.data(), int(units), w.dense2_kernel.data(), w.dense2_bias.data(), int(outs), 0, logits.data());
+        conv_values.insert(conv_values.end(), conv.begin(), conv.end());
+        dense_values.insert(dense_values.end(), dense.begin(), dense.end());
+        logit_values.insert(logit_values.end(), logits.begin(), logits.end());
+    }
+
+    QuantModel q;
+    q.shape = s;
+    q.class_names = model.class_names;
+    q.method = method;
+    q.calibration_frames = uint32_t(count);
+    float conv_scale, dense_scale, out_scale;
+    int32_t conv_zp, dense_zp, out_zp;
+    activation_params(observed_range(in_values, method), &q.input_scale, &q.input_zero_point);
+    activation_params(observed_range(conv_values, method), &conv_scale, &conv_zp);
+    activation_params(observed_range(dense_values, method), &dense_scale, &dense_zp);
+    activation_params(observed_range(logit_values, method), &out_scale, &out_zp);
+
+    // Keras conv kernel [3][3][C][F] is [9C][F]: the same transposition as a dense kernel.
+    q.conv = quantize_layer(w.conv_kernel, w.conv_bias, size_t(9) * s.channels, size_t(s.conv_filters), q.input_scale,
+                            conv_scale, conv_zp);
+    q.dense1 = quantize_layer(w.dense1_kernel, w.dense1_bias, flat, units, conv_scale, dense_scale, dense_zp);
+    q.dense2 = quantize_layer(w.dense2_kernel, w.dense2_bias, units, outs, dense_scale, out_scale, out_zp);
+    q.validate("quantized model");
+    return q;
+}
+
+// ---- prediction ------------------------------------------------------------------------------
+
+template <class PerFrame>
+static void run_frames(const QuantModel& model, size_t count, int threads, PerFrame per_frame)
+{
+    model.validate("quantized model");
+    const hp_model_s8 view = model.runtime_view();
+    const size_t words = (hp_model_s8_scratch_bytes(&view) + 3) / 4;
+    parallel_chunks(count, threads, [&](size_t begin, size_t end) {
+        std::vector<uint32_t> scratch(words);  // 4-byte aligned
+        for (size_t n = begin; n < end; n++) per_frame(view, n, scratch.data());
+    });
+}
+
+std::vector<float> predict_scores(const QuantModel& model, const float* inputs, size_t count, int threads)
+{
+    const size_t in_size = size_t(model.shape.height) * model.shape.width * model.shape.channels;
+    const size_t outs = size_t(model.shape.outputs());
+    std::vector<float> scores(count * outs);
+    run_frames(model, count, threads, [&](const hp_model_s8& view, size_t n, void* scratch) {
+        hp_model_s8_run(&view, inputs + n * in_size, scores.data() + n * outs, scratch);
+    });
+    return scores;
+}
+
+std::vector<int8_t> predict_logits_s8(const QuantModel& model, const float* inputs, size_t count, int threads)
+{
+    const size_t in_size = size_t(model.shape.height) * model.shape.width * model.shape.channels;
+    const size_t outs = size_t(model.shape.outputs());
+    std::vector<int8_t> logits(count * outs);
+    run_frames(model, count, threads, [&](const hp_model_s8& view, size_t n, void* scratch) {
+        std::vector<int8_t> q(in_size);
+        hp_quantize_f32_s8(inputs + n * in_size, int(in_size), view.input_scale, view.input_zero_point, q.data());
+        hp_model_s8_run_s8(&view, q.data(), logits.data() + n * outs, scratch);
+    });
+    return logits;
+}
+
+}  // namespace hp

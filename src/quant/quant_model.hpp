@@ -1,0 +1,71 @@
+// The int8 model: CNN2D_ST_HandPosture quantized post-training (TFLite's integer scheme, see
+// runtime/hp_kernels_s8.h), calibrated on frames, and run through the C99 int8 runtime.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hp_model_s8.h"
+#include "model/model.hpp"
+
+namespace hp {
+
+// One weight layer: int8 kernel symmetric per output channel, int32 bias, requantization.
+struct QuantLayer {
+    float output_scale = 1.0f;             // of this layer's int8 output
+    int32_t output_zero_point = 0;
+    std::vector<float> weight_scales;      // [out]
+    std::vector<int8_t> kernel;            // runtime layout, output channel first
+    std::vector<int32_t> bias;             // [out], scale input_scale * weight_scales[o]
+    std::vector<int32_t> multiplier, shift;  // [out], from input_scale * weight_scale / output_scale
+    bool operator==(const QuantLayer&) const = default;
+};
+
+enum class CalibrationMethod { minmax = 0, percentile = 1 };
+
+struct QuantModel {
+    ModelShape shape;
+    std::vector<std::string> class_names;  // output order; may be empty
+    float input_scale = 1.0f;
+    int32_t input_zero_point = 0;
+    QuantLayer conv;    // kernel [F][3][3][C]; output = conv and pool output
+    QuantLayer dense1;  // kernel [U][flat]
+    QuantLayer dense2;  // kernel [O][U]; output = logits
+    CalibrationMethod method = CalibrationMethod::minmax;  // how it was calibrated (informative)
+    uint32_t calibration_frames = 0;
+    bool operator==(const QuantModel&) const = default;
+
+    // Throws hp::Error naming `where` and the field at fault: sizes, finite positive scales,
+    // zero points in int8, weights in [-127, 127], multipliers matching the scales.
+    void validate(const std::string& where) const;
+
+    long parameter_count() const;
+    size_t weight_bytes() const;  // int8 kernels + int32 biases, multipliers, shifts
+
+    // A runtime view (pointers into this model; valid while *this lives unchanged).
+    hp_model_s8 runtime_view() const;
+};
+
+// "minmax" or "percentile"; throws hp::Error otherwise.
+CalibrationMethod parse_calibration_method(const std::string& name);
+const char* calibration_method_name(CalibrationMethod method);
+
+// Quantizes `model`, calibrating activation ranges on `count` normalized frames (H*W*C floats
+// each, back to back) run through the float network. minmax: the whole observed range;
+// percentile: the 0.01 % and 99.99 % quantiles, clipping rare outliers. Throws hp::Error if
+// count is 0.
+QuantModel quantize_model(const Model& model, const float* frames, size_t count, CalibrationMethod method);
+
+// Indices of at most `n` frames out of `count`, evenly spread (all of them if n is 0 or >= count).
+std::vector<size_t> calibration_subset(size_t count, size_t n);
+
+// Scores of `count` frames (as predict_scores for a float Model), through the int8 runtime, on
+// threads (0: all cores). Returns [count][outputs] probabilities.
+std::vector<float> predict_scores(const QuantModel& model, const float* inputs, size_t count, int threads = 0);
+
+// int8 logits [count][outputs] of `count` frames: what host and microcontroller must agree on.
+std::vector<int8_t> predict_logits_s8(const QuantModel& model, const float* inputs, size_t count, int threads = 0);
+
+}  // namespace hp

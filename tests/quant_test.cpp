@@ -1,0 +1,333 @@
+// int8 quantization: requantization and kernels against the numpy emulation of TFLite's integer
+// arithmetic (scripts/make_quant_fixture.py), the Cortex-M DSP path against the portable one,
+// the quantized file format, and the int8 model's accuracy against the float model.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <random>
+
+#include <nlohmann/json.hpp>
+#include <zlib.h>
+
+#include "core/error.hpp"
+#include "core/postures.hpp"
+#include "hp_kernels_s8.h"
+#include "hp_model_s8.h"
+#include "quant/quant_file.hpp"
+#include "quant/quant_model.hpp"
+#include "test_support.hpp"
+
+// The kernels' DSP path, compiled on the host with the intrinsics emulated in plain C. Inside a
+// namespace, so these definitions do not clash with the library's portable ones.
+namespace dsp {
+#define __ARM_FEATURE_DSP 1
+#include "acle_emulation.h"
+#include "../runtime/conv2d_3x3_s8.c"
+#include "../runtime/dense_s8.c"
+#undef __ARM_FEATURE_DSP
+}  // namespace dsp
+
+using nlohmann::json;
+
+namespace {
+
+const json& fixture()
+{
+    static const json j = [] {
+        std::ifstream in(hp::test::fixtures_dir() / "quant_fixture.json");
+        return json::parse(in);
+    }();
+    return j;
+}
+
+template <class T>
+std::vector<T> vec(const json& j)
+{
+    return j.get<std::vector<T>>();
+}
+
+struct Params {
+    std::vector<int32_t> multiplier, shift;
+    hp_quant_params_s8 p{};
+    explicit Params(const json& c)
+        : multiplier(vec<int32_t>(c["multiplier"])), shift(vec<int32_t>(c["shift"]))
+    {
+        p.input_offset = c["input_offset"];
+        p.output_offset = c["output_offset"];
+        p.activation_min = c["activation_min"];
+        p.activation_max = c["activation_max"];
+        p.multiplier = multiplier.data();
+        p.shift = shift.data();
+    }
+};
+
+}  // namespace
+
+TEST(QuantKernels, QuantizeMultiplierMatchesTflite)
+{
+    for (const json& c : fixture()["quantize_multiplier"]) {
+        int32_t m = -1, s = -1;
+        hp_quantize_multiplier(c[0].get<double>(), &m, &s);
+        EXPECT_EQ(m, c[1].get<int32_t>()) << "real " << c[0];
+        EXPECT_EQ(s, c[2].get<int32_t>()) << "real " << c[0];
+    }
+}
+
+TEST(QuantKernels, RequantizeMatchesTflite)
+{
+    size_t n = 0;
+    for (const json& c : fixture()["requantize"]) {
+        ASSERT_EQ(hp_requantize_s32(c[0], c[1], c[2]), c[3].get<int32_t>()) << c;
+        n++;
+    }
+    EXPECT_GT(n, 2000u);
+}
+
+TEST(QuantKernels, QuantizeInputMatchesReference)
+{
+    const json& c = fixture()["quantize_input"];
+    std::vector<float> x = vec<float>(c["x"]);
+    std::vector<int8_t> q(x.size());
+    hp_quantize_f32_s8(x.data(), int(x.size()), c["scale"].get<float>(), c["zero_point"], q.data());
+    EXPECT_EQ(std::vector<int>(q.begin(), q.end()), vec<int>(c["q"]));
+}
+
+TEST(QuantKernels, ConvMatchesReferenceOnBothPaths)
+{
+    for (const json& c : fixture()["conv"]) {
+        Params p(c);
+        int h = c["height"], w = c["width"], ch = c["channels"], f = c["filters"];
+        std::vector<int8_t> in = vec<int8_t>(c["input"]), k = vec<int8_t>(c["kernel"]);
+        std::vector<int32_t> bias = vec<int32_t>(c["bias"]);
+        std::vector<int16_t> buffer(static_cast<size_t>(9 * ch));
+        std::vector<int8_t> portable(static_cast<size_t>((h - 2) * (w - 2) * f)), emulated(portable.size());
+        hp_conv2d_3x3_s8(in.data(), h, w, ch, k.data(), bias.data(), f, &p.p, buffer.data(), portable.data());
+        dsp::hp_conv2d_3x3_s8(in.data(), h, w, ch, k.data(), bias.data(), f, &p.p, buffer.data(), emulated.data());
+        EXPECT_EQ(std::vector<int>(portable.begin(), portable.end()), vec<int>(c["output"])) << h << "x" << w << "x" << ch;
+        EXPECT_EQ(emulated, portable);
+    }
+}
+
+TEST(QuantKernels, DenseMatchesReferenceOnBothPaths)
+{
+    for (const json& c : fixture()["dense"]) {
+        Params p(c);
+        int n_in = c["inputs"], n_out = c["outputs"];
+        std::vector<int8_t> in = vec<int8_t>(c["input"]), k = vec<int8_t>(c["kernel"]);
+        std::vector<int32_t> bias = vec<int32_t>(c["bias"]);
+        std::vector<int16_t> buffer(static_cast<size_t>(n_in));
+        std::vector<int8_t> portable(static_cast<size_t>(n_out)), emulated(portable.size());
+        hp_dense_s8(in.data(), n_in, k.data(), bias.data(), n_out, &p.p, buffer.data(), portable.data());
+        dsp::hp_dense_s8(in.data(), n_in, k.data(), bias.data(), n_out, &p.p, buffer.data(), emulated.data());
+        EXPECT_EQ(std::vector<int>(portable.begin(), portable.end()), vec<int>(c["output"])) << n_in << "->" << n_out;
+        EXPECT_EQ(emulated, portable);
+    }
+}
+
+TEST(QuantKernels, MaxpoolMatchesReference)
+{
+    for (const json& c : fixture()["maxpool"]) {
+        int h = c["height"], w = c["width"], ch = c["channels"];
+        std::vector<int8_t> in = vec<int8_t>(c["input"]), out(static_cast<size_t>((h / 2) * (w / 2) * ch));
+        hp_maxpool2x2_s8(in.data(), h, w, ch, out.data());
+        EXPECT_EQ(std::vector<int>(out.begin(), out.end()), vec<int>(c["output"]));
+    }
+}
+
+// Random shapes (every remainder of the 4-wide DSP loop) and extreme values: the emulated DSP
+// path must equal the portable path bit for bit.
+TEST(QuantKernels, DspPathEqualsPortablePath)
+{
+    std::mt19937 rng(7);
+    std::uniform_int_distribution<int> byte(-128, 127), weight(-127, 127), small(1, 9);
+    for (int trial = 0; trial < 300; trial++) {
+        int h = 3 + small(rng), w = 3 + small(rng), ch = small(rng), f = small(rng);
+        std::vector<int8_t> in(static_cast<size_t>(h * w * ch)), k(static_cast<size_t>(9 * ch * f));
+        for (auto& v : in) v = int8_t(trial % 3 == 0 ? (rng() & 1 ? 127 : -128) : byte(rng));
+        for (auto& v : k) v = int8_t(trial % 3 == 0 ? (rng() & 1 ? 127 : -127) : weight(rng));
+        std::vector<int32_t> bias(static_cast<size_t>(std::max(f, 40))), mult(bias.size()), shift(bias.size());
+        for (size_t i = 0; i < bias.size(); i++) {
+            bias[i] = int32_t(rng() % 20001) - 10000;
+            hp_quantize_multiplier(std::ldexp(1.0 + (rng() % 1000) / 1000.0, -int(rng() % 12) - 1), &mult[i], &shift[i]);
+        }
+        hp_quant_params_s8 p{int32_t(byte(rng)) + (trial % 2), int32_t(byte(rng)), -128, 127, mult.data(), shift.data()};
+        if (trial % 4 == 1) p.activation_min = p.output_offset;
+        std::vector<int16_t> buffer(static_cast<size_t>(std::max(9 * ch, h * w * ch)));
+        std::vector<int8_t> a(static_cast<size_t>((h - 2) * (w - 2) * f)), b(a.size());
+        hp_conv2d_3x3_s8(in.data(), h, w, ch, k.data(), bias.data(), f, &p, buffer.data(), a.data());
+        dsp::hp_conv2d_3x3_s8(in.data(), h, w, ch, k.data(), bias.data(), f, &p, buffer.data(), b.data());
+        ASSERT_EQ(a, b) << "conv " << h << "x" << w << "x" << ch << " f" << f;
+
+        int n_in = int(in.size()), n_out = 1 + int(rng() % 40);
+        std::vector<int8_t> dk(static_cast<size_t>(n_in * n_out)), da(static_cast<size_t>(n_out)), db(da.size());
+        for (auto& v : dk) v = int8_t(weight(rng));
+        hp_dense_s8(in.data(), n_in, dk.data(), bias.data(), n_out, &p, buffer.data(), da.data());
+        dsp::hp_dense_s8(in.data(), n_in, dk.data(), bias.data(), n_out, &p, buffer.data(), db.data());
+        ASSERT_EQ(da, db) << "dense " << n_in << "->" << n_out;
+    }
+}
+
+namespace {
+
+// A float model with random weights and random frames to calibrate it on.
+hp::Model random_model(unsigned seed, int classes = 8)
+{
+    hp::ModelShape shape;
+    shape.classes = classes;
+    std::vector<std::string> names = hp::st_default_classes();
+    names.resize(size_t(classes));
+    hp::Model m = hp::Model::zeros(shape, classes == 8 ? names : std::vector<std::string>{});
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> g(0.0f, 0.3f);
+    for (auto* w : {&m.weights.conv_kernel, &m.weights.conv_bias, &m.weights.dense1_kernel, &m.weights.dense1_bias,
+                    &m.weights.dense2_kernel, &m.weights.dense2_bias})
+        for (float& v : *w) v = g(rng);
+    return m;
+}
+
+std::vector<float> random_frames(size_t count, unsigned seed)
+{
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> g(0.0f, 1.0f);
+    std::vector<float> frames(count * 128);
+    for (float& v : frames) v = g(rng);
+    return frames;
+}
+
+std::string error_of(std::vector<unsigned char> bytes)
+{
+    try {
+        hp::parse_quant_model(bytes, "m.hpq");
+    } catch (const hp::Error& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+// Rewrites the trailing CRC-32 so a deliberately changed file gets past the checksum.
+void fix_crc(std::vector<unsigned char>& bytes)
+{
+    uint32_t crc = uint32_t(crc32(0L, bytes.data(), uInt(bytes.size() - 4)));
+    for (int i = 0; i < 4; i++) bytes[bytes.size() - 4 + size_t(i)] = (unsigned char)(crc >> (8 * i));
+}
+
+}  // namespace
+
+TEST(QuantModel, CalibrationCoversObservedRanges)
+{
+    hp::Model m = random_model(1);
+    std::vector<float> frames = random_frames(300, 2);
+    hp::QuantModel minmax = hp::quantize_model(m, frames.data(), 300, hp::CalibrationMethod::minmax);
+    hp::QuantModel pct = hp::quantize_model(m, frames.data(), 300, hp::CalibrationMethod::percentile);
+    float lo = *std::min_element(frames.begin(), frames.end()), hi = *std::max_element(frames.begin(), frames.end());
+    // minmax: the int8 grid spans [lo, hi] to within one step; 0 is exactly representable
+    EXPECT_NEAR(minmax.input_scale * (-128 - minmax.input_zero_point), lo, minmax.input_scale);
+    EXPECT_NEAR(minmax.input_scale * (127 - minmax.input_zero_point), hi, minmax.input_scale);
+    EXPECT_EQ(minmax.conv.output_zero_point, -128);  // ReLU output: [0, max]
+    // percentile clips the tails, so its steps are finer
+    EXPECT_LT(pct.input_scale, minmax.input_scale);
+    EXPECT_LE(pct.conv.output_scale, minmax.conv.output_scale);
+    EXPECT_EQ(pct.calibration_frames, 300u);
+    EXPECT_EQ(pct.method, hp::CalibrationMethod::percentile);
+    EXPECT_THROW(hp::parse_calibration_method("kl"), hp::Error);
+}
+
+TEST(QuantModel, Int8AgreesWithFloatOnRandomModel)
+{
+    hp::Model m = random_model(3);
+    std::vector<float> frames = random_frames(500, 4);
+    hp::QuantModel q = hp::quantize_model(m, frames.data(), 500, hp::CalibrationMethod::minmax);
+    std::vector<float> s8 = hp::predict_scores(q, frames.data(), 500, 2);
+    hp_model_f32 view = m.runtime_view();
+    std::vector<float> scratch(hp_model_f32_scratch_floats(&view)), f32(8);
+    int agree = 0;
+    for (size_t n = 0; n < 500; n++) {
+        ASSERT_EQ(hp_model_f32_run(&view, frames.data() + n * 128, f32.data(), scratch.data()), 0);
+        const float* s = s8.data() + n * 8;
+        agree += std::max_element(f32.begin(), f32.end()) - f32.begin() == std::max_element(s, s + 8) - s;
+        for (int o = 0; o < 8; o++) EXPECT_NEAR(s[o], f32[size_t(o)], 0.1f);
+    }
+    EXPECT_GE(agree, 470);
+    // threads do not change results
+    EXPECT_EQ(hp::predict_logits_s8(q, frames.data(), 500, 1), hp::predict_logits_s8(q, frames.data(), 500, 3));
+}
+
+TEST(QuantModel, TwoClassModelUsesOneSigmoidOutput)
+{
+    hp::Model m = random_model(5, 2);
+    std::vector<float> frames = random_frames(100, 6);
+    hp::QuantModel q = hp::quantize_model(m, frames.data(), 100, hp::CalibrationMethod::minmax);
+    EXPECT_EQ(q.dense2.kernel.size(), 32u);
+    std::vector<float> s = hp::predict_scores(q, frames.data(), 100, 1);
+    ASSERT_EQ(s.size(), 100u);
+    for (float v : s) EXPECT_TRUE(v >= 0.0f && v <= 1.0f);
+}
+
+TEST(QuantFile, RoundTripKeepsEveryField)
+{
+    hp::test::ScratchDir dir;
+    hp::Model m = random_model(7);
+    std::vector<float> frames = random_frames(200, 8);
+    hp::QuantModel q = hp::quantize_model(m, frames.data(), 200, hp::CalibrationMethod::percentile);
+    hp::write_quant_model(dir / "m.hpq", q);
+    EXPECT_TRUE(hp::is_quant_model_file(dir / "m.hpq"));
+    hp::QuantModel back = hp::read_quant_model(dir / "m.hpq");
+    EXPECT_EQ(back, q);
+    EXPECT_EQ(back.class_names, hp::st_default_classes());
+    EXPECT_EQ(hp::predict_logits_s8(back, frames.data(), 200), hp::predict_logits_s8(q, frames.data(), 200));
+    // size: header + 3 layers + names + CRC, nothing else
+    EXPECT_EQ(std::filesystem::file_size(dir / "m.hpq"), hp::serialize_quant_model(q).size());
+    EXPECT_FALSE(hp::is_quant_model_file(hp::test::fixtures_dir() / "quant_fixture.json"));
+}
+
+TEST(QuantFile, BadFilesGiveClearErrors)
+{
+    hp::Model m = random_model(9);
+    std::vector<float> frames = random_frames(50, 10);
+    const std::vector<unsigned char> good =
+        hp::serialize_quant_model(hp::quantize_model(m, frames.data(), 50, hp::CalibrationMethod::minmax));
+    EXPECT_EQ(error_of(good), "no error");
+
+    auto has = [](const std::string& message, const std::string& part) {
+        return message.rfind("m.hpq: ", 0) == 0 && message.find(part) != std::string::npos;
+    };
+    EXPECT_PRED2(has, error_of({}), "bad magic");
+    EXPECT_PRED2(has, error_of({'H', 'D', 'F'}), "bad magic");
+    auto cut = good;
+    cut.resize(good.size() / 2);
+    EXPECT_PRED2(has, error_of(cut), "CRC-32");
+    fix_crc(cut);
+    EXPECT_PRED2(has, error_of(cut), "truncated");
+    auto flipped = good;
+    flipped[200] ^= 0x10;
+    EXPECT_PRED2(has, error_of(flipped), "CRC-32 mismatch");
+    auto version = good;
+    version[8] = 9;
+    EXPECT_PRED2(has, error_of(version), "unsupported format version 9");
+    auto height = good;
+    height[12] = 200;
+    fix_crc(height);
+    EXPECT_PRED2(has, error_of(height), "input height 200 is outside [4, 64]");
+    auto extra = good;
+    extra.insert(extra.end() - 4, {1, 2, 3});
+    fix_crc(extra);
+    EXPECT_PRED2(has, error_of(extra), "unexpected bytes");
+    // conv multiplier of filter 0: header 12 + 6*4 + 8 + 8, conv scale + zp 8, 8 weight scales + 8 biases
+    auto multiplier = good;
+    multiplier[52 + 8 + 64] ^= 1;
+    fix_crc(multiplier);
+    EXPECT_PRED2(has, error_of(multiplier), "conv multiplier/shift of channel 0 do not match its scales");
+    auto scale = good;
+    std::memset(scale.data() + 52, 0xff, 4);  // conv output scale NaN
+    fix_crc(scale);
+    EXPECT_PRED2(has, error_of(scale), "conv output scale is not a finite positive number");
+
+    hp::test::ScratchDir dir;
+    try {
+        hp::read_quant_model(dir / "missing.hpq");
+        FAIL() << "no error for a missing file";
+    } catch (const hp::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("missing.hpq"), std::string::npos);
+    }
+}
