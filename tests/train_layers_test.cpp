@@ -57,24 +57,30 @@ void expect_gradient(std::vector<float>& param, const std::vector<float>& analyt
 
 }  // namespace
 
-TEST(TrainLayers, Conv2dGradients)
+// Shapes cover both the 8x8 register blocks of the matrix products and the rows/columns left over.
+static void check_conv2d(int B, int H, int W, int C, int F)
 {
     Rng rng(1);
-    const int B = 2, H = 6, W = 5, C = 2, F = 3, OH = H - 2, OW = W - 2;
+    const int OH = H - 2, OW = W - 2;
     auto in = random_vector(size_t(B) * H * W * C, rng);
     auto kernel = random_vector(size_t(9) * C * F, rng);
     auto bias = random_vector(size_t(F), rng);
     auto r = random_vector(size_t(B) * OH * OW * F, rng);
-    std::vector<float> out(r.size()), din(in.size()), dkernel(kernel.size()), dbias(bias.size());
+    std::vector<float> out(r.size()), patches(size_t(B) * OH * OW * 9 * C), din(in.size()), dkernel(kernel.size()),
+        dbias(bias.size());
     auto objective = [&] {
-        conv2d_forward(out.data(), in.data(), kernel.data(), bias.data(), B, H, W, C, F);
+        conv2d_forward(out.data(), patches.data(), in.data(), kernel.data(), bias.data(), B, H, W, C, F);
         return dot(out, r);
     };
-    conv2d_backward(din.data(), dkernel.data(), dbias.data(), r.data(), in.data(), kernel.data(), B, H, W, C, F);
+    objective();
+    conv2d_backward(din.data(), dkernel.data(), dbias.data(), r.data(), patches.data(), kernel.data(), B, H, W, C, F);
     expect_gradient(in, din, objective, 1e-2f, 1e-3, "conv input");
     expect_gradient(kernel, dkernel, objective, 1e-2f, 1e-3, "conv kernel");
     expect_gradient(bias, dbias, objective, 1e-2f, 1e-3, "conv bias");
 }
+
+TEST(TrainLayers, Conv2dGradients) { check_conv2d(2, 6, 5, 2, 3); }
+TEST(TrainLayers, Conv2dGradientsBlocked) { check_conv2d(3, 5, 7, 2, 17); }
 
 TEST(TrainLayers, Conv2dForwardMatchesDirectSum)
 {
@@ -82,8 +88,8 @@ TEST(TrainLayers, Conv2dForwardMatchesDirectSum)
     const int B = 1, H = 5, W = 4, C = 2, F = 2;
     auto in = random_vector(size_t(B) * H * W * C, rng);
     auto kernel = random_vector(size_t(9) * C * F, rng);
-    std::vector<float> bias{0.5f, -0.25f}, out(size_t(B) * 3 * 2 * F);
-    conv2d_forward(out.data(), in.data(), kernel.data(), bias.data(), B, H, W, C, F);
+    std::vector<float> bias{0.5f, -0.25f}, out(size_t(B) * 3 * 2 * F), patches(size_t(B) * 3 * 2 * 9 * C);
+    conv2d_forward(out.data(), patches.data(), in.data(), kernel.data(), bias.data(), B, H, W, C, F);
     for (int oy = 0; oy < 3; oy++)
         for (int ox = 0; ox < 2; ox++)
             for (int f = 0; f < F; f++) {
@@ -166,24 +172,26 @@ TEST(TrainLayers, DropoutGradientsAndRate)
     for (size_t i = 0; i < n; i++) EXPECT_EQ(din[i], r[i] * mask[i]);
 }
 
-TEST(TrainLayers, DenseGradients)
+static void check_dense(int B, int I, int O)
 {
     Rng rng(7);
-    const int B = 3, I = 7, O = 5;
     auto in = random_vector(size_t(B) * I, rng);
     auto kernel = random_vector(size_t(I) * O, rng);
     auto bias = random_vector(size_t(O), rng);
     auto r = random_vector(size_t(B) * O, rng);
-    std::vector<float> out(r.size()), din(in.size()), dkernel(kernel.size()), dbias(bias.size());
+    std::vector<float> out(r.size()), din(in.size()), dkernel(kernel.size()), dbias(bias.size()), kernel_t(kernel.size());
     auto objective = [&] {
         dense_forward(out.data(), in.data(), kernel.data(), bias.data(), B, I, O);
         return dot(out, r);
     };
-    dense_backward(din.data(), dkernel.data(), dbias.data(), r.data(), in.data(), kernel.data(), B, I, O);
+    dense_backward(din.data(), dkernel.data(), dbias.data(), r.data(), in.data(), kernel.data(), kernel_t.data(), B, I, O);
     expect_gradient(in, din, objective, 1e-2f, 1e-3, "dense input");
     expect_gradient(kernel, dkernel, objective, 1e-2f, 1e-3, "dense kernel");
     expect_gradient(bias, dbias, objective, 1e-2f, 1e-3, "dense bias");
 }
+
+TEST(TrainLayers, DenseGradients) { check_dense(3, 7, 5); }
+TEST(TrainLayers, DenseGradientsBlocked) { check_dense(11, 13, 17); }
 
 TEST(TrainLayers, SoftmaxCrossEntropyGradients)
 {

@@ -9,11 +9,13 @@
 
 namespace hp::train {
 
-// conv 3x3, stride 1, valid: in [B][H][W][C], kernel [3][3][C][F], bias [F] -> out [B][H-2][W-2][F]
-void conv2d_forward(float* out, const float* in, const float* kernel, const float* bias, int B, int H, int W, int C, int F);
-// dout [B][H-2][W-2][F] -> dkernel [3][3][C][F], dbias [F], din [B][H][W][C] (din may be null)
-void conv2d_backward(float* din, float* dkernel, float* dbias, const float* dout, const float* in, const float* kernel,
-                     int B, int H, int W, int C, int F);
+// conv 3x3, stride 1, valid: in [B][H][W][C], kernel [3][3][C][F], bias [F] -> out [B][H-2][W-2][F],
+// patches [B][H-2][W-2][3][3][C] (the input window of each output pixel, kept for the backward pass)
+void conv2d_forward(float* out, float* patches, const float* in, const float* kernel, const float* bias, int B, int H,
+                    int W, int C, int F);
+// dout [B][H-2][W-2][F], patches -> dkernel [3][3][C][F], dbias [F], din [B][H][W][C] (din may be null)
+void conv2d_backward(float* din, float* dkernel, float* dbias, const float* dout, const float* patches,
+                     const float* kernel, int B, int H, int W, int C, int F);
 
 // relu: in [n] -> out [n] (out may be in)
 void relu_forward(float* out, const float* in, size_t n);
@@ -25,16 +27,17 @@ void maxpool_forward(float* out, int* argmax, const float* in, int B, int H, int
 // dout [B][H/2][W/2][C], argmax -> din [B][H][W][C]
 void maxpool_backward(float* din, const float* dout, const int* argmax, int B, int H, int W, int C);
 
-// inverted dropout: in [n] -> out [n] = in * mask, mask [n] in {0, 1/(1-rate)} drawn from rng
+// inverted dropout: in [n] -> out [n] = in * mask, mask [n] in {0, 1/(1-rate)} drawn from rng (rate in steps of 2^-16)
 void dropout_forward(float* out, float* mask, const float* in, size_t n, float rate, Rng& rng);
 // dout [n], mask [n] -> din [n]
 void dropout_backward(float* din, const float* dout, const float* mask, size_t n);
 
 // dense: in [B][I], kernel [I][O], bias [O] -> out [B][O]
 void dense_forward(float* out, const float* in, const float* kernel, const float* bias, int B, int I, int O);
-// dout [B][O] -> dkernel [I][O], dbias [O], din [B][I] (din may be null)
+// dout [B][O] -> dkernel [I][O], dbias [O], din [B][I] (din may be null);
+// kernel_t [O][I] is scratch for the transposed kernel (din = dout kernel^T reads it row by row)
 void dense_backward(float* din, float* dkernel, float* dbias, const float* dout, const float* in, const float* kernel,
-                    int B, int I, int O);
+                    float* kernel_t, int B, int I, int O);
 
 // softmax + categorical cross-entropy: logits [B][O], labels [B] -> probs [B][O]; returns the summed loss
 double softmax_crossentropy_forward(float* probs, const float* logits, const int* labels, int B, int O);

@@ -1,5 +1,6 @@
 #include "train/network.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "train/layers.hpp"
@@ -10,6 +11,8 @@ Network::Network(const ModelShape& s, int max_batch) : shape_(s), max_batch_(max
 {
     size_t B = size_t(max_batch);
     size_t conv = B * s.conv_height() * s.conv_width() * s.conv_filters, flat = B * s.flat_size();
+    patches_.resize(B * s.conv_height() * s.conv_width() * 9 * s.channels);
+    kernel_t_.resize(std::max(size_t(s.flat_size()) * s.dense_units, size_t(s.dense_units) * s.outputs()));
     conv_.resize(conv);
     dconv_.resize(conv);
     pool_.resize(flat);
@@ -35,7 +38,7 @@ double Network::forward_backward(const ModelWeights& w, const float* x, const in
     const size_t n_conv = size_t(B) * CH * CW * F, n_flat = size_t(B) * FLAT, n_hidden = size_t(B) * U;
 
     // forward
-    conv2d_forward(conv_.data(), x, w.conv_kernel.data(), w.conv_bias.data(), B, H, W, C, F);
+    conv2d_forward(conv_.data(), patches_.data(), x, w.conv_kernel.data(), w.conv_bias.data(), B, H, W, C, F);
     relu_forward(conv_.data(), conv_.data(), n_conv);
     maxpool_forward(pool_.data(), argmax_.data(), conv_.data(), B, CH, CW, F);
     const float* flat = pool_.data();
@@ -68,16 +71,16 @@ double Network::forward_backward(const ModelWeights& w, const float* x, const in
 
     // backward
     dense_backward(dhidden_.data(), g.dense2_kernel.data(), g.dense2_bias.data(), dlogits_.data(), hidden_.data(),
-                   w.dense2_kernel.data(), B, U, O);
+                   w.dense2_kernel.data(), kernel_t_.data(), B, U, O);
     relu_backward(dhidden_.data(), dhidden_.data(), hidden_.data(), n_hidden);
     float* dflat = dropout_rate > 0 ? ddrop_.data() : dpool_.data();
-    dense_backward(dflat, g.dense1_kernel.data(), g.dense1_bias.data(), dhidden_.data(), flat, w.dense1_kernel.data(), B,
-                   FLAT, U);
+    dense_backward(dflat, g.dense1_kernel.data(), g.dense1_bias.data(), dhidden_.data(), flat, w.dense1_kernel.data(),
+                   kernel_t_.data(), B, FLAT, U);
     if (dropout_rate > 0) dropout_backward(dpool_.data(), ddrop_.data(), mask_.data(), n_flat);
     maxpool_backward(dconv_.data(), dpool_.data(), argmax_.data(), B, CH, CW, F);
     relu_backward(dconv_.data(), dconv_.data(), conv_.data(), n_conv);
-    conv2d_backward(nullptr, g.conv_kernel.data(), g.conv_bias.data(), dconv_.data(), x, w.conv_kernel.data(), B, H, W,
-                    C, F);
+    conv2d_backward(nullptr, g.conv_kernel.data(), g.conv_bias.data(), dconv_.data(), patches_.data(), w.conv_kernel.data(), B,
+                    H, W, C, F);
     return loss;
 }
 

@@ -26,9 +26,9 @@ public:
 private:
     ModelShape shape_;
     int max_batch_;
-    std::vector<float> conv_, pool_, drop_, mask_, hidden_, logits_, probs_;
+    std::vector<float> patches_, conv_, pool_, drop_, mask_, hidden_, logits_, probs_;
     std::vector<int> argmax_;
-    std::vector<float> dlogits_, dhidden_, ddrop_, dpool_, dconv_;
+    std::vector<float> dlogits_, dhidden_, ddrop_, dpool_, dconv_, kernel_t_;
 };
 
 }  // namespace hp::train
