@@ -10,6 +10,7 @@ namespace hp {
 
 ZipReader::ZipReader(std::span<const unsigned char> bytes, std::string name) : name_(std::move(name))
 {
+    if (bytes.empty()) throw Error(name_, "empty file (not a zip archive)");
     zip_error_t error;
     zip_error_init(&error);
     zip_source_t* source = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
