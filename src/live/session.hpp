@@ -1,0 +1,58 @@
+// The processing path of live mode, shared by the serial and replay sources: one frame ->
+// hp_preprocess_frame -> hp_model_f32_run -> hp_raw_class -> hp_label_filter_update, all from the
+// C99 runtime, timed on the host.
+#pragma once
+
+#include <chrono>
+#include <vector>
+
+#include "hp_postprocess.h"
+#include "hp_preprocess.h"
+#include "live/serial_line.hpp"
+#include "model/model.hpp"
+
+namespace hp {
+
+struct LiveResult {
+    long frame = 0;              // the frame's counter
+    bool valid = false;          // preprocessing kept the frame (nearest target in range)
+    std::vector<float> scores;   // [model outputs]
+    int raw_class = 0;           // thresholded argmax (0 for an invalid frame)
+    int filtered_class = 0;      // after the label filter
+    double processing_us = 0;    // preprocess + network + postprocess on this host
+};
+
+struct LiveCounters {
+    long frames = 0;           // frames processed
+    long invalid_frames = 0;   // of which preprocessing rejected (out of range)
+    long malformed_lines = 0;  // input that was not a usable frame
+    double fps = 0;            // frame arrival rate over the last few frames
+};
+
+class LiveSession {
+public:
+    // The model must outlive the session.
+    explicit LiveSession(const Model& model, const hp_preprocess_config& preprocess = HP_PREPROCESS_DEFAULTS,
+                         const hp_postprocess_config& postprocess = HP_POSTPROCESS_DEFAULTS);
+
+    // Processes one frame. Throws hp::Error if its zone count does not match the model's input.
+    const LiveResult& process(const SensorFrame& frame);
+    void count_malformed() { counters_.malformed_lines++; }
+
+    const LiveCounters& counters() const { return counters_; }
+    const LiveResult& last() const { return result_; }
+    const std::vector<float>& input() const { return input_; }  // last normalized tensor, H x W x 2
+
+private:
+    const Model& model_;
+    hp_model_f32 view_;
+    hp_preprocess_config preprocess_;
+    hp_postprocess_config postprocess_;
+    hp_label_filter filter_;
+    std::vector<float> input_, scratch_;
+    LiveResult result_;
+    LiveCounters counters_;
+    std::vector<std::chrono::steady_clock::time_point> arrivals_;  // ring of the last arrivals
+};
+
+}  // namespace hp
