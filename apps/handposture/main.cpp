@@ -10,6 +10,8 @@ int main(int argc, char** argv)
     CLI::App app{"handposture: train, evaluate and deploy hand-posture models for ST multi-zone ToF sensors"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "handposture 0.1.0");
+    hp::cli::add_live_commands(app);
+    hp::cli::add_train_commands(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -1,0 +1,225 @@
+// `handposture train` (ST's training recipe from flags), `handposture run user_config.yaml`
+// (ST's configuration file), `handposture crossval` (leave-one-user/recording-out accuracy).
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "config/user_config.hpp"
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "core/postures.hpp"
+#include "train/experiment.hpp"
+
+namespace hp::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string timestamp()
+{
+    std::time_t t = std::time(nullptr);
+    std::tm local{};
+    localtime_r(&t, &local);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y_%m_%d_%H_%M_%S", &local);
+    return buffer;
+}
+
+// What `train` and `crossval` share: the recipe's settings as flags.
+struct RecipeArgs {
+    std::string data, flip = "horizontal", split_by;
+    std::vector<std::string> classes;
+    int epochs = 1000, batch_size = 32, patience = 40, lr_patience = 20;
+    double lr = 0.01, dropout = 0.2, validation_split = 0.2;
+    unsigned seed = 42;
+    bool no_early_stopping = false, quiet = false;
+};
+
+void add_recipe_options(CLI::App* cmd, RecipeArgs& a)
+{
+    cmd->add_option("--data", a.data, "Dataset folder or ST's .zip (default: the public dataset beside the repo)");
+    cmd->add_option("--classes", a.classes, "Classes to keep (default: ST's 8)")->delimiter(',');
+    cmd->add_option("--epochs", a.epochs, "Maximum number of epochs")->check(CLI::PositiveNumber);
+    cmd->add_option("--batch-size", a.batch_size, "Batch size")->check(CLI::PositiveNumber);
+    cmd->add_option("--lr", a.lr, "Adam learning rate")->check(CLI::PositiveNumber);
+    cmd->add_option("--dropout", a.dropout, "Dropout rate")->check(CLI::Range(0.0, 0.99));
+    cmd->add_option("--flip", a.flip, "Random flip: horizontal, vertical, horizontal_and_vertical or none");
+    cmd->add_option("--seed", a.seed, "Seed of initial weights, shuffling, augmentation and splits");
+    cmd->add_option("--validation-split", a.validation_split, "Fraction of the training data used for validation")
+        ->check(CLI::Range(0.0, 1.0));
+    cmd->add_option("--patience", a.patience, "EarlyStopping patience (epochs without a better val_accuracy)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--lr-patience", a.lr_patience, "ReduceLROnPlateau patience (epochs without a better val_loss)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_flag("--no-early-stopping", a.no_early_stopping, "Run all --epochs");
+    cmd->add_flag("--quiet", a.quiet, "No per-epoch lines");
+}
+
+fs::path data_path(const RecipeArgs& a) { return a.data.empty() ? default_dataset_path() : fs::path(a.data); }
+
+train::TrainOptions recipe_options(const RecipeArgs& a)
+{
+    train::TrainOptions o;
+    o.epochs = a.epochs;
+    o.batch_size = a.batch_size;
+    o.learning_rate = float(a.lr);
+    o.dropout = float(a.dropout);
+    o.flip = train::parse_flip(a.flip, "--flip");
+    o.seed = a.seed;
+    o.reduce_lr->patience = a.lr_patience;
+    if (a.no_early_stopping)
+        o.early_stopping.reset();
+    else
+        o.early_stopping->patience = a.patience;
+    return o;
+}
+
+bool stderr_is_terminal() { return isatty(STDERR_FILENO) == 1; }
+
+struct TrainArgs {
+    RecipeArgs recipe;
+    std::string out, validation, test;
+};
+
+void run_train(const TrainArgs& a)
+{
+    train::ExperimentSettings s;
+    s.data = data_path(a.recipe);
+    s.validation = a.validation;
+    s.test = a.test;
+    s.dataset.classes = a.recipe.classes;
+    s.validation_split = a.recipe.validation_split;
+    s.split_by = train::parse_split_by(a.recipe.split_by, "--split-by");
+    s.options = recipe_options(a.recipe);
+    s.out = a.out.empty() ? fs::path("experiments_outputs") / timestamp() : fs::path(a.out);
+    s.progress_bar = stderr_is_terminal() && !a.recipe.quiet;
+    s.quiet = a.recipe.quiet;
+    train::run_training(s, std::cerr);
+}
+
+fs::path output_dir(const UserConfig& c, const std::string& out)
+{
+    if (!out.empty()) return out;
+    if (!c.output_dir.empty()) return c.output_dir;
+    return fs::path("experiments_outputs") / timestamp();
+}
+
+void run_config(const std::string& file, const std::string& out, bool quiet)
+{
+    UserConfig c = load_user_config(file, std::cerr);
+    DatasetOptions dataset;
+    dataset.classes = c.class_names;
+    dataset.preprocess = c.preprocess;
+    if (c.operation_mode == "training") {
+        train::ExperimentSettings s;
+        s.data = c.training_path;
+        s.validation = c.validation_path;
+        s.test = c.test_path;
+        s.dataset = dataset;
+        s.validation_split = c.validation_split;
+        s.split_by = c.split_by;
+        s.options = c.options;
+        s.out = output_dir(c, out);
+        s.logs_dir = c.logs_dir;
+        s.saved_models_dir = c.saved_models_dir;
+        s.progress_bar = stderr_is_terminal() && !quiet;
+        s.quiet = quiet;
+        train::ExperimentResult r = train::run_training(s, std::cerr);
+        if (r.training.best_model.shape.height != c.input_height || r.training.best_model.shape.width != c.input_width)
+            std::cerr << "warning: " << file << ": training.model.input_shape: the data's frames are "
+                      << r.training.best_model.shape.height << "x" << r.training.best_model.shape.width
+                      << "; the model was built for them\n";
+    } else if (c.operation_mode == "evaluation") {
+        fs::path model = !c.model_path.empty() ? c.model_path : c.trained_model_path;
+        fs::path data = !c.test_path.empty() ? c.test_path : !c.validation_path.empty() ? c.validation_path : c.training_path;
+        std::string name = !c.test_path.empty() ? "test" : !c.validation_path.empty() ? "validation" : "training";
+        fs::path dir = output_dir(c, out);
+        train::run_evaluation(model, load_dataset(data, dataset), name, dir, std::cerr);
+        std::cerr << "outputs in " << dir.string() << "\n";
+    } else {
+        const char* command = c.operation_mode == "deployment" ? "deploy" : "bench";
+        throw Error(file, "operation_mode: " + c.operation_mode + " is not run from a config; use `handposture " +
+                              command + "`");
+    }
+}
+
+struct CrossvalArgs {
+    RecipeArgs recipe;
+    std::string json;
+};
+
+void run_crossval_command(const CrossvalArgs& a)
+{
+    train::SplitBy by = train::parse_split_by(a.recipe.split_by.empty() ? "user" : a.recipe.split_by, "--split-by");
+    DatasetOptions options;
+    options.classes = a.recipe.classes;
+    Dataset data = load_dataset(data_path(a.recipe), options);
+    std::vector<train::FoldResult> folds =
+        train::run_crossval(data, by, a.recipe.validation_split, recipe_options(a.recipe), std::cerr, a.recipe.quiet);
+    std::printf("%-40s %8s %8s %8s %7s %6s %9s %9s\n", "held out", "train", "val", "held", "epochs", "best",
+                "val acc", "held acc");
+    double sum = 0;
+    nlohmann::json json = nlohmann::json::array();
+    for (const auto& f : folds) {
+        std::printf("%-40s %8zu %8zu %8zu %7d %6d %8.2f%% %8.2f%%\n", f.group.c_str(), f.train_frames,
+                    f.validation_frames, f.held_out_frames, f.epochs, f.best_epoch, f.validation_accuracy * 100,
+                    f.held_out_accuracy * 100);
+        sum += f.held_out_accuracy;
+        json.push_back({{"group", f.group},
+                        {"train_frames", f.train_frames},
+                        {"validation_frames", f.validation_frames},
+                        {"held_out_frames", f.held_out_frames},
+                        {"epochs", f.epochs},
+                        {"best_epoch", f.best_epoch},
+                        {"validation_accuracy", f.validation_accuracy},
+                        {"held_out_accuracy", f.held_out_accuracy},
+                        {"seconds", f.seconds}});
+    }
+    std::printf("mean held-out accuracy over %zu folds: %.2f%%\n", folds.size(), sum / double(folds.size()) * 100);
+    if (!a.json.empty())
+        write_text_atomically(a.json, nlohmann::json{{"split_by", train::split_by_name(by)},
+                                                     {"seed", a.recipe.seed},
+                                                     {"mean_held_out_accuracy", sum / double(folds.size())},
+                                                     {"folds", json}}
+                                              .dump(2) + "\n");
+}
+
+}  // namespace
+
+void add_train_commands(CLI::App& app)
+{
+    auto train_args = std::make_shared<TrainArgs>();
+    CLI::App* train = app.add_subcommand("train", "Train CNN2D_ST_HandPosture with ST's recipe");
+    add_recipe_options(train, train_args->recipe);
+    train->add_option("--out", train_args->out, "Output folder (default: experiments_outputs/<YYYY_MM_DD_HH_MM_SS>)");
+    train->add_option("--validation", train_args->validation, "Validation data (instead of --validation-split)");
+    train->add_option("--split-by", train_args->recipe.split_by,
+                      "Validation split keeps whole groups: user or recording (default: random frames)");
+    train->add_option("--test", train_args->test, "Test data, scored with the best model");
+    train->callback([train_args] { run_train(*train_args); });
+
+    auto config = std::make_shared<std::pair<std::string, std::string>>();
+    auto quiet = std::make_shared<bool>(false);
+    CLI::App* run = app.add_subcommand("run", "Run ST's user_config.yaml (operation_mode training or evaluation)");
+    run->add_option("config", config->first, "user_config.yaml")->required();
+    run->add_option("--out", config->second, "Output folder (default: hydra.run.dir or experiments_outputs/<time>)");
+    run->add_flag("--quiet", *quiet, "No per-epoch lines");
+    run->callback([config, quiet] { run_config(config->first, config->second, *quiet); });
+
+    auto cv = std::make_shared<CrossvalArgs>();
+    CLI::App* crossval = app.add_subcommand("crossval", "Leave-one-group-out accuracy: train without a user (or recording), test on it");
+    add_recipe_options(crossval, cv->recipe);
+    crossval->add_option("--split-by", cv->recipe.split_by, "Groups: user (default) or recording");
+    crossval->add_option("--json", cv->json, "Also write the per-fold results as JSON");
+    crossval->callback([cv] { run_crossval_command(*cv); });
+}
+
+}  // namespace hp::cli
