@@ -96,13 +96,17 @@ void hp_maxpool2x2_s8(const int8_t *input, int height, int width, int channels, 
 void hp_dense_s8(const int8_t *input, int inputs, const int8_t *kernel, const int32_t *bias,
                  int outputs, const hp_quant_params_s8 *params, int16_t *buffer, int8_t *output);
 
+/* Fully connected layer without requantization, for the network's last layer: keeping its
+ * int32 accumulators avoids int8 logits whose coarse steps would tie classes in the argmax.
+ *   input [inputs] int8 (plus input_offset), kernel [outputs][inputs] int8, bias [outputs] int32
+ *   buffer [inputs] int16 work memory, output [outputs] int32, scale input_scale * weight_scale[o] */
+void hp_dense_s8_s32(const int8_t *input, int inputs, const int8_t *kernel, const int32_t *bias, int outputs,
+                     int32_t input_offset, int16_t *buffer, int32_t *output);
+
 /* q[i] = clamp(round(x[i] / scale) + zero_point, -128, 127), rounding half away from zero
  * (a division, not a multiplication by 1/scale, so host and microcontroller agree bit for bit).
  * NaN becomes -128. */
 void hp_quantize_f32_s8(const float *x, int n, float scale, int32_t zero_point, int8_t *q);
-
-/* x[i] = scale * (q[i] - zero_point). */
-void hp_dequantize_s8_f32(const int8_t *q, int n, float scale, int32_t zero_point, float *x);
 
 #ifdef __cplusplus
 }

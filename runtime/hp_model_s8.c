@@ -1,7 +1,7 @@
 /* Chains the int8 kernels into the network of hp_model_s8.h.
  *
  * Scratch layout (each region rounded up to 4 bytes):
- *   a: quantized input [H*W*C], then pooled [PH*PW*F], then logits [O]
+ *   a: quantized input [H*W*C], then pooled [PH*PW*F], then int32 logits [O]
  *   b: conv output [(H-2)*(W-2)*F], then dense output [U]
  *   w: int16 work buffer of the kernels [max(9*C, PH*PW*F, U)] */
 #include "hp_model_s8.h"
@@ -25,7 +25,7 @@ static regions scratch_regions(const hp_model_s8 *m)
     size_t conv = (size_t)(m->height - 2) * (size_t)(m->width - 2) * (size_t)m->conv_filters;
     size_t flat = (size_t)((m->height - 2) / 2) * (size_t)((m->width - 2) / 2) * (size_t)m->conv_filters;
     regions r;
-    r.a = round4(max3((size_t)m->height * m->width * m->channels, flat, (size_t)m->outputs));
+    r.a = round4(max3((size_t)m->height * m->width * m->channels, flat, 4 * (size_t)m->outputs));
     r.b = round4(conv > (size_t)m->dense_units ? conv : (size_t)m->dense_units);
     r.w = round4(2 * max3(9 * (size_t)m->channels, flat, (size_t)m->dense_units));
     return r;
@@ -39,7 +39,7 @@ size_t hp_model_s8_scratch_bytes(const hp_model_s8 *model)
 }
 
 /* The integer network from an input already in the a region or elsewhere. */
-static void run_layers(const hp_model_s8 *m, const int8_t *input, int8_t *logits, unsigned char *scratch)
+static void run_layers(const hp_model_s8 *m, const int8_t *input, int32_t *logits, unsigned char *scratch)
 {
     regions r = scratch_regions(m);
     int8_t *a = (int8_t *)scratch, *b = (int8_t *)(scratch + r.a);
@@ -65,15 +65,11 @@ static void run_layers(const hp_model_s8 *m, const int8_t *input, int8_t *logits
     p.shift = m->dense1_shift;
     hp_dense_s8(a, flat, m->dense1_kernel, m->dense1_bias, m->dense_units, &p, work, b);
 
-    p.input_offset = -m->dense1_zero_point;
-    p.output_offset = m->output_zero_point;
-    p.activation_min = -128;
-    p.multiplier = m->dense2_multiplier;
-    p.shift = m->dense2_shift;
-    hp_dense_s8(b, m->dense_units, m->dense2_kernel, m->dense2_bias, m->outputs, &p, work, logits);
+    hp_dense_s8_s32(b, m->dense_units, m->dense2_kernel, m->dense2_bias, m->outputs, -m->dense1_zero_point, work,
+                    logits);
 }
 
-int hp_model_s8_run_s8(const hp_model_s8 *model, const int8_t *input, int8_t *logits, void *scratch)
+int hp_model_s8_run_logits(const hp_model_s8 *model, const int8_t *input, int32_t *logits, void *scratch)
 {
     if (bad_dimensions(model)) return -1;
     run_layers(model, input, logits, (unsigned char *)scratch);
@@ -84,11 +80,12 @@ int hp_model_s8_run(const hp_model_s8 *model, const float *input, float *scores,
 {
     if (bad_dimensions(model)) return -1;
     int8_t *a = (int8_t *)scratch;
+    int32_t *logits = (int32_t *)scratch;
     hp_quantize_f32_s8(input, model->height * model->width * model->channels, model->input_scale,
                        model->input_zero_point, a);
     /* the pooled tensor overwrites the input in a; logits go to a after the first dense */
-    run_layers(model, a, a, (unsigned char *)scratch);
-    hp_dequantize_s8_f32(a, model->outputs, model->output_scale, model->output_zero_point, scores);
+    run_layers(model, a, logits, (unsigned char *)scratch);
+    for (int o = 0; o < model->outputs; o++) scores[o] = (float)logits[o] * model->output_scales[o];
     if (model->outputs == 1)
         hp_sigmoid_f32(scores, 1);
     else

@@ -1,4 +1,4 @@
-/* float <-> int8 for the network's input and output. */
+/* float -> int8 for the network's input. */
 #include <math.h>
 
 #include "hp_kernels_s8.h"
@@ -11,9 +11,4 @@ void hp_quantize_f32_s8(const float *x, int n, float scale, int32_t zero_point, 
         if (!(v >= -128.0f)) v = -128.0f; /* also NaN */
         q[i] = (int8_t)v;
     }
-}
-
-void hp_dequantize_s8_f32(const int8_t *q, int n, float scale, int32_t zero_point, float *x)
-{
-    for (int i = 0; i < n; i++) x[i] = scale * (float)(q[i] - zero_point);
 }

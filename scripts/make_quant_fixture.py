@@ -113,6 +113,17 @@ def dense_case(n_in, n_out, relu):
                 bias=b.tolist(), output=out)
 
 
+def dense_s32_case(n_in, n_out):
+    """Last layer: int32 accumulators, no requantization."""
+    x = rng.integers(-128, 128, n_in)
+    k = rng.integers(-127, 128, (n_out, n_in))
+    b = rng.integers(-20000, 20000, n_out)
+    offset = int(rng.integers(-127, 129))
+    out = [int(b[o]) + int(np.sum((x.astype(np.int64) + offset) * k[o])) for o in range(n_out)]
+    return {"inputs": n_in, "outputs": n_out, "input_offset": offset, "input": x.tolist(),
+            "kernel": k.ravel().tolist(), "bias": b.tolist(), "output": out}
+
+
 def maxpool_case(h, w, c):
     x = rng.integers(-128, 128, (h, w, c))
     out = x[:h // 2 * 2, :w // 2 * 2].reshape(h // 2, 2, w // 2, 2, c).max(axis=(1, 3))
@@ -150,6 +161,7 @@ def main():
         "conv": [conv_case(6, 5, 3, 4, True), conv_case(8, 8, 2, 8, True), conv_case(4, 7, 1, 3, False)],
         "maxpool": [maxpool_case(6, 6, 8), maxpool_case(5, 7, 3)],
         "dense": [dense_case(13, 5, True), dense_case(72, 32, True), dense_case(32, 8, False), dense_case(3, 2, False)],
+        "dense_s32": [dense_s32_case(32, 8), dense_s32_case(7, 1), dense_s32_case(130, 3)],
     }
     path = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "quant_fixture.json")
     with open(path, "w") as f:

@@ -12,6 +12,8 @@
 
 #include "core/error.hpp"
 #include "core/postures.hpp"
+#include "data/dataset.hpp"
+#include "model/model_file.hpp"
 #include "hp_kernels_s8.h"
 #include "hp_model_s8.h"
 #include "quant/quant_file.hpp"
@@ -25,6 +27,7 @@ namespace dsp {
 #include "acle_emulation.h"
 #include "../runtime/conv2d_3x3_s8.c"
 #include "../runtime/dense_s8.c"
+#include "../runtime/dense_s8_s32.c"
 #undef __ARM_FEATURE_DSP
 }  // namespace dsp
 
@@ -125,6 +128,21 @@ TEST(QuantKernels, DenseMatchesReferenceOnBothPaths)
     }
 }
 
+TEST(QuantKernels, DenseS32MatchesReferenceOnBothPaths)
+{
+    for (const json& c : fixture()["dense_s32"]) {
+        int n_in = c["inputs"], n_out = c["outputs"];
+        std::vector<int8_t> in = vec<int8_t>(c["input"]), k = vec<int8_t>(c["kernel"]);
+        std::vector<int32_t> bias = vec<int32_t>(c["bias"]);
+        std::vector<int16_t> buffer(static_cast<size_t>(n_in));
+        std::vector<int32_t> portable(static_cast<size_t>(n_out)), emulated(portable.size());
+        hp_dense_s8_s32(in.data(), n_in, k.data(), bias.data(), n_out, c["input_offset"], buffer.data(), portable.data());
+        dsp::hp_dense_s8_s32(in.data(), n_in, k.data(), bias.data(), n_out, c["input_offset"], buffer.data(), emulated.data());
+        EXPECT_EQ(portable, vec<int32_t>(c["output"])) << n_in << "->" << n_out;
+        EXPECT_EQ(emulated, portable);
+    }
+}
+
 TEST(QuantKernels, MaxpoolMatchesReference)
 {
     for (const json& c : fixture()["maxpool"]) {
@@ -165,6 +183,10 @@ TEST(QuantKernels, DspPathEqualsPortablePath)
         hp_dense_s8(in.data(), n_in, dk.data(), bias.data(), n_out, &p, buffer.data(), da.data());
         dsp::hp_dense_s8(in.data(), n_in, dk.data(), bias.data(), n_out, &p, buffer.data(), db.data());
         ASSERT_EQ(da, db) << "dense " << n_in << "->" << n_out;
+        std::vector<int32_t> la(da.size()), lb(da.size());
+        hp_dense_s8_s32(in.data(), n_in, dk.data(), bias.data(), n_out, p.input_offset, buffer.data(), la.data());
+        dsp::hp_dense_s8_s32(in.data(), n_in, dk.data(), bias.data(), n_out, p.input_offset, buffer.data(), lb.data());
+        ASSERT_EQ(la, lb) << "dense s32 " << n_in << "->" << n_out;
     }
 }
 
@@ -250,7 +272,7 @@ TEST(QuantModel, Int8AgreesWithFloatOnRandomModel)
     }
     EXPECT_GE(agree, 470);
     // threads do not change results
-    EXPECT_EQ(hp::predict_logits_s8(q, frames.data(), 500, 1), hp::predict_logits_s8(q, frames.data(), 500, 3));
+    EXPECT_EQ(hp::predict_logits(q, frames.data(), 500, 1), hp::predict_logits(q, frames.data(), 500, 3));
 }
 
 TEST(QuantModel, TwoClassModelUsesOneSigmoidOutput)
@@ -275,7 +297,7 @@ TEST(QuantFile, RoundTripKeepsEveryField)
     hp::QuantModel back = hp::read_quant_model(dir / "m.hpq");
     EXPECT_EQ(back, q);
     EXPECT_EQ(back.class_names, hp::st_default_classes());
-    EXPECT_EQ(hp::predict_logits_s8(back, frames.data(), 200), hp::predict_logits_s8(q, frames.data(), 200));
+    EXPECT_EQ(hp::predict_logits(back, frames.data(), 200), hp::predict_logits(q, frames.data(), 200));
     // size: header + 3 layers + names + CRC, nothing else
     EXPECT_EQ(std::filesystem::file_size(dir / "m.hpq"), hp::serialize_quant_model(q).size());
     EXPECT_FALSE(hp::is_quant_model_file(hp::test::fixtures_dir() / "quant_fixture.json"));
@@ -329,5 +351,36 @@ TEST(QuantFile, BadFilesGiveClearErrors)
         FAIL() << "no error for a missing file";
     } catch (const hp::Error& e) {
         EXPECT_NE(std::string(e.what()).find("missing.hpq"), std::string::npos);
+    }
+}
+
+// ST's pretrained model on the public dataset: int8 loses at most 0.5 point of accuracy.
+TEST(QuantModel, StModelInt8WithinHalfPointOfFloat)
+{
+    HP_REQUIRE_SHARED();
+    hp::Model model = hp::read_keras_h5(hp::test::st_pretrained_h5());
+    hp::Dataset data = hp::load_dataset(hp::test::public_dataset_zip(), {});
+    ASSERT_EQ(data.size(), 11443u);
+    std::vector<float> frames;
+    for (size_t i : hp::calibration_subset(data.size(), 1000))
+        frames.insert(frames.end(), data.input(i), data.input(i) + data.input_size());
+    auto accuracy = [&](const std::vector<float>& scores) {
+        size_t correct = 0;
+        for (size_t n = 0; n < data.size(); n++) {
+            const float* s = scores.data() + n * 8;
+            correct += std::max_element(s, s + 8) - s == data.labels[n];
+        }
+        return double(correct) / double(data.size());
+    };
+    hp_model_f32 view = model.runtime_view();
+    std::vector<float> scratch(hp_model_f32_scratch_floats(&view)), f32(data.size() * 8);
+    for (size_t n = 0; n < data.size(); n++) hp_model_f32_run(&view, data.input(n), &f32[n * 8], scratch.data());
+    const double float_accuracy = accuracy(f32);
+    EXPECT_NEAR(float_accuracy, 0.9896, 0.0005);  // SPEC: 98.96 %
+    for (auto method : {hp::CalibrationMethod::minmax, hp::CalibrationMethod::percentile}) {
+        hp::QuantModel q = hp::quantize_model(model, frames.data(), 1000, method);
+        const double int8_accuracy = accuracy(hp::predict_scores(q, data.inputs.data(), data.size()));
+        std::printf("%s: float %.4f int8 %.4f\n", hp::calibration_method_name(method), float_accuracy, int8_accuracy);
+        EXPECT_GE(int8_accuracy, float_accuracy - 0.005) << hp::calibration_method_name(method);
     }
 }

@@ -77,10 +77,14 @@ private:
 
 }  // namespace
 
-static void write_layer(Writer& w, const QuantLayer& l)
+// The last layer (requantized = false) has int32 outputs: no output quantization, multipliers
+// or shifts in the file.
+static void write_layer(Writer& w, const QuantLayer& l, bool requantized)
 {
-    w.f32(l.output_scale);
-    w.i32(l.output_zero_point);
+    if (requantized) {
+        w.f32(l.output_scale);
+        w.i32(l.output_zero_point);
+    }
     for (float s : l.weight_scales) w.f32(s);
     for (int32_t b : l.bias) w.i32(b);
     for (int32_t m : l.multiplier) w.i32(m);
@@ -88,17 +92,19 @@ static void write_layer(Writer& w, const QuantLayer& l)
     w.bytes(l.kernel.data(), l.kernel.size());
 }
 
-static QuantLayer read_layer(Reader& r, const std::string& name, size_t outputs, size_t inputs)
+static QuantLayer read_layer(Reader& r, const std::string& name, size_t outputs, size_t inputs, bool requantized)
 {
     QuantLayer l;
-    l.output_scale = r.f32(name + " output scale");
-    l.output_zero_point = r.i32(name + " output zero point");
+    if (requantized) {
+        l.output_scale = r.f32(name + " output scale");
+        l.output_zero_point = r.i32(name + " output zero point");
+    }
     // Sizes come from the validated shape; check the bytes are there before allocating.
-    r.need(outputs * 16 + outputs * inputs, name + " weights");
+    r.need(outputs * (requantized ? 16 : 8) + outputs * inputs, name + " weights");
     for (size_t o = 0; o < outputs; o++) l.weight_scales.push_back(r.f32(name));
     for (size_t o = 0; o < outputs; o++) l.bias.push_back(r.i32(name));
-    for (size_t o = 0; o < outputs; o++) l.multiplier.push_back(r.i32(name));
-    for (size_t o = 0; o < outputs; o++) l.shift.push_back(r.i32(name));
+    for (size_t o = 0; requantized && o < outputs; o++) l.multiplier.push_back(r.i32(name));
+    for (size_t o = 0; requantized && o < outputs; o++) l.shift.push_back(r.i32(name));
     l.kernel.resize(outputs * inputs);
     std::memcpy(l.kernel.data(), r.at(), l.kernel.size());
     r.skip(l.kernel.size());
@@ -117,9 +123,9 @@ std::vector<unsigned char> serialize_quant_model(const QuantModel& m)
     w.u32(m.calibration_frames);
     w.f32(m.input_scale);
     w.i32(m.input_zero_point);
-    write_layer(w, m.conv);
-    write_layer(w, m.dense1);
-    write_layer(w, m.dense2);
+    write_layer(w, m.conv, true);
+    write_layer(w, m.dense1, true);
+    write_layer(w, m.dense2, false);
     w.u32(uint32_t(m.class_names.size()));
     for (const std::string& name : m.class_names) {
         w.u32(uint32_t(name.size()));
@@ -159,9 +165,10 @@ QuantModel parse_quant_model(std::span<const unsigned char> bytes, const std::st
     m.calibration_frames = r.u32("calibration frames");
     m.input_scale = r.f32("input scale");
     m.input_zero_point = r.i32("input zero point");
-    m.conv = read_layer(r, "conv", size_t(s.conv_filters), size_t(9) * s.channels);
-    m.dense1 = read_layer(r, "dense", size_t(s.dense_units), size_t(s.flat_size()));
-    m.dense2 = read_layer(r, "output dense", size_t(s.outputs()), size_t(s.dense_units));
+    m.conv = read_layer(r, "conv", size_t(s.conv_filters), size_t(9) * s.channels, true);
+    m.dense1 = read_layer(r, "dense", size_t(s.dense_units), size_t(s.flat_size()), true);
+    m.dense2 = read_layer(r, "output dense", size_t(s.outputs()), size_t(s.dense_units), false);
+    m.set_output_scales();
     uint32_t names = r.u32("class name count");
     if (names != 0 && names != uint32_t(s.classes))
         throw Error(where, std::to_string(names) + " class names for " + std::to_string(s.classes) + " classes");

@@ -36,10 +36,12 @@ static void check_zero_point(const std::string& where, const std::string& name, 
 }
 
 static void check_layer(const std::string& where, const std::string& name, const QuantLayer& layer, float input_scale,
-                        size_t outputs, size_t inputs)
+                        size_t outputs, size_t inputs, bool requantized)
 {
     check_scale(where, name + " output scale", layer.output_scale);
     check_zero_point(where, name + " output zero point", layer.output_zero_point);
+    if (!requantized && (layer.output_scale != 1.0f || layer.output_zero_point != 0))
+        throw Error(where, name + " has int32 outputs: output scale 1 and zero point 0 expected");
     auto check_size = [&](const char* what, size_t have, size_t want) {
         if (have != want)
             throw Error(where, name + " " + what + " has " + std::to_string(have) + " values, expected " + std::to_string(want));
@@ -47,12 +49,13 @@ static void check_layer(const std::string& where, const std::string& name, const
     check_size("weight scales", layer.weight_scales.size(), outputs);
     check_size("kernel", layer.kernel.size(), outputs * inputs);
     check_size("bias", layer.bias.size(), outputs);
-    check_size("multipliers", layer.multiplier.size(), outputs);
-    check_size("shifts", layer.shift.size(), outputs);
+    check_size("multipliers", layer.multiplier.size(), requantized ? outputs : 0);
+    check_size("shifts", layer.shift.size(), requantized ? outputs : 0);
     for (int8_t w : layer.kernel)
         if (w == -128) throw Error(where, name + " kernel holds -128 (symmetric weights are in [-127, 127])");
     for (size_t o = 0; o < outputs; o++) {
         check_scale(where, name + " weight scale " + std::to_string(o), layer.weight_scales[o]);
+        if (!requantized) continue;
         int32_t m, s;
         hp_quantize_multiplier(double(input_scale) * layer.weight_scales[o] / layer.output_scale, &m, &s);
         if (m != layer.multiplier[o] || s != layer.shift[o])
@@ -70,9 +73,19 @@ void QuantModel::validate(const std::string& where) const
         throw Error(where, std::to_string(class_names.size()) + " class names for " + std::to_string(s.classes) + " classes");
     check_scale(where, "input scale", input_scale);
     check_zero_point(where, "input zero point", input_zero_point);
-    check_layer(where, "conv", conv, input_scale, size_t(s.conv_filters), size_t(9) * s.channels);
-    check_layer(where, "dense", dense1, conv.output_scale, size_t(s.dense_units), size_t(s.flat_size()));
-    check_layer(where, "output dense", dense2, dense1.output_scale, size_t(s.outputs()), size_t(s.dense_units));
+    check_layer(where, "conv", conv, input_scale, size_t(s.conv_filters), size_t(9) * s.channels, true);
+    check_layer(where, "dense", dense1, conv.output_scale, size_t(s.dense_units), size_t(s.flat_size()), true);
+    check_layer(where, "output dense", dense2, dense1.output_scale, size_t(s.outputs()), size_t(s.dense_units), false);
+    QuantModel derived = *this;
+    derived.set_output_scales();
+    if (derived.output_scales != output_scales) throw Error(where, "output scales do not match the layers' scales");
+}
+
+void QuantModel::set_output_scales()
+{
+    output_scales.resize(dense2.weight_scales.size());
+    for (size_t o = 0; o < output_scales.size(); o++)
+        output_scales[o] = float(double(dense1.output_scale) * double(dense2.weight_scales[o]));
 }
 
 long QuantModel::parameter_count() const
@@ -86,7 +99,7 @@ size_t QuantModel::weight_bytes() const
     size_t n = 0;
     for (const QuantLayer* l : {&conv, &dense1, &dense2})
         n += l->kernel.size() + 4 * (l->bias.size() + l->multiplier.size() + l->shift.size());
-    return n;
+    return n + 4 * output_scales.size();
 }
 
 hp_model_s8 QuantModel::runtime_view() const
@@ -112,10 +125,7 @@ hp_model_s8 QuantModel::runtime_view() const
     v.dense1_zero_point = dense1.output_zero_point;
     v.dense2_kernel = dense2.kernel.data();
     v.dense2_bias = dense2.bias.data();
-    v.dense2_multiplier = dense2.multiplier.data();
-    v.dense2_shift = dense2.shift.data();
-    v.output_scale = dense2.output_scale;
-    v.output_zero_point = dense2.output_zero_point;
+    v.output_scales = output_scales.data();
     return v;
 }
 
@@ -168,7 +178,8 @@ static void activation_params(Range r, float* scale, int32_t* zero_point)
 
 // kernel_io: Keras layout [inputs][outputs] (conv: [3][3][C][F] is [9C][F]); out: [outputs][inputs].
 static QuantLayer quantize_layer(const std::vector<float>& kernel_io, const std::vector<float>& bias, size_t inputs,
-                                 size_t outputs, float input_scale, float output_scale, int32_t output_zero_point)
+                                 size_t outputs, float input_scale, float output_scale, int32_t output_zero_point,
+                                 bool requantized = true)
 {
     QuantLayer l;
     l.output_scale = output_scale;
@@ -192,6 +203,10 @@ static QuantLayer quantize_layer(const std::vector<float>& kernel_io, const std:
         l.bias[o] = int32_t(b);
         hp_quantize_multiplier(double(input_scale) * ws / output_scale, &l.multiplier[o], &l.shift[o]);
     }
+    if (!requantized) {
+        l.multiplier.clear();
+        l.shift.clear();
+    }
     return l;
 }
 
@@ -206,20 +221,17 @@ QuantModel quantize_model(const Model& model, const float* frames, size_t count,
     const ModelWeights& w = model.weights;
 
     // Observed activations of the float network, layer by layer.
-    std::vector<float> in_values(frames, frames + count * in_size), conv_values, dense_values, logit_values;
+    std::vector<float> in_values(frames, frames + count * in_size), conv_values, dense_values;
     conv_values.reserve(count * conv_size);
     dense_values.reserve(count * units);
-    logit_values.reserve(count * outs);
-    std::vector<float> conv(conv_size), pool(flat), dense(units), logits(outs);
+    std::vector<float> conv(conv_size), pool(flat), dense(units);
     for (size_t n = 0; n < count; n++) {
         hp_conv2d_3x3_f32(frames + n * in_size, s.height, s.width, s.channels, w.conv_kernel.data(), w.conv_bias.data(),
                           s.conv_filters, 1, conv.data());
         hp_maxpool2x2_f32(conv.data(), s.conv_height(), s.conv_width(), s.conv_filters, pool.data());
         hp_dense_f32(pool.data(), int(flat), w.dense1_kernel.data(), w.dense1_bias.data(), int(units), 1, dense.data());
-        hp_dense_f32(dense.data(), int(units), w.dense2_kernel.data(), w.dense2_bias.data(), int(outs), 0, logits.data());
         conv_values.insert(conv_values.end(), conv.begin(), conv.end());
         dense_values.insert(dense_values.end(), dense.begin(), dense.end());
-        logit_values.insert(logit_values.end(), logits.begin(), logits.end());
     }
 
     QuantModel q;
@@ -227,18 +239,18 @@ QuantModel quantize_model(const Model& model, const float* frames, size_t count,
     q.class_names = model.class_names;
     q.method = method;
     q.calibration_frames = uint32_t(count);
-    float conv_scale, dense_scale, out_scale;
-    int32_t conv_zp, dense_zp, out_zp;
+    float conv_scale, dense_scale;
+    int32_t conv_zp, dense_zp;
     activation_params(observed_range(in_values, method), &q.input_scale, &q.input_zero_point);
     activation_params(observed_range(conv_values, method), &conv_scale, &conv_zp);
     activation_params(observed_range(dense_values, method), &dense_scale, &dense_zp);
-    activation_params(observed_range(logit_values, method), &out_scale, &out_zp);
 
     // Keras conv kernel [3][3][C][F] is [9C][F]: the same transposition as a dense kernel.
     q.conv = quantize_layer(w.conv_kernel, w.conv_bias, size_t(9) * s.channels, size_t(s.conv_filters), q.input_scale,
                             conv_scale, conv_zp);
     q.dense1 = quantize_layer(w.dense1_kernel, w.dense1_bias, flat, units, conv_scale, dense_scale, dense_zp);
-    q.dense2 = quantize_layer(w.dense2_kernel, w.dense2_bias, units, outs, dense_scale, out_scale, out_zp);
+    q.dense2 = quantize_layer(w.dense2_kernel, w.dense2_bias, units, outs, dense_scale, 1.0f, 0, false);
+    q.set_output_scales();
     q.validate("quantized model");
     return q;
 }
@@ -268,15 +280,15 @@ std::vector<float> predict_scores(const QuantModel& model, const float* inputs, 
     return scores;
 }
 
-std::vector<int8_t> predict_logits_s8(const QuantModel& model, const float* inputs, size_t count, int threads)
+std::vector<int32_t> predict_logits(const QuantModel& model, const float* inputs, size_t count, int threads)
 {
     const size_t in_size = size_t(model.shape.height) * model.shape.width * model.shape.channels;
     const size_t outs = size_t(model.shape.outputs());
-    std::vector<int8_t> logits(count * outs);
+    std::vector<int32_t> logits(count * outs);
     run_frames(model, count, threads, [&](const hp_model_s8& view, size_t n, void* scratch) {
         std::vector<int8_t> q(in_size);
         hp_quantize_f32_s8(inputs + n * in_size, int(in_size), view.input_scale, view.input_zero_point, q.data());
-        hp_model_s8_run_s8(&view, q.data(), logits.data() + n * outs, scratch);
+        hp_model_s8_run_logits(&view, q.data(), logits.data() + n * outs, scratch);
     });
     return logits;
 }

@@ -13,6 +13,8 @@
 namespace hp {
 
 // One weight layer: int8 kernel symmetric per output channel, int32 bias, requantization.
+// The last layer keeps int32 outputs: its output scale, zero point, multipliers and shifts are
+// unused (1, 0, empty, empty).
 struct QuantLayer {
     float output_scale = 1.0f;             // of this layer's int8 output
     int32_t output_zero_point = 0;
@@ -32,7 +34,8 @@ struct QuantModel {
     int32_t input_zero_point = 0;
     QuantLayer conv;    // kernel [F][3][3][C]; output = conv and pool output
     QuantLayer dense1;  // kernel [U][flat]
-    QuantLayer dense2;  // kernel [O][U]; output = logits
+    QuantLayer dense2;  // kernel [O][U]; int32 output = logits
+    std::vector<float> output_scales;  // [O] float scale of the int32 logits (derived, see set_output_scales)
     CalibrationMethod method = CalibrationMethod::minmax;  // how it was calibrated (informative)
     uint32_t calibration_frames = 0;
     bool operator==(const QuantModel&) const = default;
@@ -40,6 +43,9 @@ struct QuantModel {
     // Throws hp::Error naming `where` and the field at fault: sizes, finite positive scales,
     // zero points in int8, weights in [-127, 127], multipliers matching the scales.
     void validate(const std::string& where) const;
+
+    // output_scales[o] = dense1.output_scale * dense2.weight_scales[o].
+    void set_output_scales();
 
     long parameter_count() const;
     size_t weight_bytes() const;  // int8 kernels + int32 biases, multipliers, shifts
@@ -65,7 +71,7 @@ std::vector<size_t> calibration_subset(size_t count, size_t n);
 // threads (0: all cores). Returns [count][outputs] probabilities.
 std::vector<float> predict_scores(const QuantModel& model, const float* inputs, size_t count, int threads = 0);
 
-// int8 logits [count][outputs] of `count` frames: what host and microcontroller must agree on.
-std::vector<int8_t> predict_logits_s8(const QuantModel& model, const float* inputs, size_t count, int threads = 0);
+// int32 logits [count][outputs] of `count` frames: what host and microcontroller must agree on.
+std::vector<int32_t> predict_logits(const QuantModel& model, const float* inputs, size_t count, int threads = 0);
 
 }  // namespace hp
