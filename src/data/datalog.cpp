@@ -147,6 +147,60 @@ Datalog read_datalog_file(const std::filesystem::path& path)
     return read_datalog(read_file_bytes(path), path.string());
 }
 
+Datalog downsample_to_4x4(const Datalog& log)
+{
+    if (log.zones == 16) return log;
+    if (log.zones != 64) throw Error("downsample_to_4x4: expected 64 zones, got " + std::to_string(log.zones));
+    const bool nb_known = log.has_nb_targets();
+    Datalog out = log;
+    out.zones = 16;
+    size_t n = size_t(log.frames) * 16;
+    for (std::vector<float>* v : {&out.distance_mm, &out.signal_per_spad, &out.target_status, &out.nb_targets, &out.valid})
+        v->assign(n, kNaN);
+    for (size_t f = 0; f < size_t(log.frames); ++f)
+        for (size_t zone = 0; zone < 16; ++zone) {
+            size_t r = zone / 4, c = zone % 4, at = f * 16 + zone;
+            size_t sub[4] = {(2 * r) * 8 + 2 * c, (2 * r) * 8 + 2 * c + 1, (2 * r + 1) * 8 + 2 * c, (2 * r + 1) * 8 + 2 * c + 1};
+            float valid_d = 0, valid_s = 0, all_d = 0, all_s = 0;
+            int valid_count = 0;
+            bool status_nan = false, distance_nan = false, signal_nan = false, valid_nan = false;
+            for (size_t k : sub) {
+                size_t i = f * 64 + k;
+                float nb = nb_known ? log.nb_targets[i] : kNaN;
+                bool ok = (log.target_status[i] == 5.0f || log.target_status[i] == 9.0f) && !(nb <= 0.0f);
+                status_nan |= std::isnan(log.target_status[i]);
+                distance_nan |= std::isnan(log.distance_mm[i]);
+                signal_nan |= std::isnan(log.signal_per_spad[i]);
+                valid_nan |= std::isnan(log.valid[i]);
+                all_d += log.distance_mm[i];
+                all_s += log.signal_per_spad[i];
+                if (ok) {
+                    valid_d += log.distance_mm[i];
+                    valid_s += log.signal_per_spad[i];
+                    ++valid_count;
+                }
+            }
+            if (valid_count > 0) {
+                out.distance_mm[at] = valid_d / float(valid_count);
+                out.signal_per_spad[at] = valid_s / float(valid_count);
+                out.target_status[at] = 5.0f;
+                out.valid[at] = 1.0f;
+            } else {
+                out.distance_mm[at] = all_d / 4.0f;
+                out.signal_per_spad[at] = all_s / 4.0f;
+                out.target_status[at] = log.target_status[f * 64 + sub[0]];
+                out.valid[at] = 0.0f;
+            }
+            // A NaN anywhere in the block stays visible, so the frame is still dropped.
+            if (status_nan) out.target_status[at] = kNaN;
+            if (distance_nan) out.distance_mm[at] = kNaN;
+            if (signal_nan) out.signal_per_spad[at] = kNaN;
+            if (valid_nan) out.valid[at] = kNaN;
+            if (nb_known) out.nb_targets[at] = valid_count > 0 ? 1.0f : 0.0f;
+        }
+    return out;
+}
+
 void write_datalog_file(const std::filesystem::path& path, const Datalog& log)
 {
     size_t zones = size_t(log.zones), frames = size_t(log.frames), n = zones * frames;

@@ -26,6 +26,13 @@ struct Datalog {
 Datalog read_datalog(std::span<const unsigned char> npz_bytes, const std::string& name);
 Datalog read_datalog_file(const std::filesystem::path& path);
 
+// An 8x8 datalog as a 4x4 sensor would see it (VL53L5CX/VL53L8CX 4x4 mode): each 4x4 zone
+// merges a 2x2 block. Valid sub-zones (status 5 or 9, and nb_targets > 0 when known) are
+// averaged (distance, signal) and the zone gets status 5, valid 1, nb_targets 1; with no valid
+// sub-zone it averages all four and keeps the first sub-zone's status (valid 0, nb_targets 0).
+// A NaN in a block gives a NaN in that field of the zone. A 4x4 datalog is returned unchanged.
+Datalog downsample_to_4x4(const Datalog& log);
+
 // Writes a datalog in ST's format (same entries, names, dtypes), atomically.
 void write_datalog_file(const std::filesystem::path& path, const Datalog& log);
 
