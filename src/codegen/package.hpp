@@ -22,6 +22,13 @@ struct DeployOptions {
     std::vector<std::string> class_names;  // output order; filled by resolve_class_names
 };
 
+// Flash and RAM of a package compiled for a Cortex-M (measured by codegen/cross.hpp).
+struct PackageSize {
+    long flash = 0;       // text + rodata + data of the package (and the libm/libgcc code it pulls in)
+    long static_ram = 0;  // data + bss of the package
+    std::string opt;      // -O2, -O3, -Os
+};
+
 // The targets `deploy` knows.
 const std::vector<std::string>& deploy_targets();
 
@@ -40,6 +47,10 @@ std::vector<std::string> resolve_class_names(const Model& model, const std::vect
 
 // The package's files (name -> contents). options.class_names must be resolved.
 std::map<std::string, std::string> package_files(const Model& model, const DeployOptions& options);
+
+// The package's README.md: what it holds, how to build and call it, and its flash/RAM (from
+// `sizes` when measured, else how to measure them).
+std::string package_readme(const Model& model, const DeployOptions& options, const std::vector<PackageSize>& sizes);
 
 // Runtime files a package copies: the float32 kernels and model, preprocessing, postprocessing.
 bool runtime_file_in_package(const std::string& file_name);

@@ -1,0 +1,175 @@
+// `handposture deploy`: the generated C99 package compiles warning-free on the host and, linked
+// with firmware/harness.c, reproduces the host runtime on public frames; ST's configuration
+// macros; class names; bad inputs. (The same package in QEMU: tests/qemu_deploy_check.sh.)
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <unistd.h>
+
+#include "codegen/embedded_files.hpp"
+#include "codegen/package.hpp"
+#include "codegen/test_vectors.hpp"
+#include "core/error.hpp"
+#include "core/postures.hpp"
+#include "model/model_file.hpp"
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+using namespace hp;
+
+namespace {
+
+std::string slurp(const fs::path& p)
+{
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+Model random_model(int classes, unsigned seed)
+{
+    ModelShape shape;
+    shape.classes = classes;
+    std::vector<std::string> names = st_default_classes();
+    names.resize(size_t(classes));
+    Model m = Model::zeros(shape, output_order(names));
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(-0.5f, 0.5f);
+    for (auto* w : {&m.weights.conv_kernel, &m.weights.conv_bias, &m.weights.dense1_kernel, &m.weights.dense1_bias,
+                    &m.weights.dense2_kernel, &m.weights.dense2_bias})
+        for (float& x : *w) x = u(rng);
+    return m;
+}
+
+// Writes package + test vectors, compiles them with the host C compiler as strict C99 together
+// with firmware/harness.c and runs the harness. Returns its output; fails the test on errors.
+std::string build_and_run_host_harness(const Model& model, const fs::path& dir, int frames)
+{
+    codegen::DeployOptions options;
+    options.class_names = model.class_names;
+    auto files = codegen::package_files(model, options);
+    for (auto& [name, text] : codegen::test_vector_files(
+             model, codegen::make_test_frames(model, options, test::public_dataset_zip(), frames)))
+        files["test/" + name] = text;
+    codegen::write_package(dir / "pkg", files);
+    const std::string cmd = "cd '" + dir.string() + "' && cc -std=c99 -O2 -Wall -Wextra -Wpedantic -Werror " +
+                            "-DHP_HOST_BUILD -Ipkg -Ipkg/test pkg/*.c pkg/test/*.c '" + HP_SOURCE_DIR +
+                            "/firmware/harness.c' -lm -o harness > build.log 2>&1 && ./harness > run.log 2>&1";
+    const int status = std::system(cmd.c_str());
+    EXPECT_EQ(status, 0) << slurp(dir / "build.log") << slurp(dir / "run.log");
+    return slurp(dir / "run.log");
+}
+
+}  // namespace
+
+TEST(Deploy, FloatLiteralsReadBackExactly)
+{
+    for (float v : {0.0f, -0.0f, 1.0f, -2.5f, 1e-20f, 3.4e38f, 0.1f, 123456.789f, -7.0e-5f}) {
+        const std::string s = codegen::c_float(v);
+        ASSERT_EQ(s.back(), 'f');
+        EXPECT_EQ(std::strtof(s.c_str(), nullptr), v) << s;
+        EXPECT_NE(s.find_first_of(".e"), std::string::npos) << s;  // "1f" would not be C
+    }
+}
+
+TEST(Deploy, PackageCopiesTheRuntimeVerbatim)
+{
+    const Model model = random_model(8, 1);
+    codegen::DeployOptions options;
+    options.class_names = model.class_names;
+    const auto files = codegen::package_files(model, options);
+    int copied = 0;
+    for (const auto& e : fs::directory_iterator(fs::path(HP_SOURCE_DIR) / "runtime")) {
+        const std::string name = e.path().filename().string();
+        if (!codegen::runtime_file_in_package(name)) continue;
+        ASSERT_TRUE(files.count(name)) << name;
+        EXPECT_EQ(files.at(name), slurp(e.path())) << name << " differs from runtime/";
+        copied++;
+    }
+    EXPECT_GE(copied, 7);
+    EXPECT_FALSE(files.count("hp_model_s8.c"));  // int8 runtime is not part of a float package
+    for (const char* name : {"hp_app.h", "hp_app.c", "hp_model_data.c", "hp_model_data.h", "ai_model_config.h"})
+        EXPECT_TRUE(files.count(name)) << name;
+    for (const auto& [name, text] : files) {
+        EXPECT_EQ(text.find("malloc"), std::string::npos) << name;
+        EXPECT_EQ(text.find("#include <stdio.h>"), std::string::npos) << name;
+    }
+}
+
+TEST(Deploy, AiModelConfigHasStMacros)
+{
+    const Model model = random_model(8, 2);
+    codegen::DeployOptions options;
+    options.class_names = codegen::resolve_class_names(model, {}, "m.h5");
+    const std::string h = codegen::package_files(model, options).at("ai_model_config.h");
+    // ST's generated header for the 8-class VL53L8CX model lists these, in this order.
+    EXPECT_NE(h.find("#define NB_CLASSES (8)"), std::string::npos) << h;
+    EXPECT_NE(h.find("#define INPUT_HEIGHT (8)"), std::string::npos);
+    EXPECT_NE(h.find("#define INPUT_WIDTH (8)"), std::string::npos);
+    EXPECT_NE(h.find("#define INPUT_CHANNELS (2)"), std::string::npos);
+    EXPECT_NE(h.find("{\"None\", \"FlatHand\", \"Like\", \"Love\", \"Dislike\", \"BreakTime\", \"CrossHands\", \"Fist\"}"),
+              std::string::npos) << h;
+    EXPECT_NE(h.find("evk_label_table[NB_CLASSES] = {0, 20, 21, 24, 25, 27, 28, 32}"), std::string::npos) << h;
+    EXPECT_NE(h.find("#define BACKGROUND_REMOVAL (120)"), std::string::npos);
+    EXPECT_NE(h.find("#define MAX_DISTANCE (400)"), std::string::npos);
+    EXPECT_NE(h.find("#define MIN_DISTANCE (100)"), std::string::npos);
+}
+
+TEST(Deploy, ClassNamesComeFromConfigThenModelThenStDefault)
+{
+    test::ScratchDir dir;
+    Model model = random_model(3, 3);
+    model.class_names.clear();
+    EXPECT_THROW(codegen::resolve_class_names(model, {}, "m.h5"), Error);  // 3 classes, no names
+    {
+        std::ofstream cfg(dir / "user_config.yaml");
+        cfg << "dataset:\n  class_names: [Fist, None, Like]\npreprocessing:\n  Max_distance: 350\n  Min_distance: 150\n"
+               "  Background_distance: 120\n";
+    }
+    const auto config = codegen::read_user_config(dir / "user_config.yaml");
+    EXPECT_EQ(config.class_names, (std::vector<std::string>{"None", "Like", "Fist"}));  // sorted by code
+    ASSERT_TRUE(config.preprocess.has_value());
+    EXPECT_EQ(config.preprocess->max_distance, 350.0f);
+    EXPECT_EQ(codegen::resolve_class_names(model, config.class_names, "m.h5"), config.class_names);
+    model.class_names = {"None", "FlatHand", "Fist"};
+    EXPECT_EQ(codegen::resolve_class_names(model, {}, "m.h5"), model.class_names);
+    EXPECT_THROW(codegen::resolve_class_names(model, {"None", "Like"}, "m.h5"), Error);  // count mismatch
+    EXPECT_THROW(codegen::read_user_config(dir / "missing.yaml"), Error);
+}
+
+TEST(Deploy, PackageWriteIsAtomic)
+{
+    test::ScratchDir dir;
+    codegen::write_package(dir / "out", {{"a.c", "int a;\n"}});
+    codegen::write_package(dir / "out", {{"b.c", "int b;\n"}});  // replaces the whole package
+    EXPECT_FALSE(fs::exists(dir / "out" / "a.c"));
+    EXPECT_TRUE(fs::exists(dir / "out" / "b.c"));
+    EXPECT_FALSE(fs::exists(dir / "out.tmp"));
+    fs::create_directories(dir / "ro");
+    fs::permissions(dir / "ro", fs::perms::owner_read | fs::perms::owner_exec);
+    if (::geteuid() != 0) {
+        EXPECT_THROW(codegen::write_package(dir / "ro" / "pkg", {{"a.c", "int a;\n"}}), Error);
+        EXPECT_FALSE(fs::exists(dir / "ro" / "pkg"));
+    }
+    fs::permissions(dir / "ro", fs::perms::owner_all);
+}
+
+TEST(Deploy, HostBuildOfPackageMatchesHostRuntime)
+{
+    HP_REQUIRE_SHARED();
+    test::ScratchDir dir;
+    const std::string out = build_and_run_host_harness(random_model(8, 4), dir.path(), 200);
+    EXPECT_NE(out.find("PASS: 200 frames"), std::string::npos) << out;
+}
+
+TEST(Deploy, HostBuildOfTwoClassSigmoidPackage)
+{
+    HP_REQUIRE_SHARED();
+    test::ScratchDir dir;
+    const std::string out = build_and_run_host_harness(random_model(2, 5), dir.path(), 40);
+    EXPECT_NE(out.find("PASS: 40 frames"), std::string::npos) << out;
+}
