@@ -9,5 +9,7 @@ namespace hp::cli {
 void add_live_commands(CLI::App& app);
 void add_train_commands(CLI::App& app);
 void add_quantize_commands(CLI::App& app);
+void add_deploy_commands(CLI::App& app);
+void add_dataset_commands(CLI::App& app);
 
 }  // namespace hp::cli

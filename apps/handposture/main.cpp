@@ -13,6 +13,8 @@ int main(int argc, char** argv)
     hp::cli::add_live_commands(app);
     hp::cli::add_train_commands(app);
     hp::cli::add_quantize_commands(app);
+    hp::cli::add_deploy_commands(app);
+    hp::cli::add_dataset_commands(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
