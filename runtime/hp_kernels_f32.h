@@ -31,6 +31,9 @@ void hp_maxpool2x2_f32(const float *input, int height, int width, int channels, 
 void hp_dense_f32(const float *input, int inputs, const float *kernel, const float *bias,
                   int outputs, int relu, float *output);
 
+/* ReLU in place: x = max(0, x) over x[0..n-1]. */
+void hp_relu_f32(float *x, int n);
+
 /* Softmax in place over x[0..n-1], n >= 1; subtracts the maximum first so expf cannot overflow. */
 void hp_softmax_f32(float *x, int n);
 

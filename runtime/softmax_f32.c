@@ -13,5 +13,6 @@ void hp_softmax_f32(float *x, int n)
         x[i] = expf(x[i] - max);
         sum += x[i];
     }
-    for (i = 0; i < n; i++) x[i] /= sum;
+    sum = 1.0f / sum;
+    for (i = 0; i < n; i++) x[i] *= sum;
 }
