@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cross-checks our inference with ONNX Runtime: exports ST's pretrained model to ONNX, predicts
-# the public dataset's kept frames with `handposture predict` (dumping the input tensors), runs
-# ONNX Runtime (npm onnxruntime-node) on the same tensors and compares every probability (1e-5).
+# the public dataset's 11,443 kept frames with `handposture predict` (dumping the input tensors),
+# runs ONNX Runtime (npm onnxruntime-node) on the same tensors and compares every probability
+# (1e-5). Then the same for a 2-class model (one sigmoid output) trained for 2 epochs.
 # Env: HP_CLI, HP_SHARED_DIR, HP_SOURCE_DIR (set by CTest).
 set -euo pipefail
 model="$HP_SHARED_DIR/models/st_pretrained/CNN2D_ST_HandPosture_VL53L8CX_8classes.h5"
@@ -16,3 +17,10 @@ trap 'rm -rf "$work"' EXIT
 "$HP_CLI" export --model "$model" --format onnx --out "$work/model.onnx"
 "$HP_CLI" predict --model "$model" --data "$data" --out "$work/preds.csv" --dump-inputs "$work/inputs.bin"
 node "$ort_dir/run_ort.js" "$work/model.onnx" "$work/inputs.bin" "$work/preds.csv" 1e-5
+
+# A 2-class model ends in one sigmoid output: train one briefly, then the same comparison.
+"$HP_CLI" train --data "$data" --classes Like,Dislike --epochs 2 --quiet --out "$work/two" >/dev/null
+two="$work/two/saved_models/best_model.h5"
+"$HP_CLI" export --model "$two" --format onnx --out "$work/two.onnx"
+"$HP_CLI" predict --model "$two" --data "$data" --out "$work/two.csv" --dump-inputs "$work/two.bin"
+node "$ort_dir/run_ort.js" "$work/two.onnx" "$work/two.bin" "$work/two.csv" 1e-5
