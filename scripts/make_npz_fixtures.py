@@ -120,6 +120,21 @@ def main():
     write("datalog_32_zones.npz", datalog(32, 2))
     write("datalog_frames_differ.npz", datalog(64, 3, glob_frames=4))
 
+    # Datalogs whose npz holds a bad .npy entry.
+    good = np.load(io.BytesIO(datalog(64, 2)))
+    bad_entries = {
+        "datalog_bad_header.npz": ("zone_head", raw_npy("{'descr': '<U15', 'fortran_order': False, 'shape': (4,) ")),
+        "datalog_bad_dtype.npz": ("zone_data", npy_bytes(good["zone_data"].astype("<c16"))),
+        "datalog_wrong_shape.npz": ("zone_data", raw_npy("{'descr': '<f8', 'fortran_order': False, 'shape': (4, 64, 3), }",
+                                                         good["zone_data"].tobytes())),
+    }
+    for name, (bad_key, bad_bytes) in bad_entries.items():
+        with zipfile.ZipFile(os.path.join(OUT, name), "w", zipfile.ZIP_DEFLATED) as z:
+            for key in good.files:
+                info = zipfile.ZipInfo(key + ".npy", date_time=(2023, 5, 3, 16, 56, 39))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                z.writestr(info, bad_bytes if key == bad_key else npy_bytes(good[key]))
+
     os.makedirs(FUZZ, exist_ok=True)
     for name in ("deflated.npz", "stored.npz", "datalog_4x4_nb.npz", "datalog_8x8.npz"):
         shutil.copy(os.path.join(OUT, name), os.path.join(FUZZ, name))

@@ -2,14 +2,21 @@
 // against an independent numpy fixture), and small datasets built with our datalog writer.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <sys/wait.h>
 
+#include <nlohmann/json.hpp>
+
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "data/dataset.hpp"
+#include "data/zip_reader.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -123,8 +130,10 @@ TEST(PublicDataset, ZipAndUnpackedFolderGiveTheSameDataset)
 {
     HP_REQUIRE_SHARED();
     ScratchDir dir;
-    std::string command = "cd '" + dir.path().string() + "' && unzip -q '" + hp::test::public_dataset_zip().string() + "'";
-    ASSERT_EQ(std::system(command.c_str()), 0);
+    std::vector<unsigned char> zip_bytes = hp::read_file_bytes(hp::test::public_dataset_zip());
+    hp::ZipReader archive(zip_bytes, "public zip");
+    for (size_t i = 0; i < archive.size(); ++i)
+        if (!archive.entry_name(i).ends_with("/")) hp::write_file_atomically(dir / archive.entry_name(i), archive.read(i));
     hp::DatasetOptions one_thread;
     one_thread.threads = 1;
     hp::Dataset folder = hp::load_dataset(dir / "ST_VL53L8CX_handposture_dataset", one_thread);
@@ -290,4 +299,126 @@ TEST(Dataset, DefaultPathFollowsEnvironment)
     EXPECT_EQ(hp::default_dataset_path(), fs::path("/some/where.zip"));
     ::unsetenv("HP_DATASET");
     EXPECT_TRUE(hp::default_dataset_path().string().ends_with("shared/data/ST_VL53L8CX_handposture_dataset.zip"));
+}
+
+// Through the CLI: every bad input is one line "handposture: error: <file>: <problem>" on
+// stderr and exit code 1.
+namespace {
+
+std::string quoted(const fs::path& p)
+{
+    std::string s = p.string();
+    s.insert(s.begin(), '\'');
+    s.push_back('\'');
+    return s;
+}
+
+// stderr of `handposture <args>` (stdout is dropped), and its exit code.
+hp::test::CommandResult cli_errors(const std::string& args)
+{
+    std::string command = std::string(HP_CLI) + " " + args + " 2>&1 >/dev/null";
+    FILE* pipe = popen(command.c_str(), "r");
+    if (!pipe) return {-1, "popen failed"};
+    std::string output;
+    char buffer[4096];
+    size_t n;
+    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
+    int status = pclose(pipe);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+}  // namespace
+
+TEST(DatasetCli, BadDatalogsAreOneClearErrorNamingTheFile)
+{
+    const std::pair<const char*, const char*> cases[] = {
+        {"bad_crc.npz", "entry 'a.npy': CRC error"},
+        {"not_a_zip.npz", "not a zip archive"},
+        {"truncated.npz", "bad.npz: "},
+        {"datalog_bad_header.npz", "zone_head.npy: bad npy header"},
+        {"datalog_bad_dtype.npz", "zone_data.npy: unsupported dtype '<c16'"},
+        {"datalog_wrong_shape.npz", "zone_data.npy: shape needs 6144 bytes of data, the file has 4096"},
+        {"datalog_32_zones.npz", "zone_data has 32 zones; expected 16 (4x4) or 64 (8x8)"},
+        {"datalog_frames_differ.npz", "zone_data has 3 frames but glob_data has 4"},
+    };
+    for (const auto& [fixture, problem] : cases) {
+        ScratchDir dir;
+        hp::write_datalog_file(log_path(dir.path(), "None", "U", "good.npz"), uniform_log(64, 2, 200.0f, 100.0f, 0));
+        fs::path bad = log_path(dir.path(), "Like", "U", "bad.npz");
+        fs::create_directories(bad.parent_path());
+        fs::copy_file(hp::test::fixtures_dir() / "npz" / fixture, bad);
+        hp::test::CommandResult r = cli_errors("dataset info --classes None,Like --data " + quoted(dir.path()));
+        EXPECT_EQ(r.exit_code, 1) << fixture << ": " << r.output;
+        std::string expected = "handposture: error: " + bad.string() + ": ";
+        EXPECT_EQ(r.output.rfind(expected, 0), 0u) << fixture << ": " << r.output;
+        EXPECT_NE(r.output.find(problem), std::string::npos) << fixture << ": " << r.output;
+        EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+    }
+}
+
+TEST(DatasetCli, BadDatasetsAreOneClearError)
+{
+    ScratchDir dir;
+    hp::write_datalog_file(log_path(dir.path(), "None", "U", "a.npz"), uniform_log(16, 2, 200.0f, 100.0f, 0));
+    fs::create_directories(dir / "Like/log__Like__U__1/npz");
+    fs::copy_file(hp::test::fixtures_dir() / "npz/not_a_zip.npz", dir / "data.zip");
+    fs::copy_file(hp::test::fixtures_dir() / "npz/truncated.npz", dir / "cut.zip");
+    const std::pair<std::string, std::string> cases[] = {
+        {"dataset info --data " + quoted(dir / "absent"), (dir / "absent").string() + ": no such file or folder"},
+        {"dataset info --classes None,Like --data " + quoted(dir.path()),
+         (dir / "Like").string() + ": class folder has no datalogs"},
+        {"dataset info --classes None,Love --data " + quoted(dir.path()),
+         (dir / "Love").string() + ": no folder for class 'Love'"},
+        {"dataset info --classes None,Nope --data " + quoted(dir.path()), "class_names: unknown class 'Nope' (known: None,"},
+        {"dataset info --data " + quoted(dir / "data.zip"), (dir / "data.zip").string() + ": not a zip archive"},
+        {"dataset info --data " + quoted(dir / "cut.zip"), (dir / "cut.zip").string() + ": "},
+        {"dataset show --classes None,Like --data " + quoted(dir.path()) + " --file a.npz --frame 0",
+         (dir / "Like").string() + ": class folder has no datalogs"},
+        {"dataset show --classes None,FlatHand --data " + quoted(dir.path()) + " --file b.npz --frame 0",
+         (dir / "FlatHand").string() + ": no folder for class 'FlatHand'"},
+    };
+    for (const auto& [args, message] : cases) {
+        hp::test::CommandResult r = cli_errors(args);
+        EXPECT_EQ(r.exit_code, 1) << args << ": " << r.output;
+        EXPECT_EQ(r.output.rfind("handposture: error: " + message, 0), 0u) << args << ": " << r.output;
+    }
+}
+
+TEST(DatasetCli, ShowNamesTheFrameAndWritesThePng)
+{
+    ScratchDir dir;
+    hp::write_datalog_file(log_path(dir.path(), "None", "U", "a.npz"), uniform_log(16, 2, 200.0f, 100.0f, 0));
+    hp::write_datalog_file(log_path(dir.path(), "Like", "U", "b.npz"), uniform_log(16, 2, 250.0f, 100.0f, 21));
+    hp::test::CommandResult r =
+        hp::test::run_cli("dataset show --data " + quoted(dir.path()) + " --file b.npz --frame 1 --png " + quoted(dir / "f.png"));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("frame 1 of 2, 4x4 zones, posture 21 (Like), 16 valid zones; preprocessing: kept"),
+              std::string::npos) << r.output;
+    EXPECT_NE(r.output.find(" 250 250 250 250"), std::string::npos) << r.output;
+    std::vector<unsigned char> png = hp::read_file_bytes(dir / "f.png");
+    ASSERT_GT(png.size(), 8u);
+    EXPECT_EQ(png[1], 'P');
+    r = cli_errors("dataset show --data " + quoted(dir.path()) + " --file b.npz --frame 2");
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.output.find("b.npz: no frame 2 (the file has 2)"), std::string::npos) << r.output;
+    r = cli_errors("dataset show --data " + quoted(dir.path()) + " --file c.npz --frame 0");
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.output.find("no datalog 'c.npz'"), std::string::npos) << r.output;
+}
+
+TEST(DatasetCli, InfoJsonOfThePublicDataset)
+{
+    HP_REQUIRE_SHARED();
+    hp::test::CommandResult r =
+        hp::test::run_cli("dataset info --json --data " + quoted(hp::test::public_dataset_zip()) + " 2>/dev/null");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    nlohmann::json j = nlohmann::json::parse(r.output);
+    EXPECT_EQ(j["frames_kept"], 11443);
+    EXPECT_EQ(j["frames_read"], 11448);
+    EXPECT_EQ(j["dropped"]["out_of_range"], 5);
+    EXPECT_EQ(j["zones"], 64);
+    EXPECT_EQ(j["per_class"]["Fist"], 2274);
+    EXPECT_EQ(j["per_user"]["User3"], 2172);
+    EXPECT_EQ(j["per_class_user"]["Dislike"]["User1"], 753);
+    EXPECT_EQ(j["recordings"], j["per_recording"].size());
 }
