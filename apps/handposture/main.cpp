@@ -12,10 +12,11 @@ int main(int argc, char** argv)
     app.set_version_flag("--version", "handposture 0.1.0");
     hp::cli::add_live_commands(app);
     hp::cli::add_train_commands(app);
-    hp::cli::add_evaluate_commands(app);
     hp::cli::add_quantize_commands(app);
+    hp::cli::add_evaluate_commands(app);
     hp::cli::add_deploy_commands(app);
     hp::cli::add_dataset_commands(app);
+    hp::cli::add_model_commands(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -1,0 +1,128 @@
+// handposture model: inspect a model file (layers, shapes, parameters, MACs) and re-write it in
+// our Keras layout (normalized layer names).
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "model/model_file.hpp"
+
+namespace hp::cli {
+
+namespace {
+
+struct LayerRow {
+    std::string type, activation;
+    std::vector<int> output_shape;
+    long parameters, macs;
+};
+
+std::vector<LayerRow> layer_rows(const Model& m)
+{
+    const ModelShape& s = m.shape;
+    const int O = s.outputs();
+    std::vector<LayerRow> rows = {
+        {"Conv2D 3x3", "relu", {s.conv_height(), s.conv_width(), s.conv_filters},
+         long(9 * s.channels + 1) * s.conv_filters, long(s.conv_height()) * s.conv_width() * s.conv_filters * 9 * s.channels},
+        {"MaxPooling2D 2x2", "", {s.pool_height(), s.pool_width(), s.conv_filters}, 0, 0},
+        {"Flatten", "", {s.flat_size()}, 0, 0},
+        {"Dense", "relu", {s.dense_units}, long(s.flat_size() + 1) * s.dense_units, long(s.flat_size()) * s.dense_units},
+        {"Dense", O == 1 ? "sigmoid" : "softmax", {O}, long(s.dense_units + 1) * O, long(s.dense_units) * O},
+    };
+    if (m.dropout > 0.0f) {  // training only; shown because the file holds it
+        char label[32];
+        std::snprintf(label, sizeof label, "Dropout %g", double(m.dropout));
+        rows.insert(rows.begin() + 2, {label, "", {s.pool_height(), s.pool_width(), s.conv_filters}, 0, 0});
+    }
+    return rows;
+}
+
+// 2752 -> "2,752"
+std::string grouped(long value)
+{
+    std::string digits = std::to_string(value < 0 ? -value : value), out;
+    for (size_t i = 0; i < digits.size(); i++) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return (value < 0 ? "-" : "") + out;
+}
+
+std::string shape_text(const std::vector<int>& shape)
+{
+    std::string text;
+    for (size_t i = 0; i < shape.size(); i++) text += (i ? "x" : "") + std::to_string(shape[i]);
+    return text;
+}
+
+void print_summary(const std::string& path, bool as_json)
+{
+    const Model m = read_keras_h5(path);
+    const ModelShape& s = m.shape;
+    const std::vector<LayerRow> rows = layer_rows(m);
+    const long weight_bytes = m.parameter_count() * long(sizeof(float));
+    if (as_json) {
+        nlohmann::ordered_json j;
+        j["model"] = path;
+        j["input_shape"] = {s.height, s.width, s.channels};
+        j["classes"] = s.classes;
+        j["class_names"] = m.class_names;
+        j["layers"] = nlohmann::ordered_json::array();
+        for (const LayerRow& r : rows)
+            j["layers"].push_back({{"type", r.type}, {"activation", r.activation}, {"output_shape", r.output_shape},
+                                   {"parameters", r.parameters}, {"macs", r.macs}});
+        j["parameters"] = m.parameter_count();
+        j["macs"] = m.mac_count();
+        j["weight_bytes"] = weight_bytes;
+        std::printf("%s\n", j.dump(2).c_str());
+        return;
+    }
+    std::printf("model %s\n", path.c_str());
+    std::printf("input %dx%dx%d, %d classes", s.height, s.width, s.channels, s.classes);
+    if (m.class_names.empty()) {
+        std::printf(" (class names not stored in the file)\n");
+    } else {
+        std::printf(":");
+        for (const std::string& name : m.class_names) std::printf(" %s", name.c_str());
+        std::printf("\n");
+    }
+    std::printf("\n%-18s %-9s %-13s %12s %12s\n", "layer", "activ.", "output shape", "parameters", "MACs");
+    for (const LayerRow& r : rows)
+        std::printf("%-18s %-9s %-13s %12s %12s\n", r.type.c_str(), r.activation.c_str(), shape_text(r.output_shape).c_str(),
+                    grouped(r.parameters).c_str(), grouped(r.macs).c_str());
+    std::printf("%-18s %-9s %-13s %12s %12s\n", "total", "", "", grouped(m.parameter_count()).c_str(),
+                grouped(m.mac_count()).c_str());
+    std::printf("\nweights: %s bytes as float32\n", grouped(weight_bytes).c_str());
+}
+
+}  // namespace
+
+void add_model_commands(CLI::App& app)
+{
+    CLI::App* model = app.add_subcommand("model", "Inspect and convert Keras .h5 model files");
+    model->require_subcommand(1);
+
+    struct Options {
+        std::string model, out;
+        bool json = false;
+    };
+    auto o = std::make_shared<Options>();
+
+    CLI::App* summary = model->add_subcommand("summary", "Layers, output shapes, parameters and MACs of a model");
+    summary->add_option("--model", o->model, "Keras .h5 model")->required();
+    summary->add_flag("--json", o->json, "Print JSON instead of a table");
+    summary->callback([o] { print_summary(o->model, o->json); });
+
+    CLI::App* convert = model->add_subcommand("convert", "Re-write a model in this project's Keras layout (normalized layer names)");
+    convert->add_option("--model", o->model, "Keras .h5 model to read")->required();
+    convert->add_option("--out", o->out, "Keras .h5 file to write")->required();
+    convert->callback([o] {
+        const Model m = read_keras_h5(o->model);
+        write_keras_h5(o->out, m);
+        std::printf("wrote %s (%s parameters)\n", o->out.c_str(), grouped(m.parameter_count()).c_str());
+    });
+}
+
+}  // namespace hp::cli
