@@ -3,6 +3,7 @@
 // the quantized file format, and the int8 model's accuracy against the float model.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -18,6 +19,7 @@
 #include "hp_model_s8.h"
 #include "quant/quant_file.hpp"
 #include "quant/quant_model.hpp"
+#include "quant/quant_package.hpp"
 #include "test_support.hpp"
 
 // The kernels' DSP path, compiled on the host with the intrinsics emulated in plain C. Inside a
@@ -383,4 +385,62 @@ TEST(QuantModel, StModelInt8WithinHalfPointOfFloat)
         std::printf("%s: float %.4f int8 %.4f\n", hp::calibration_method_name(method), float_accuracy, int8_accuracy);
         EXPECT_GE(int8_accuracy, float_accuracy - 0.005) << hp::calibration_method_name(method);
     }
+}
+
+namespace {
+
+int shell(const std::string& command) { return std::system(command.c_str()); }
+
+std::string read_text(const std::filesystem::path& p)
+{
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace
+
+// An int8 package of ST's model, built for Cortex-M4 (kernels on their DSP path) and run in QEMU,
+// gives the host runtime's int32 logits bit for bit on 240 public frames; the same on the host.
+TEST(QuantDeploy, QemuCortexM4MatchesHostBitExactly)
+{
+    HP_REQUIRE_SHARED();
+    if (shell("command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null") != 0)
+        GTEST_SKIP() << "needs arm-none-eabi-gcc and qemu-system-arm";
+    hp::Model model = hp::read_keras_h5(hp::test::st_pretrained_h5());
+    hp::Dataset data = hp::load_dataset(hp::test::public_dataset_zip(), {});
+    std::vector<float> calibration, tensors;
+    for (size_t i : hp::calibration_subset(data.size(), 1000))
+        calibration.insert(calibration.end(), data.input(i), data.input(i) + data.input_size());
+    const std::vector<size_t> picked = hp::calibration_subset(data.size(), 240);
+    for (size_t i : picked) tensors.insert(tensors.end(), data.input(i), data.input(i) + data.input_size());
+    hp::QuantModel q = hp::quantize_model(model, calibration.data(), 1000, hp::CalibrationMethod::minmax);
+
+    hp::codegen::DeployOptions options;
+    options.class_names = data.class_names;
+    hp::test::ScratchDir dir;
+    hp::codegen::write_package(dir / "pkg", hp::quant_package_files(q, options));
+    for (const auto& [name, text] : hp::quant_test_vector_files(q, tensors, picked.size())) {
+        std::ofstream out(dir / name);
+        out << text;
+    }
+    const std::string fw = std::string(HP_SOURCE_DIR) + "/firmware";
+    const std::string sources = "'" + fw + "/harness_s8.c' '" + (dir / "hp_s8_vectors.c").string() + "' '" +
+                                (dir / "pkg").string() + "'/*.c -I'" + (dir / "pkg").string() + "' -I'" +
+                                dir.path().string() + "'";
+    const std::string warnings = " -std=c99 -O2 -Wall -Wextra -Wpedantic -Werror ";
+    const std::string arm = "cd '" + dir.path().string() + "' && arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb " +
+                            "-mfpu=fpv4-sp-d16 -mfloat-abi=hard" + warnings + "-ffunction-sections -fdata-sections " +
+                            "--specs=rdimon.specs -nostartfiles -Wl,--gc-sections -L'" + fw + "' -T mps2_an386.ld '" +
+                            fw + "/startup.c' " + sources + " -lm -o harness.elf > build.log 2>&1";
+    ASSERT_EQ(shell(arm), 0) << read_text(dir / "build.log");
+    const std::string qemu = "cd '" + dir.path().string() + "' && timeout 300 qemu-system-arm -M mps2-an386 " +
+                             "-nographic -semihosting-config enable=on,target=native -kernel harness.elf > qemu.log 2>&1";
+    EXPECT_EQ(shell(qemu), 0) << read_text(dir / "qemu.log");
+    EXPECT_NE(read_text(dir / "qemu.log").find("PASS: int8 240 frames, 0 logits differ"), std::string::npos)
+        << read_text(dir / "qemu.log");
+
+    const std::string host = "cd '" + dir.path().string() + "' && cc -DHP_HOST_BUILD" + warnings + sources +
+                             " -lm -o harness > host_build.log 2>&1 && ./harness > host.log 2>&1";
+    EXPECT_EQ(shell(host), 0) << read_text(dir / "host_build.log") << read_text(dir / "host.log");
+    EXPECT_NE(read_text(dir / "host.log").find("PASS: int8 240 frames"), std::string::npos);
 }

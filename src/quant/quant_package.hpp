@@ -1,0 +1,28 @@
+// Deploy packages for an int8 model: the float package's application code (hp_app.*, ST's
+// ai_model_config.h, same API: hp_run takes float input and returns float scores) around the
+// int8 network and the int8 runtime sources; plus test vectors for the bit-exact emulator check.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "codegen/package.hpp"
+#include "quant/quant_model.hpp"
+
+namespace hp {
+
+// Runtime files an int8 package copies: the int8 kernels and model, the float softmax/sigmoid
+// they end with, preprocessing and postprocessing (hp_quantize_multiplier stays on the host).
+bool runtime_file_in_int8_package(const std::string& file_name);
+
+// The package's files (name -> contents); options.class_names must be resolved. Besides the
+// float package's API, hp_app.h declares hp_run_logits (int32 logits, for bit-exact checks).
+std::map<std::string, std::string> quant_package_files(const QuantModel& model, const codegen::DeployOptions& options);
+
+// hp_s8_vectors.h/.c for firmware/harness_s8.c: `tensors` (count x H*W*C floats) with the host
+// runtime's int32 logits of each.
+std::map<std::string, std::string> quant_test_vector_files(const QuantModel& model, const std::vector<float>& tensors,
+                                                           size_t count);
+
+}  // namespace hp
