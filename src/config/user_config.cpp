@@ -58,7 +58,10 @@ public:
                 if (node.IsDefined() && !node.IsNull()) fail(key, "expected a mapping above this key");
                 return YAML::Node(YAML::NodeType::Undefined);
             }
-            node = node[part];
+            // const lookup (never inserts); reset() rebinds, where operator= would overwrite the node
+            const YAML::Node child = static_cast<const YAML::Node&>(node)[part];
+            if (!child.IsDefined()) return YAML::Node(YAML::NodeType::Undefined);
+            node.reset(child);
             if (dot == std::string::npos) break;
             start = dot + 1;
         }

@@ -1,0 +1,425 @@
+// The training loop: callbacks on scripted validation curves, determinism, splits, a synthetic
+// task it must learn, ST's user_config.yaml, and short trainings on ST's public dataset.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "config/user_config.hpp"
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "core/postures.hpp"
+#include "model/model_file.hpp"
+#include "test_support.hpp"
+#include "train/callbacks.hpp"
+#include "train/splits.hpp"
+#include "train/trainer.hpp"
+
+using namespace hp;
+using namespace hp::train;
+
+// ---- callbacks on scripted curves ----
+
+TEST(TrainerCallbacks, ReduceLrAfterPatienceEpochsWithoutImprovement)
+{
+    ReduceLrSettings s;
+    s.patience = 3;
+    s.factor = 0.1;
+    s.min_lr = 1e-4;
+    ReduceLrOnPlateau cb(s);
+    // val_loss: improves twice, then a plateau (0.85 beats 0.9 by more than min_delta 1e-4;
+    // 0.89995 does not)
+    std::vector<double> val_loss = {1.0, 0.9, 0.89995, 0.95, 0.9, 0.85, 0.85, 0.85, 0.85, 0.85, 0.85, 0.85};
+    std::vector<float> expected = {0.01f, 0.01f, 0.01f, 0.01f, 0.001f, 0.001f, 0.001f, 0.001f, 0.0001f, 0.0001f,
+                                   0.0001f, 0.0001f};
+    float lr = 0.01f;
+    for (size_t i = 0; i < val_loss.size(); i++) {
+        lr = cb.on_epoch_end(val_loss[i], lr);
+        EXPECT_FLOAT_EQ(lr, expected[i]) << "after epoch " << i;
+    }
+}
+
+TEST(TrainerCallbacks, EarlyStoppingCountsEpochsSinceBestAccuracy)
+{
+    EarlyStoppingSettings s;
+    s.patience = 3;
+    EarlyStopping cb(s);
+    std::vector<double> val_accuracy = {0.5, 0.6, 0.6, 0.55, 0.6, 0.7};
+    std::vector<bool> improved = {true, true, false, false, false};
+    for (int e = 0; e < 5; e++) {
+        bool better = false;
+        bool stop = cb.on_epoch_end(e, val_accuracy[size_t(e)], better);
+        EXPECT_EQ(better, improved[size_t(e)]) << e;
+        EXPECT_EQ(stop, e == 4) << e;  // 3 epochs (2, 3, 4) without beating 0.6
+    }
+    EXPECT_EQ(cb.best_epoch(), 1);
+}
+
+TEST(TrainerCallbacks, UnknownMonitorIsAnError)
+{
+    EXPECT_THROW(monitor_is_maximized("val_f1"), Error);
+    EXPECT_TRUE(monitor_is_maximized("val_accuracy"));
+    EXPECT_FALSE(monitor_is_maximized("val_loss"));
+}
+
+// ---- a synthetic task: the class is the quadrant holding a near "hand" blob ----
+
+static Dataset quadrant_dataset(size_t n, uint32_t seed, int size = 8)
+{
+    Dataset d;
+    d.height = d.width = size;
+    d.class_names = output_order({"None", "FlatHand", "Like", "Love"});
+    Rng rng(seed);
+    d.files.push_back({"synthetic", "", "UserA", "rec0", 0, 0});
+    d.files.push_back({"synthetic", "", "UserB", "rec1", 0, 0});
+    d.files.push_back({"synthetic", "", "UserC", "rec2", 0, 0});
+    const int half = size / 2;
+    for (size_t i = 0; i < n; i++) {
+        int label = int(rng.below(4));
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++) {
+                bool blob = (y < half) == (label < 2) && (x < half) == (label % 2 == 0);
+                float noise = 0.3f * (2 * rng.uniform01() - 1);
+                d.inputs.push_back((blob ? -1.0f : 1.0f) + noise);       // distance: near in the blob
+                d.inputs.push_back((blob ? 1.0f : -0.6f) + noise * 0.5f);  // signal
+            }
+        d.labels.push_back(label);
+        d.file_index.push_back(int(i % 3));
+        d.frame_index.push_back(int(i));
+    }
+    return d;
+}
+
+static TrainOptions short_recipe(int epochs)
+{
+    TrainOptions o;
+    o.epochs = epochs;
+    o.seed = 7;
+    o.flip = Flip::none;  // a left-right flip would swap the quadrant classes
+    return o;
+}
+
+TEST(Trainer, LearnsASyntheticTask)
+{
+    Dataset train = quadrant_dataset(600, 1), val = quadrant_dataset(200, 2);
+    TrainResult r = train_model(train, val, short_recipe(8));
+    ASSERT_EQ(r.history.size(), 8u);
+    EXPECT_GT(r.history.back().val_accuracy, 0.95);
+    EXPECT_LT(r.history.back().loss, r.history.front().loss);
+    EXPECT_EQ(r.best_model.class_names, train.class_names);
+    // the checkpoint is the first epoch with the best val_accuracy
+    double best = 0;
+    for (const auto& e : r.history) best = std::max(best, e.val_accuracy);
+    EXPECT_EQ(r.history[size_t(r.best_epoch - 1)].val_accuracy, best);
+    for (int e = 0; e < r.best_epoch - 1; e++) EXPECT_LT(r.history[size_t(e)].val_accuracy, best);
+}
+
+TEST(Trainer, LearnsATwoClassTaskWithOneSigmoidOutput)
+{
+    Dataset train = quadrant_dataset(400, 3, 4), val = quadrant_dataset(100, 4, 4);
+    for (Dataset* d : {&train, &val}) {
+        d->class_names = output_order({"None", "Like"});
+        for (int& l : d->labels) l = l < 2 ? 0 : 1;  // top half vs bottom half
+    }
+    TrainResult r = train_model(train, val, short_recipe(10));
+    EXPECT_EQ(r.best_model.shape.outputs(), 1);
+    EXPECT_EQ(r.best_model.shape.height, 4);
+    EXPECT_GT(r.history[size_t(r.best_epoch - 1)].val_accuracy, 0.95);
+}
+
+TEST(Trainer, SameSeedGivesBitIdenticalModelFiles)
+{
+    Dataset train = quadrant_dataset(300, 5), val = quadrant_dataset(100, 6);
+    test::ScratchDir dir;
+    TrainResult a = train_model(train, val, short_recipe(4));
+    TrainResult b = train_model(train, val, short_recipe(4));
+    EXPECT_EQ(a.best_model.weights, b.best_model.weights);
+    write_keras_h5(dir / "a.h5", a.best_model);
+    write_keras_h5(dir / "b.h5", b.best_model);
+    EXPECT_EQ(read_file_bytes(dir / "a.h5"), read_file_bytes(dir / "b.h5"));
+    TrainOptions other = short_recipe(4);
+    other.seed = 8;
+    EXPECT_NE(train_model(train, val, other).best_model.weights, a.best_model.weights);
+}
+
+TEST(Trainer, EarlyStoppingEndsTrainingAndKeepsTheBestEpoch)
+{
+    Dataset train = quadrant_dataset(300, 9), val = quadrant_dataset(100, 10);
+    TrainOptions o = short_recipe(200);
+    o.early_stopping->patience = 3;
+    TrainResult r = train_model(train, val, o);
+    EXPECT_TRUE(r.stopped_early);
+    EXPECT_LT(r.history.size(), 200u);
+    // Keras: stops once patience epochs passed without beating the best val_accuracy
+    int last_improvement = 0;
+    double best = -1;
+    for (const auto& e : r.history)
+        if (e.val_accuracy > best) {
+            best = e.val_accuracy;
+            last_improvement = e.epoch;
+        }
+    EXPECT_EQ(int(r.history.size()), last_improvement + 3);
+    EXPECT_EQ(r.best_epoch, last_improvement);
+}
+
+TEST(Trainer, LearningRateDropsAfterValLossPlateau)
+{
+    Dataset train = quadrant_dataset(200, 11), val = quadrant_dataset(60, 12);
+    TrainOptions o = short_recipe(40);
+    o.early_stopping.reset();
+    o.reduce_lr->patience = 2;
+    TrainResult r = train_model(train, val, o);
+    // replay the logged val_loss through Keras' rule and compare with the logged lr
+    ReduceLrOnPlateau replay(*o.reduce_lr);
+    float lr = o.learning_rate;
+    bool dropped = false;
+    for (const auto& e : r.history) {
+        EXPECT_FLOAT_EQ(float(e.lr), lr) << "epoch " << e.epoch;
+        lr = replay.on_epoch_end(e.val_loss, lr);
+        dropped |= lr < o.learning_rate;
+    }
+    EXPECT_TRUE(dropped);
+}
+
+TEST(Trainer, RejectsEmptyOrMismatchedSets)
+{
+    Dataset train = quadrant_dataset(50, 13), val = quadrant_dataset(20, 14);
+    Dataset empty = val;
+    empty.inputs.clear();
+    empty.labels.clear();
+    empty.file_index.clear();
+    empty.frame_index.clear();
+    EXPECT_THROW(train_model(train, empty, short_recipe(1)), Error);
+    Dataset other = val;
+    other.class_names = output_order({"None", "Fist", "Like", "Love"});
+    EXPECT_THROW(train_model(train, other, short_recipe(1)), Error);
+}
+
+// ---- splits ----
+
+TEST(Splits, RandomSplitIsAPartitionOfTheRightSize)
+{
+    Split s = random_split(1001, 0.2, 42);
+    EXPECT_EQ(s.validation.size(), 201u);  // ceil(0.2 * 1001)
+    EXPECT_EQ(s.train.size(), 800u);
+    std::set<size_t> all(s.train.begin(), s.train.end());
+    all.insert(s.validation.begin(), s.validation.end());
+    EXPECT_EQ(all.size(), 1001u);
+    EXPECT_EQ(random_split(1001, 0.2, 42).validation, s.validation);
+    EXPECT_NE(random_split(1001, 0.2, 43).validation, s.validation);
+}
+
+TEST(Splits, GroupSplitKeepsGroupsWhole)
+{
+    std::vector<std::string> groups;
+    for (int g = 0; g < 10; g++)
+        for (int k = 0; k < 10 + g; k++) groups.push_back("g" + std::to_string(g));
+    Split s = group_split(groups, 0.25, 1);
+    std::set<std::string> val_groups, train_groups;
+    for (size_t i : s.validation) val_groups.insert(groups[i]);
+    for (size_t i : s.train) train_groups.insert(groups[i]);
+    for (const auto& g : val_groups) EXPECT_EQ(train_groups.count(g), 0u) << g;
+    EXPECT_EQ(s.train.size() + s.validation.size(), groups.size());
+    EXPECT_GE(double(s.validation.size()), 0.25 * double(groups.size()));
+    EXPECT_FALSE(train_groups.empty());
+    EXPECT_THROW(group_split(std::vector<std::string>(5, "one"), 0.2, 1), Error);
+}
+
+TEST(Splits, LeaveOneGroupOutFolds)
+{
+    std::vector<std::string> groups = {"b", "a", "b", "c", "a", "b"};
+    auto folds = leave_one_group_out(groups);
+    ASSERT_EQ(folds.size(), 3u);
+    EXPECT_EQ(folds[0].group, "a");
+    EXPECT_EQ(folds[0].held_out, (std::vector<size_t>{1, 4}));
+    EXPECT_EQ(folds[0].train, (std::vector<size_t>{0, 2, 3, 5}));
+    for (const auto& f : folds) {
+        for (size_t i : f.held_out) EXPECT_EQ(groups[i], f.group);
+        for (size_t i : f.train) EXPECT_NE(groups[i], f.group);
+        EXPECT_EQ(f.held_out.size() + f.train.size(), groups.size());
+    }
+}
+
+TEST(Splits, SplitByUserUsesTheDatalogUser)
+{
+    Dataset d = quadrant_dataset(90, 15);
+    Split s = split_dataset(d, 0.3, SplitBy::user, 2);
+    std::set<std::string> val_users, train_users;
+    for (size_t i : s.validation) val_users.insert(d.user(i));
+    for (size_t i : s.train) train_users.insert(d.user(i));
+    EXPECT_EQ(val_users.size() + train_users.size(), 3u);
+    for (const auto& u : val_users) EXPECT_EQ(train_users.count(u), 0u);
+}
+
+// ---- user_config.yaml ----
+
+static const char* st_config = R"(
+general:
+  project_name: handposture
+  logs_dir: logs
+  saved_models_dir: saved_models
+  global_seed: 123
+  display_figures: False
+operation_mode: training
+dataset:
+  name: ST_handposture_dataset
+  class_names: [None, Like, Dislike, FlatHand, Fist, Love, BreakTime, CrossHands]
+  training_path: data/train
+  validation_path:
+  validation_split: 0.25
+  test_path:
+preprocessing:
+  Max_distance: 400
+  Min_distance: 100
+  Background_distance: 120
+data_augmentation:
+  random_flip:
+    mode: horizontal_and_vertical
+training:
+  model:
+    name: CNN2D_ST_HandPosture
+    version: v1
+    input_shape: (8, 8, 2)
+  dropout: 0.3
+  batch_size: 64
+  epochs: 500
+  optimizer:
+    Adam:
+      learning_rate: 0.005
+  callbacks:
+    ReduceLROnPlateau:
+      monitor: val_loss
+      factor: 0.5
+      patience: 10
+      min_lr: 1.0e-05
+    EarlyStopping:
+      monitor: val_accuracy
+      restore_best_weights: true
+      patience: 30
+deployment:
+  hardware_setup:
+    serie: STM32F4
+    board: NUCLEO-F401RE
+hydra:
+  run:
+    dir: ./experiments_outputs/${now:%Y}
+)";
+
+static UserConfig parse(const std::string& text, std::string* warnings = nullptr)
+{
+    std::ostringstream w;
+    UserConfig c = parse_user_config(text, "/cfg/user_config.yaml", w);
+    if (warnings) *warnings = w.str();
+    return c;
+}
+
+TEST(UserConfig, ReadsSTKeys)
+{
+    std::string warnings;
+    UserConfig c = parse(st_config, &warnings);
+    EXPECT_EQ(warnings, "");
+    EXPECT_EQ(c.global_seed, 123u);
+    EXPECT_EQ(c.options.seed, 123u);
+    EXPECT_EQ(c.class_names.size(), 8u);
+    EXPECT_EQ(c.training_path, std::filesystem::path("/cfg/data/train"));
+    EXPECT_TRUE(c.validation_path.empty());
+    EXPECT_DOUBLE_EQ(c.validation_split, 0.25);
+    EXPECT_EQ(c.options.flip, Flip::horizontal_and_vertical);
+    EXPECT_FLOAT_EQ(c.options.dropout, 0.3f);
+    EXPECT_EQ(c.options.batch_size, 64);
+    EXPECT_EQ(c.options.epochs, 500);
+    EXPECT_FLOAT_EQ(c.options.learning_rate, 0.005f);
+    ASSERT_TRUE(c.options.reduce_lr && c.options.early_stopping);
+    EXPECT_DOUBLE_EQ(c.options.reduce_lr->factor, 0.5);
+    EXPECT_EQ(c.options.reduce_lr->patience, 10);
+    EXPECT_DOUBLE_EQ(c.options.reduce_lr->min_lr, 1e-5);
+    EXPECT_EQ(c.options.early_stopping->patience, 30);
+    EXPECT_EQ(c.input_height, 8);
+    EXPECT_EQ(c.serie, "STM32F4");
+    EXPECT_EQ(c.board, "NUCLEO-F401RE");
+    EXPECT_EQ(c.output_dir.find("${"), std::string::npos);
+    EXPECT_NE(c.output_dir.find("experiments_outputs/2"), std::string::npos);
+}
+
+static std::string replaced(const std::string& from, const std::string& to)
+{
+    std::string s = st_config;
+    size_t at = s.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return s.replace(at, from.size(), to);
+}
+
+static void expect_error_naming(const std::string& text, const std::string& key)
+{
+    try {
+        parse(text);
+        ADD_FAILURE() << "no error for " << key;
+    } catch (const Error& e) {
+        std::string what = e.what();
+        EXPECT_NE(what.find("/cfg/user_config.yaml"), std::string::npos) << what;
+        EXPECT_NE(what.find(key), std::string::npos) << what;
+    }
+}
+
+TEST(UserConfig, ErrorsNameTheKey)
+{
+    expect_error_naming(replaced("batch_size: 64", "batch_size: many"), "training.batch_size");
+    expect_error_naming(replaced("batch_size: 64", "batch_size: 0"), "training.batch_size");
+    expect_error_naming(replaced("epochs: 500", "epochs: [1, 2]"), "training.epochs");
+    expect_error_naming(replaced("dropout: 0.3", "dropout: 1.5"), "training.dropout");
+    expect_error_naming(replaced("Adam:", "SGD:"), "training.optimizer");
+    expect_error_naming(replaced("[None, Like,", "[None, Lik,"), "dataset.class_names");
+    expect_error_naming(replaced("mode: horizontal_and_vertical", "mode: diagonal"), "data_augmentation.random_flip.mode");
+    expect_error_naming(replaced("input_shape: (8, 8, 2)", "input_shape: (8, 8, 3)"), "training.model.input_shape");
+    expect_error_naming(replaced("name: CNN2D_ST_HandPosture", "name: MobileNet"), "training.model.name");
+    expect_error_naming(replaced("monitor: val_loss", "monitor: val_auc"), "training.callbacks.ReduceLROnPlateau.monitor");
+    expect_error_naming(replaced("operation_mode: training", "operation_mode: dancing"), "operation_mode");
+    expect_error_naming(replaced("global_seed: 123", "global_seed: -1"), "general.global_seed");
+    expect_error_naming(replaced("validation_split: 0.25", "validation_split: 1"), "dataset.validation_split");
+    expect_error_naming(replaced("Max_distance: 400", "Max_distance: 50"), "preprocessing.Max_distance");
+    expect_error_naming("general: [1, 2]\n", "general");
+    expect_error_naming("{{{", "not valid YAML");
+}
+
+TEST(UserConfig, UnknownKeysWarn)
+{
+    std::string warnings;
+    UserConfig c = parse(replaced("  batch_size: 64", "  batch_size: 64\n  batch_sise: 12"), &warnings);
+    EXPECT_NE(warnings.find("training.batch_sise"), std::string::npos) << warnings;
+    EXPECT_NE(warnings.find("unknown key"), std::string::npos) << warnings;
+    EXPECT_EQ(c.options.batch_size, 64);
+    parse(replaced("    EarlyStopping:", "    TensorBoard:\n      log_dir: x\n    EarlyStopping:"), &warnings);
+    EXPECT_NE(warnings.find("training.callbacks.TensorBoard"), std::string::npos) << warnings;
+}
+
+TEST(UserConfig, MissingPathsNameTheKey)
+{
+    test::ScratchDir dir;
+    write_text_atomically(dir / "user_config.yaml", st_config);
+    std::ostringstream warnings;
+    try {
+        load_user_config(dir / "user_config.yaml", warnings);
+        ADD_FAILURE() << "no error for a missing training_path";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("dataset.training_path"), std::string::npos) << e.what();
+    }
+    std::string no_path = replaced("  training_path: data/train\n", "");
+    write_text_atomically(dir / "user_config.yaml", no_path);
+    EXPECT_THROW(load_user_config(dir / "user_config.yaml", warnings), Error);
+    std::filesystem::create_directories(dir / "data/train");
+    write_text_atomically(dir / "user_config.yaml", st_config);
+    EXPECT_NO_THROW(load_user_config(dir / "user_config.yaml", warnings));
+}
+
+TEST(UserConfig, DefaultsAreSTRecipe)
+{
+    UserConfig c = parse("operation_mode: training\n");
+    EXPECT_EQ(c.options.batch_size, 32);
+    EXPECT_EQ(c.options.epochs, 1000);
+    EXPECT_FLOAT_EQ(c.options.learning_rate, 0.01f);
+    EXPECT_FLOAT_EQ(c.options.dropout, 0.2f);
+    EXPECT_EQ(c.global_seed, 42u);
+    EXPECT_DOUBLE_EQ(c.validation_split, 0.2);
+    EXPECT_FLOAT_EQ(c.preprocess.max_distance, 400.0f);
+}
