@@ -9,7 +9,9 @@
 #include "hp_app.h"
 #include "hp_test_vectors.h"
 
+#ifndef HP_TOLERANCE
 #define HP_TOLERANCE 1e-5f
+#endif
 
 #ifdef HP_HOST_BUILD
 /* The same check compiled for the host: stdio needs no semihosting there. */

@@ -27,6 +27,7 @@ for tool in arm-none-eabi-gcc qemu-system-arm make; do
   command -v "$tool" >/dev/null || { echo "run_qemu.sh: $tool not found (scripts/install-deps.sh installs it)" >&2; exit 2; }
 done
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
 status=0
 for target in cortex-m4 cortex-m0plus; do
   n=$frames

@@ -18,7 +18,7 @@ int main(void)
     return status | result.filtered_class;
 #else
     /* Keep the same buffers alive without calling the package. */
-    volatile void *keep[4];
+    void *volatile keep[4];
     keep[0] = &frame;
     keep[1] = &result;
     keep[2] = input;

@@ -164,7 +164,7 @@ void run_bench(const DeployArgs& a)
         std::printf("%s\n", doc.dump(2).c_str());
     } else {
         std::printf("stack: deepest of hp_run and hp_process_frame, painted and measured in QEMU; instructions: "
-                    "hp_run entry to return, QEMU -singlestep trace; cycles: Cortex-M4 timing table\n");
+                    "hp_run entry to return, QEMU -singlestep trace; cycles: Cortex-M4 timing table (docs/cortex-m4-timing.md)\n");
     }
     if (a.keep) std::fprintf(stderr, "kept %s\n", scratch.path.c_str());
 }
