@@ -149,3 +149,37 @@ TEST(Datalog, PublicFilesRoundTrip)
         expect_same(hp::read_datalog_file(dir / "x.npz"), log);
     }
 }
+
+TEST(Datalog, DownsampleTo4x4AveragesValidSubZones)
+{
+    hp::Datalog log;
+    log.zones = 64;
+    log.frames = 1;
+    for (int z = 0; z < 64; ++z) {
+        log.distance_mm.push_back(float(100 + z));
+        log.signal_per_spad.push_back(float(2 * z));
+        log.target_status.push_back(5);
+        log.valid.push_back(1);
+        log.nb_targets.push_back(1);
+    }
+    log.posture_code = {21};
+    log.target_status[1] = 4;   // block 0 = zones 0, 1, 8, 9: zone 1 invalid
+    log.nb_targets[8] = 0;      // zone 8 has no target
+    for (int z : {2, 3, 10, 11}) log.target_status[size_t(z)] = 255;  // block 1: nothing valid
+    log.valid[63] = NAN;        // block 15 keeps the NaN
+    hp::Datalog small = hp::downsample_to_4x4(log);
+    ASSERT_EQ(small.zones, 16);
+    EXPECT_FLOAT_EQ(small.distance_mm[0], (100 + 109) / 2.0f);
+    EXPECT_FLOAT_EQ(small.signal_per_spad[0], (0 + 18) / 2.0f);
+    EXPECT_EQ(small.target_status[0], 5);
+    EXPECT_EQ(small.nb_targets[0], 1);
+    EXPECT_FLOAT_EQ(small.distance_mm[1], (102 + 103 + 110 + 111) / 4.0f);
+    EXPECT_EQ(small.target_status[1], 255);
+    EXPECT_EQ(small.valid[1], 0);
+    EXPECT_EQ(small.nb_targets[1], 0);
+    // zone (3, 3) merges 8x8 zones 54, 55, 62, 63.
+    EXPECT_FLOAT_EQ(small.distance_mm[15], (154 + 155 + 162 + 163) / 4.0f);
+    EXPECT_TRUE(std::isnan(small.valid[15]));
+    EXPECT_TRUE(small.frame_has_nan(0));
+    EXPECT_EQ(small.posture_code, log.posture_code);
+}

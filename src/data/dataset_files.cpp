@@ -116,7 +116,7 @@ DatasetFiles::DatasetFiles(const fs::path& root, const std::vector<std::string>&
             std::vector<std::string> parts = split(relative, "/");
             folders.insert(parts[0]);
             if (parts.size() != 4 || parts[2] != "npz" || !ends_with(relative, ".npz") || parts[3][0] == '.' ||
-                !wanted.count(parts[0]))
+                parts[1].empty() || parts[1][0] == '.' || !wanted.count(parts[0]))
                 continue;
             found.emplace_back(relative, i);
             wanted[parts[0]]++;
