@@ -444,3 +444,27 @@ TEST(QuantDeploy, QemuCortexM4MatchesHostBitExactly)
     EXPECT_EQ(shell(host), 0) << read_text(dir / "host_build.log") << read_text(dir / "host.log");
     EXPECT_NE(read_text(dir / "host.log").find("PASS: int8 240 frames"), std::string::npos);
 }
+
+TEST(QuantCli, QuantizePrintsFloatAndInt8Accuracy)
+{
+    HP_REQUIRE_SHARED();
+    hp::test::ScratchDir dir;
+    const std::string base = "quantize --model '" + hp::test::st_pretrained_h5().string() + "' --data '" +
+                             hp::test::public_dataset_zip().string() + "' --out '" + (dir / "st.hpq").string() + "'";
+    hp::test::CommandResult r = hp::test::run_cli(base + " --calibration-frames 500 --method percentile");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("calibrated on 500 of 11443 frames (percentile)"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("float32 accuracy: 98.96 %"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("int8 accuracy:"), std::string::npos) << r.output;
+    hp::QuantModel q = hp::read_quant_model(dir / "st.hpq");
+    EXPECT_EQ(q.calibration_frames, 500u);
+    EXPECT_EQ(q.class_names, hp::st_default_classes());
+
+    r = hp::test::run_cli("quantize --model '" + (dir / "missing.h5").string() + "' --data '" +
+                          hp::test::public_dataset_zip().string() + "' --out '" + (dir / "x.hpq").string() + "'");
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("missing.h5"), std::string::npos) << r.output;
+    EXPECT_FALSE(std::filesystem::exists(dir / "x.hpq"));
+    r = hp::test::run_cli(base + " --method kl");
+    EXPECT_NE(r.exit_code, 0) << r.output;
+}
