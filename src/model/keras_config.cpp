@@ -99,7 +99,8 @@ void Parser::expect_pair(const Layer& layer, const char* key, long value, bool n
     bool ok = v.is_array() && v.size() == 2 && v[0].is_number_integer() && v[1].is_number_integer() &&
               v[0].get<long>() == value && v[1].get<long>() == value;
     if (!ok) {
-        std::string want = "(" + std::to_string(value) + ", " + std::to_string(value) + ")";
+        std::string n = std::to_string(value);
+        std::string want = std::string(key).find("size") != std::string::npos ? n + "x" + n : "(" + n + ", " + n + ")";
         fail(layer, std::string(key) + " " + tuple_text(v) + " unsupported, only " + want);
     }
 }

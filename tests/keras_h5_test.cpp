@@ -1,0 +1,253 @@
+// Keras .h5 reading and writing: ST's model, variants written by h5py (Sequential, separate
+// activations, no Dropout, renamed layers, fixed-length strings), broken files, and the CLI.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "model/keras_config.hpp"
+#include "model/model_file.hpp"
+#include "model/predict.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+fs::path h5_dir() { return hp::test::fixtures_dir() / "h5"; }
+
+const json& expected()
+{
+    static const json data = [] {
+        std::ifstream in(h5_dir() / "expected.json");
+        return json::parse(in);
+    }();
+    return data;
+}
+
+std::string error_of(const fs::path& path)
+{
+    try {
+        hp::read_keras_h5(path);
+    } catch (const hp::Error& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+TEST(KerasH5, ReadsStModel)
+{
+    HP_REQUIRE_SHARED();
+    hp::Model m = hp::read_keras_h5(hp::test::st_pretrained_h5());
+    EXPECT_EQ(m.shape.height, 8);
+    EXPECT_EQ(m.shape.width, 8);
+    EXPECT_EQ(m.shape.channels, 2);
+    EXPECT_EQ(m.shape.conv_filters, 8);
+    EXPECT_EQ(m.shape.dense_units, 32);
+    EXPECT_EQ(m.shape.classes, 8);
+    EXPECT_EQ(m.parameter_count(), 2752);
+    EXPECT_EQ(m.mac_count(), 7744);
+    EXPECT_FLOAT_EQ(m.dropout, 0.2f);
+    EXPECT_TRUE(m.class_names.empty());
+}
+
+TEST(KerasH5, WriteThenReadIsBitIdentical)
+{
+    HP_REQUIRE_SHARED();
+    hp::Model m = hp::read_keras_h5(hp::test::st_pretrained_h5());
+    m.class_names = {"None", "FlatHand", "Like", "Love", "Dislike", "BreakTime", "CrossHands", "Fist"};
+    hp::test::ScratchDir dir;
+    hp::write_keras_h5(dir / "out.h5", m);
+    hp::Model back = hp::read_keras_h5(dir / "out.h5");
+    EXPECT_EQ(back.shape, m.shape);
+    EXPECT_EQ(back.class_names, m.class_names);
+    EXPECT_EQ(back.dropout, m.dropout);
+    // Bitwise: compare the bytes, so -0.0 vs 0.0 or NaN payloads could not hide.
+    auto same_bits = [](const std::vector<float>& a, const std::vector<float>& b) {
+        return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+    };
+    EXPECT_TRUE(same_bits(back.weights.conv_kernel, m.weights.conv_kernel));
+    EXPECT_TRUE(same_bits(back.weights.conv_bias, m.weights.conv_bias));
+    EXPECT_TRUE(same_bits(back.weights.dense1_kernel, m.weights.dense1_kernel));
+    EXPECT_TRUE(same_bits(back.weights.dense1_bias, m.weights.dense1_bias));
+    EXPECT_TRUE(same_bits(back.weights.dense2_kernel, m.weights.dense2_kernel));
+    EXPECT_TRUE(same_bits(back.weights.dense2_bias, m.weights.dense2_bias));
+    EXPECT_FALSE(fs::exists(dir / ("out.h5.tmp." + std::to_string(::getpid()))));
+}
+
+TEST(KerasH5, RoundTripsTwoClassSigmoidModelWithoutClassNames)
+{
+    hp::ModelShape s;
+    s.height = 4;
+    s.width = 6;
+    s.classes = 2;
+    hp::Model m = hp::Model::zeros(s, {});
+    for (size_t i = 0; i < m.weights.dense1_kernel.size(); i++) m.weights.dense1_kernel[i] = float(i) * 0.25f - 3.0f;
+    m.weights.dense2_bias[0] = -0.0f;
+    m.dropout = 0.0f;
+    hp::test::ScratchDir dir;
+    hp::write_keras_h5(dir / "two.h5", m);
+    hp::Model back = hp::read_keras_h5(dir / "two.h5");
+    EXPECT_EQ(back.shape, m.shape);
+    EXPECT_EQ(back.shape.outputs(), 1);
+    EXPECT_EQ(back.weights, m.weights);
+    EXPECT_TRUE(std::signbit(back.weights.dense2_bias[0]));
+    EXPECT_TRUE(back.class_names.empty());
+    EXPECT_EQ(back.dropout, 0.0f);
+}
+
+TEST(KerasH5, WriterRejectsInvalidModelAndLeavesNoFile)
+{
+    hp::Model m = hp::Model::zeros(hp::ModelShape{}, {});
+    m.weights.conv_bias.pop_back();
+    hp::test::ScratchDir dir;
+    EXPECT_THROW(hp::write_keras_h5(dir / "bad.h5", m), hp::Error);
+    EXPECT_TRUE(fs::is_empty(dir.path()));
+}
+
+TEST(KerasH5, WriterConfigParsesBack)
+{
+    hp::ModelShape s;
+    s.height = 9;
+    s.width = 5;
+    s.channels = 3;
+    s.conv_filters = 11;
+    s.dense_units = 7;
+    s.classes = 5;
+    hp::KerasArchitecture a = hp::parse_keras_model_config(hp::keras_model_config_json(s, 0.3f), "config");
+    EXPECT_EQ(a.shape, s);
+    EXPECT_FLOAT_EQ(a.dropout, 0.3f);
+    EXPECT_EQ(a.conv_layer, "conv2d");
+    EXPECT_EQ(a.dense_layer, "dense");
+    EXPECT_EQ(a.output_layer, "dense_1");
+}
+
+// Every accepted variant: shape from the file, scores equal to numpy's forward pass.
+TEST(KerasH5, ReadsVariantsWrittenByH5py)
+{
+    ASSERT_GE(expected()["good"].size(), 5u);
+    for (const json& g : expected()["good"]) {
+        SCOPED_TRACE(g["file"].get<std::string>());
+        hp::Model m = hp::read_keras_h5(h5_dir() / g["file"].get<std::string>());
+        EXPECT_EQ(m.shape.height, g["height"].get<int>());
+        EXPECT_EQ(m.shape.width, g["width"].get<int>());
+        EXPECT_EQ(m.shape.channels, g["channels"].get<int>());
+        EXPECT_EQ(m.shape.conv_filters, g["filters"].get<int>());
+        EXPECT_EQ(m.shape.dense_units, g["units"].get<int>());
+        EXPECT_EQ(m.shape.classes, g["classes"].get<int>());
+        EXPECT_FLOAT_EQ(m.dropout, g["dropout"].get<float>());
+        std::vector<float> input = g["input"].get<std::vector<float>>();
+        std::vector<float> scores = hp::predict_scores(m, input.data(), 1, 1);
+        std::vector<double> want = g["scores"].get<std::vector<double>>();
+        ASSERT_EQ(scores.size(), want.size());
+        for (size_t i = 0; i < want.size(); i++) EXPECT_NEAR(scores[i], want[i], 1e-5) << "score " << i;
+    }
+}
+
+TEST(KerasH5, RejectsBrokenFilesWithClearMessages)
+{
+    ASSERT_GE(expected()["bad"].size(), 15u);
+    for (const json& b : expected()["bad"]) {
+        const fs::path path = h5_dir() / b["file"].get<std::string>();
+        const std::string message = error_of(path);
+        SCOPED_TRACE(message);
+        EXPECT_EQ(message.rfind(path.string() + ": ", 0), 0u) << "message must start with the file name";
+        EXPECT_NE(message.find(b["error"].get<std::string>()), std::string::npos) << "expected: " << b["error"];
+    }
+}
+
+TEST(KerasH5, MissingFile)
+{
+    EXPECT_NE(error_of("/nonexistent/model.h5").find("no such file"), std::string::npos);
+}
+
+TEST(KerasConfig, RejectsOutsideTheFamily)
+{
+    auto error = [](const std::string& text) {
+        try {
+            hp::parse_keras_model_config(text, "cfg");
+        } catch (const hp::Error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    hp::ModelShape s;
+    std::string good = hp::keras_model_config_json(s, 0.2f);
+    EXPECT_EQ(error(good), "no error");
+    auto replaced = [&](const std::string& from, const std::string& to) {
+        std::string t = good;
+        size_t at = t.find(from);
+        EXPECT_NE(at, std::string::npos) << from;
+        return t.replace(at, from.size(), to);
+    };
+    EXPECT_NE(error(replaced("\"units\":8,\"activation\":\"softmax\"", "\"units\":2,\"activation\":\"softmax\"")).find("layer 'dense_1'"),
+              std::string::npos);
+    EXPECT_NE(error(replaced("\"units\":8,\"activation\":\"softmax\"", "\"units\":3,\"activation\":\"sigmoid\"")).find("sigmoid"),
+              std::string::npos);
+    EXPECT_NE(error(replaced("\"pool_size\":[2,2]", "\"pool_size\":[3,3]")).find("pool_size (3, 3) unsupported, only 2x2"),
+              std::string::npos);
+    EXPECT_NE(error(replaced("\"use_bias\":true", "\"use_bias\":false")).find("use_bias false"), std::string::npos);
+    EXPECT_NE(error(replaced("[null,8,8,2]", "[null,3,8,2]")).find("input shape"), std::string::npos);
+    EXPECT_NE(error(replaced("[null,8,8,2]", "[null,8,8,\"x\"]")).find("input shape"), std::string::npos);
+    EXPECT_NE(error(replaced("\"filters\":8", "\"filters\":1e9")).find("filters"), std::string::npos);
+    EXPECT_NE(error(replaced("[[[\"dense\",0,0,{}]]]", "[[[\"dense_1\",0,0,{}]]]")).find("cycle"), std::string::npos);
+    EXPECT_NE(error(replaced("\"output_layers\":[[\"dense_1\",0,0]]", "\"output_layers\":[[\"nope\",0,0]]")).find("nope"),
+              std::string::npos);
+    EXPECT_NE(error("").find("not valid JSON"), std::string::npos);
+    EXPECT_NE(error("{\"class_name\":\"Sequential\",\"config\":{\"layers\":[]}}").find("no layers"), std::string::npos);
+}
+
+TEST(KerasH5Cli, SummaryOfStModel)
+{
+    HP_REQUIRE_SHARED();
+    auto r = hp::test::run_cli("model summary --model " + hp::test::st_pretrained_h5().string() + " --json");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    json j = json::parse(r.output);
+    EXPECT_EQ(j["parameters"], 2752);
+    EXPECT_EQ(j["macs"], 7744);
+    EXPECT_EQ(j["weight_bytes"], 2752 * 4);
+    long params = 0, macs = 0;
+    for (const json& layer : j["layers"]) {
+        params += layer["parameters"].get<long>();
+        macs += layer["macs"].get<long>();
+    }
+    EXPECT_EQ(params, 2752);
+    EXPECT_EQ(macs, 7744);
+    EXPECT_EQ(j["layers"][0]["output_shape"], json({6, 6, 8}));
+    auto text = hp::test::run_cli("model summary --model " + hp::test::st_pretrained_h5().string());
+    EXPECT_EQ(text.exit_code, 0);
+    EXPECT_NE(text.output.find("2,752"), std::string::npos) << text.output;
+}
+
+TEST(KerasH5Cli, ConvertNormalizesLayerNames)
+{
+    hp::test::ScratchDir dir;
+    auto r = hp::test::run_cli("model convert --model " + (h5_dir() / "renamed_sigmoid.h5").string() + " --out " +
+                               (dir / "out.h5").string());
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    hp::Model a = hp::read_keras_h5(h5_dir() / "renamed_sigmoid.h5");
+    hp::Model b = hp::read_keras_h5(dir / "out.h5");
+    EXPECT_EQ(a.shape, b.shape);
+    EXPECT_EQ(a.weights, b.weights);
+    EXPECT_FLOAT_EQ(a.dropout, b.dropout);
+}
+
+TEST(KerasH5Cli, BadFilesExitOneWithMessage)
+{
+    for (const json& b : expected()["bad"]) {
+        const fs::path path = h5_dir() / b["file"].get<std::string>();
+        auto r = hp::test::run_cli("model summary --model " + path.string());
+        EXPECT_EQ(r.exit_code, 1) << path << ": " << r.output;
+        EXPECT_NE(r.output.find(b["error"].get<std::string>()), std::string::npos) << r.output;
+    }
+    hp::test::ScratchDir dir;
+    auto r = hp::test::run_cli("model convert --model " + (h5_dir() / "nan_weights.h5").string() + " --out " +
+                               (dir / "x.h5").string());
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_FALSE(fs::exists(dir / "x.h5"));
+}
+
+}  // namespace
