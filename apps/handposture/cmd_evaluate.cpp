@@ -3,7 +3,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -137,8 +136,10 @@ std::string metrics_text(const Metrics& m, const DropCounts& dropped)
     std::snprintf(line, sizeof line, "frames %ld (dropped: %ld out of range, %ld with missing fields, %ld other classes)\n",
                   m.frames, dropped.out_of_range, dropped.nan_fields, dropped.other_class);
     out += line;
-    std::snprintf(line, sizeof line, "accuracy %s (%ld correct), loss %.4f\n\n", percent(m.accuracy).c_str(),
-                  std::lround(m.accuracy * double(m.frames)), m.loss);
+    long correct = 0;
+    for (size_t c = 0; c < m.confusion.size(); c++) correct += m.confusion[c][c];
+    std::snprintf(line, sizeof line, "accuracy %s (%ld correct), loss %.4f\n\n", percent(m.accuracy).c_str(), correct,
+                  m.loss);
     out += line;
     std::snprintf(line, sizeof line, "%-14s %9s %9s %9s %9s\n", "class", "precision", "recall", "f1", "support");
     out += line;
