@@ -327,12 +327,13 @@ KerasArchitecture Parser::interpret(const std::vector<Layer>& chain)
     if (!in.is_array() || in.size() != 4 || !in[1].is_number_integer() || !in[2].is_number_integer() ||
         !in[3].is_number_integer())
         fail(first, "input shape " + tuple_text(in) + " unsupported, only (None, H, W, C)");
-    s.height = in[1].get<int>();
-    s.width = in[2].get<int>();
-    s.channels = in[3].get<int>();
-    if (s.height < 4 || s.width < 4 || s.height > kMaxSide || s.width > kMaxSide || s.channels < 1 || s.channels > kMaxChannels)
+    const long height = in[1].get<long>(), width = in[2].get<long>(), channels = in[3].get<long>();
+    if (height < 4 || width < 4 || height > kMaxSide || width > kMaxSide || channels < 1 || channels > kMaxChannels)
         fail(first, "input shape " + tuple_text(in) + " unsupported: H, W in 4.." + std::to_string(kMaxSide) +
                         ", C in 1.." + std::to_string(kMaxChannels));
+    s.height = int(height);
+    s.width = int(width);
+    s.channels = int(channels);
     expect_string(first, "data_format", "channels_last");
 
     const Layer& conv = next("Conv2D layer");
