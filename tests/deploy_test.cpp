@@ -126,24 +126,17 @@ TEST(Deploy, AiModelConfigHasStMacros)
 
 TEST(Deploy, ClassNamesComeFromConfigThenModelThenStDefault)
 {
-    test::ScratchDir dir;
     Model model = random_model(3, 3);
     model.class_names.clear();
     EXPECT_THROW(codegen::resolve_class_names(model, {}, "m.h5"), Error);  // 3 classes, no names
-    {
-        std::ofstream cfg(dir / "user_config.yaml");
-        cfg << "dataset:\n  class_names: [Fist, None, Like]\npreprocessing:\n  Max_distance: 350\n  Min_distance: 150\n"
-               "  Background_distance: 120\n";
-    }
-    const auto config = codegen::read_user_config(dir / "user_config.yaml");
-    EXPECT_EQ(config.class_names, (std::vector<std::string>{"None", "Like", "Fist"}));  // sorted by code
-    ASSERT_TRUE(config.preprocess.has_value());
-    EXPECT_EQ(config.preprocess->max_distance, 350.0f);
-    EXPECT_EQ(codegen::resolve_class_names(model, config.class_names, "m.h5"), config.class_names);
+    const std::vector<std::string> config = output_order({"Fist", "None", "Like"});
+    EXPECT_EQ(codegen::resolve_class_names(model, config, "m.h5"), (std::vector<std::string>{"None", "Like", "Fist"}));
     model.class_names = {"None", "FlatHand", "Fist"};
     EXPECT_EQ(codegen::resolve_class_names(model, {}, "m.h5"), model.class_names);
     EXPECT_THROW(codegen::resolve_class_names(model, {"None", "Like"}, "m.h5"), Error);  // count mismatch
-    EXPECT_THROW(codegen::read_user_config(dir / "missing.yaml"), Error);
+    Model eight = random_model(8, 3);
+    eight.class_names.clear();
+    EXPECT_EQ(codegen::resolve_class_names(eight, {}, "m.h5"), st_default_classes());
 }
 
 TEST(Deploy, PackageWriteIsAtomic)
@@ -179,4 +172,49 @@ TEST(Deploy, HostBuildOfTwoClassSigmoidPackage)
     test::ScratchDir dir;
     const std::string out = build_and_run_host_harness(random_model(2, 5), dir.path(), 40);
     EXPECT_NE(out.find("PASS: 40 frames"), std::string::npos) << out;
+}
+
+TEST(Deploy, CliTakesClassesAndPreprocessingFromUserConfig)
+{
+    HP_REQUIRE_SHARED();
+    test::ScratchDir dir;
+    {
+        std::ofstream cfg(dir / "user_config.yaml");
+        cfg << "dataset:\n  class_names: [None, Like, Dislike, FlatHand, Fist, Love, BreakTime, CrossHands]\n"
+               "preprocessing:\n  Max_distance: 350\n  Min_distance: 150\n  Background_distance: 120\n";
+    }
+    const auto r = test::run_cli("deploy --model '" + test::st_pretrained_h5().string() + "' --out '" +
+                                 (dir / "pkg").string() + "' --target generic --config '" +
+                                 (dir / "user_config.yaml").string() + "' --threshold 0.8 --filter-n 2");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const std::string h = slurp(dir / "pkg" / "ai_model_config.h");
+    EXPECT_NE(h.find("#define MAX_DISTANCE (350)"), std::string::npos) << h;
+    EXPECT_NE(h.find("#define MIN_DISTANCE (150)"), std::string::npos) << h;
+    EXPECT_NE(h.find("{\"None\", \"FlatHand\", \"Like\", \"Love\", \"Dislike\", \"BreakTime\", \"CrossHands\", \"Fist\"}"),
+              std::string::npos) << h;
+    const std::string app = slurp(dir / "pkg" / "hp_app.c");
+    EXPECT_NE(app.find("postprocess_config = {0.800000012f, 2, 1}"), std::string::npos) << app;
+    EXPECT_NE(app.find("preprocess_config = {350.0f, 150.0f, 120.0f}"), std::string::npos) << app;
+    EXPECT_NE(slurp(dir / "pkg" / "README.md").find("Not measured"), std::string::npos);  // generic target
+}
+
+TEST(Deploy, CliBadInputsFailCleanly)
+{
+    test::ScratchDir dir;
+    auto r = test::run_cli("deploy --model '" + (dir / "none.h5").string() + "' --out '" + (dir / "pkg").string() + "'");
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.output.find("none.h5: no such file"), std::string::npos) << r.output;
+    {
+        std::ofstream junk(dir / "junk.h5");
+        junk << "not an hdf5 file";
+    }
+    r = test::run_cli("deploy --model '" + (dir / "junk.h5").string() + "' --out '" + (dir / "pkg").string() + "'");
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.output.find("junk.h5"), std::string::npos) << r.output;
+    r = test::run_cli("deploy --model '" + (dir / "junk.h5").string() + "' --out '" + (dir / "pkg").string() +
+                      "' --target cortex-a53");
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.output.find("cortex-a53"), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(dir / "pkg"));
+    EXPECT_FALSE(fs::exists(dir / "pkg.tmp"));
 }

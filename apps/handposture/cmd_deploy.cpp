@@ -5,13 +5,17 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <sstream>
 #include <unistd.h>
 
 #include "codegen/cross.hpp"
 #include "codegen/package.hpp"
 #include "codegen/test_vectors.hpp"
 #include "commands.hpp"
+#include "config/user_config.hpp"
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/postures.hpp"
 #include "model/model_file.hpp"
 
 namespace fs = std::filesystem;
@@ -50,13 +54,19 @@ std::pair<Model, codegen::DeployOptions> load(const DeployArgs& a)
     model.validate(a.model);
     codegen::DeployOptions options;
     options.target = a.target;
-    codegen::UserConfig config;
-    if (!a.config.empty()) config = codegen::read_user_config(a.config);
-    if (config.preprocess) options.preprocess = *config.preprocess;
+    std::vector<std::string> config_classes;
+    if (!a.config.empty()) {
+        const auto bytes = read_file_bytes(a.config);
+        std::ostringstream warnings;
+        const UserConfig config = parse_user_config(std::string(bytes.begin(), bytes.end()), a.config, warnings);
+        if (!warnings.str().empty()) std::fprintf(stderr, "%s", warnings.str().c_str());
+        if (!config.class_names.empty()) config_classes = output_order(config.class_names);
+        options.preprocess = config.preprocess;
+    }
     options.postprocess.score_threshold = a.threshold;
     options.postprocess.label_filter_n = a.filter_n;
     options.postprocess.keep_last_valid = a.keep_last_valid;
-    options.class_names = codegen::resolve_class_names(model, config.class_names, a.model);
+    options.class_names = codegen::resolve_class_names(model, config_classes, a.model);
     return {std::move(model), options};
 }
 

@@ -1,7 +1,5 @@
 #include "codegen/package.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -21,42 +19,6 @@ const std::vector<std::string>& deploy_targets()
 {
     static const std::vector<std::string> targets = {"cortex-m4", "cortex-m7", "cortex-m0plus", "generic"};
     return targets;
-}
-
-UserConfig read_user_config(const fs::path& path)
-{
-    UserConfig config;
-    YAML::Node root;
-    try {
-        root = YAML::LoadFile(path.string());
-    } catch (const YAML::BadFile&) {
-        throw Error(path, "cannot read the file");
-    } catch (const YAML::Exception& e) {
-        throw Error(path, std::string("not valid YAML: ") + e.what());
-    }
-    try {
-        if (YAML::Node names = root["dataset"]["class_names"]) {
-            if (!names.IsSequence()) throw Error(path, "dataset.class_names must be a list");
-            for (const YAML::Node& n : names) config.class_names.push_back(n.as<std::string>());
-            config.class_names = output_order(config.class_names);
-        }
-        if (YAML::Node pre = root["preprocessing"]) {
-            hp_preprocess_config p = HP_PREPROCESS_DEFAULTS;
-            if (pre["Max_distance"]) p.max_distance = pre["Max_distance"].as<float>();
-            if (pre["Min_distance"]) p.min_distance = pre["Min_distance"].as<float>();
-            if (pre["Background_distance"]) p.background_distance = pre["Background_distance"].as<float>();
-            if (!(p.min_distance < p.max_distance) || p.background_distance < 0)
-                throw Error(path, "preprocessing needs Min_distance < Max_distance and Background_distance >= 0");
-            config.preprocess = p;
-        }
-    } catch (const YAML::Exception& e) {
-        throw Error(path, std::string("bad value: ") + e.what());
-    } catch (const Error& e) {
-        const std::string what = e.what();
-        if (what.rfind(path.string(), 0) == 0) throw;
-        throw Error(path, what);
-    }
-    return config;
 }
 
 std::vector<std::string> resolve_class_names(const Model& model, const std::vector<std::string>& config_classes,

@@ -5,7 +5,6 @@
 
 #include <filesystem>
 #include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,13 +30,6 @@ struct PackageSize {
 
 // The targets `deploy` knows.
 const std::vector<std::string>& deploy_targets();
-
-// What a user_config.yaml contributes: dataset.class_names (output order) and preprocessing.*.
-struct UserConfig {
-    std::vector<std::string> class_names;  // empty if absent
-    std::optional<hp_preprocess_config> preprocess;
-};
-UserConfig read_user_config(const std::filesystem::path& path);
 
 // Class names of the package, in output order: the config's (sorted by posture code), else the
 // model's stored names, else ST's 8 when the model has 8 classes; throws hp::Error otherwise or
