@@ -164,7 +164,7 @@ std::string app_h(const Model& m, const DeployOptions& opt)
       << "    int filtered_class;                /* after the label filter: the class to show */\n"
       << "    int filtered_code;                 /* its posture code */\n"
       << "} hp_result;\n\n"
-      << "/* Checks the buffers and resets the label filter. Returns 0, or -1. */\n"
+      << "/* Resets the label filter. Returns 0. */\n"
       << "int hp_init(void);\n\n"
       << "/* The network alone: input [HP_APP_INPUT_SIZE] normalized tensor -> scores [HP_APP_OUTPUTS].\n"
       << " * Returns 0, or -1. */\n"
@@ -200,7 +200,7 @@ std::string app_c(const Model& m, const DeployOptions& opt)
       << "static hp_label_filter filter;\n\n"
       << R"(int hp_init(void)
 {
-    if (hp_model_f32_scratch_floats(&hp_model_data) > HP_APP_SCRATCH_FLOATS) return -1;
+    /* scratch[] was sized with hp_model_f32_scratch_floats(&hp_model_data) at generation. */
     hp_label_filter_init(&filter);
     return 0;
 }
