@@ -2,7 +2,10 @@
 // task it must learn, ST's user_config.yaml, and short trainings on ST's public dataset.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
@@ -10,7 +13,9 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/postures.hpp"
+#include "eval/metrics.hpp"
 #include "model/model_file.hpp"
+#include "model/predict.hpp"
 #include "test_support.hpp"
 #include "train/callbacks.hpp"
 #include "train/splits.hpp"
@@ -422,4 +427,97 @@ TEST(UserConfig, DefaultsAreSTRecipe)
     EXPECT_EQ(c.global_seed, 42u);
     EXPECT_DOUBLE_EQ(c.validation_split, 0.2);
     EXPECT_FLOAT_EQ(c.preprocess.max_distance, 400.0f);
+}
+
+// ---- ST's public dataset ----
+
+TEST(TrainerPublic, ThirtyEpochsOfSTRecipeReach95PercentValidation)
+{
+    HP_REQUIRE_SHARED();
+    Dataset all = load_dataset(test::public_dataset_zip(), {});
+    Split split = random_split(all.size(), 0.2, 42);
+    TrainOptions o;
+    o.epochs = 30;
+    o.early_stopping.reset();
+    TrainResult r = train_model(all.subset(split.train), all.subset(split.validation), o);
+    ASSERT_EQ(r.history.size(), 30u);
+    EXPECT_GT(r.history[size_t(r.best_epoch - 1)].val_accuracy, 0.95);
+}
+
+TEST(TrainerPublic, TrainCommandWritesSTOutputsThatAgreeWithTheModel)
+{
+    HP_REQUIRE_SHARED();
+    test::ScratchDir dir;
+    auto result = test::run_cli("train --data " + test::public_dataset_zip().string() + " --out " +
+                                (dir / "run").string() + " --epochs 3 --seed 5 --quiet --test " +
+                                test::public_dataset_zip().string());
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+    for (const char* f : {"saved_models/best_model.h5", "logs/metrics/train_metrics.csv", "run.json",
+                          "training_curves_loss.png", "training_curves_accuracy.png", "confusion_matrix_validation.png",
+                          "confusion_matrix_test.png"})
+        EXPECT_TRUE(std::filesystem::exists(dir / "run" / f)) << f;
+    std::vector<unsigned char> csv = read_file_bytes(dir / "run/logs/metrics/train_metrics.csv");
+    std::string text(csv.begin(), csv.end());
+    EXPECT_EQ(text.rfind("epoch,loss,accuracy,val_loss,val_accuracy,lr\n0,", 0), 0u) << text;
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 4);
+    std::vector<unsigned char> json_bytes = read_file_bytes(dir / "run/run.json");
+    auto run = nlohmann::json::parse(json_bytes.begin(), json_bytes.end());
+    EXPECT_EQ(run["training"]["epochs_run"], 3);
+    EXPECT_EQ(run["data"]["training"]["frames"].get<size_t>() + run["data"]["validation"]["frames"].get<size_t>(), 11443u);
+    // the saved model scores the same validation frames (same seed, same split) as reported
+    Model model = read_keras_h5(dir / "run/saved_models/best_model.h5");
+    EXPECT_EQ(model.class_names, st_default_classes());
+    Dataset all = load_dataset(test::public_dataset_zip(), {});
+    Dataset val = all.subset(random_split(all.size(), 0.2, 5).validation);
+    std::vector<float> scores = predict_scores(model, val.inputs.data(), val.size(), 1);
+    Metrics m = compute_metrics(scores, model.shape.outputs(), val.labels, val.class_names);
+    EXPECT_DOUBLE_EQ(m.accuracy, run["validation"]["accuracy"].get<double>());
+    EXPECT_EQ(m.frames, long(val.size()));
+}
+
+TEST(TrainerPublic, RunCommandReadsSTConfigAndCrossvalReportsEveryUser)
+{
+    HP_REQUIRE_SHARED();
+    test::ScratchDir dir;
+    std::string config = replaced("epochs: 500", "epochs: 2");
+    config = config.substr(0, config.find("hydra:"));
+    config.replace(config.find("training_path: data/train"), std::string("training_path: data/train").size(),
+                   "training_path: " + test::public_dataset_zip().string());
+    write_text_atomically(dir / "user_config.yaml", config);
+    auto run = test::run_cli("run " + (dir / "user_config.yaml").string() + " --out " + (dir / "out").string());
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_NE(run.output.find("Epoch 2/2"), std::string::npos) << run.output;
+    EXPECT_TRUE(std::filesystem::exists(dir / "out/saved_models/best_model.h5"));
+
+    auto cv = test::run_cli("crossval --data " + test::public_dataset_zip().string() +
+                            " --split-by user --epochs 2 --quiet --json " + (dir / "cv.json").string());
+    ASSERT_EQ(cv.exit_code, 0) << cv.output;
+    std::vector<unsigned char> bytes = read_file_bytes(dir / "cv.json");
+    auto json = nlohmann::json::parse(bytes.begin(), bytes.end());
+    ASSERT_EQ(json["folds"].size(), 4u);
+    size_t held = 0;
+    for (int u = 0; u < 4; u++) {
+        EXPECT_EQ(json["folds"][size_t(u)]["group"], "User" + std::to_string(u + 1));
+        held += json["folds"][size_t(u)]["held_out_frames"].get<size_t>();
+    }
+    EXPECT_EQ(held, 11443u);
+}
+
+TEST(TrainerPublic, CommandErrorsNameTheProblem)
+{
+    test::ScratchDir dir;
+    auto missing = test::run_cli("run " + (dir / "nope.yaml").string());
+    EXPECT_EQ(missing.exit_code, 1);
+    EXPECT_NE(missing.output.find("nope.yaml"), std::string::npos) << missing.output;
+    write_text_atomically(dir / "bad.yaml", replaced("batch_size: 64", "batch_size: lots"));
+    auto bad = test::run_cli("run " + (dir / "bad.yaml").string());
+    EXPECT_EQ(bad.exit_code, 1);
+    EXPECT_NE(bad.output.find("training.batch_size"), std::string::npos) << bad.output;
+    write_text_atomically(dir / "deploy.yaml", "operation_mode: deployment\n");
+    auto deploy = test::run_cli("run " + (dir / "deploy.yaml").string());
+    EXPECT_EQ(deploy.exit_code, 1);
+    EXPECT_NE(deploy.output.find("handposture deploy"), std::string::npos) << deploy.output;
+    auto flip = test::run_cli("train --data " + (dir / "none").string() + " --flip sideways");
+    EXPECT_EQ(flip.exit_code, 1);
+    EXPECT_NE(flip.output.find("--flip"), std::string::npos) << flip.output;
 }
