@@ -218,3 +218,19 @@ TEST(Deploy, CliBadInputsFailCleanly)
     EXPECT_FALSE(fs::exists(dir / "pkg"));
     EXPECT_FALSE(fs::exists(dir / "pkg.tmp"));
 }
+
+TEST(Deploy, FourByFourPackageCompilesStrictly)
+{
+    test::ScratchDir dir;
+    ModelShape shape;
+    shape.height = shape.width = 4;
+    Model m = Model::zeros(shape, st_default_classes());
+    codegen::DeployOptions options;
+    options.class_names = m.class_names;
+    codegen::write_package(dir / "pkg", codegen::package_files(m, options));
+    const std::string app = slurp(dir / "pkg" / "hp_app.h");
+    EXPECT_NE(app.find("#define HP_APP_ZONES 16"), std::string::npos) << app;
+    const std::string cmd = "cd '" + dir.path().string() +
+                            "' && cc -std=c99 -Wall -Wextra -Wpedantic -Werror -c pkg/*.c > build.log 2>&1";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << slurp(dir / "build.log");
+}
