@@ -131,10 +131,12 @@ std::map<std::string, std::string> quant_package_files(const QuantModel& q, cons
                   "#define HP_APP_SCRATCH_WORDS " + std::to_string(words) + " /* hp_model_s8_scratch_bytes() / 4 at generation */");
     replace_once(app_c, "hp_app.c", "static float scratch[HP_APP_SCRATCH_FLOATS];",
                  "static uint32_t scratch[HP_APP_SCRATCH_WORDS]; /* 4-byte aligned */");
-    replace_once(app_c, "hp_app.c", "if (hp_model_f32_scratch_floats(&hp_model_data) > HP_APP_SCRATCH_FLOATS) return -1;",
-                 "if (hp_model_s8_scratch_bytes(&hp_model_data) > sizeof scratch) return -1;");
     replace_once(app_c, "hp_app.c", "return hp_model_f32_run(&hp_model_data, input, scores, scratch);",
                  "return hp_model_s8_run(&hp_model_data, input, scores, scratch);");
+    for (size_t at; (at = app_c.find("hp_model_f32_scratch_floats")) != std::string::npos;)  // in comments
+        app_c.replace(at, std::string_view("hp_model_f32_scratch_floats").size(), "hp_model_s8_scratch_bytes");
+    if (app_c.find("hp_model_f32") != std::string::npos || app_c.find("SCRATCH_FLOATS") != std::string::npos)
+        throw Error("deploy: generated hp_app.c uses the float network in a way the int8 package does not replace");
     app_c += R"(
 int hp_run_logits(const float *input, int32_t *logits)
 {
