@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Generates a package from a model, with test vectors from the public dataset, builds the
-# emulator harness for Cortex-M4F and Cortex-M0+ and runs both in QEMU.
+# emulator harness for Cortex-M4F, Cortex-M7 and Cortex-M0+ and runs each in QEMU.
 #   firmware/run_qemu.sh [--model M.h5] [--data DATASET.zip] [--frames N] [--out DIR] [--cli PATH]
 # Defaults: ST's pretrained model and the public dataset from ../shared, 200 frames (100 on the
-# M0, whose 256 KiB flash holds fewer vectors), DIR = build-qemu. Exit code 0 iff both pass.
+# M0, whose 256 KiB flash holds fewer vectors), DIR = build-qemu. Exit code 0 iff all pass.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -29,7 +29,7 @@ done
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 status=0
-for target in cortex-m4 cortex-m0plus; do
+for target in cortex-m4 cortex-m7 cortex-m0plus; do
   n=$frames
   [ "$target" = cortex-m0plus ] && [ "$n" -gt 100 ] && n=100
   pkg=$out/package-$target

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The generated package on emulated microcontrollers (QEMU): ST's model, 200 public frames on a
-# Cortex-M4F (mps2-an386) and 100 on a Cortex-M0 (microbit) running the Cortex-M0+ build with
-# software float, through hp_process_frame (raw zones) and hp_run (tensors); every score within
+# Cortex-M4F (mps2-an386) and a Cortex-M7 (mps2-an500), 100 on a Cortex-M0 (microbit) running
+# the Cortex-M0+ build with software float, through hp_process_frame (raw zones) and hp_run (tensors); every score within
 # 1e-5 of the host runtime and every raw/filtered class identical. Then: a corrupted expectation
 # must make the harness fail; bench's instruction count must equal an independent count of the
 # trace; deploy's bad inputs fail cleanly without leaving anything behind.
@@ -16,11 +16,12 @@ work=$HP_BUILD_DIR/qemu-deploy-check
 rm -rf "$work"; mkdir -p "$work"
 fail() { echo "FAIL: $*"; exit 1; }
 
-# 1. Both targets in QEMU.
+# 1. Every target in QEMU.
 "$HP_SOURCE_DIR/firmware/run_qemu.sh" --cli "$HP_CLI" --model "$model" --data "$data" --frames 200 --out "$work" \
   | tee "$work/run.log"
 grep -q "^PASS: 200 frames" "$work/run.log" || fail "Cortex-M4F run did not pass 200 frames"
 grep -q "^PASS: 100 frames" "$work/run.log" || fail "Cortex-M0 run did not pass 100 frames"
+[ "$(grep -c '^PASS: 200 frames' "$work/run.log")" = 2 ] || fail "Cortex-M7 run did not pass 200 frames"
 
 # 2. The harness can fail: change one expected raw class and rebuild.
 pkg=$work/package-cortex-m4

@@ -164,7 +164,7 @@ const TargetBuild& target_build(const std::string& target)
 {
     static const std::vector<TargetBuild> builds = {
         {"cortex-m4", "-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard", "mps2_an386.ld", "mps2-an386"},
-        {"cortex-m7", "-mcpu=cortex-m7 -mthumb -mfpu=fpv5-sp-d16 -mfloat-abi=hard", "mps2_an386.ld", ""},
+        {"cortex-m7", "-mcpu=cortex-m7 -mthumb -mfpu=fpv5-sp-d16 -mfloat-abi=hard", "mps2_an386.ld", "mps2-an500"},
         {"cortex-m0plus", "-mcpu=cortex-m0plus -mthumb -mfloat-abi=soft", "microbit.ld", "microbit"},
     };
     for (const TargetBuild& b : builds)
