@@ -28,7 +28,7 @@ struct DeployArgs {
     std::string model, out, target = "cortex-m4", config, test_vectors;
     float threshold = 0.9f;
     int filter_n = 3, keep_last_valid = 1, test_frames = 200;
-    bool json = false, keep = false;
+    bool json = false, keep = false, profile = false;
 };
 
 void add_model_options(CLI::App* cmd, DeployArgs& a)
@@ -148,8 +148,9 @@ void run_bench(const DeployArgs& a)
     for (const char* opt : {"-O2", "-O3", "-Os"}) {
         const auto r = codegen::bench_package(pkg, a.target, opt, scratch.path / ("bench" + std::string(opt)));
         const long stack = std::max(r.stack_hp_run, r.stack_process_frame);
-        nlohmann::json by_class;
+        nlohmann::json by_class, by_function;
         for (const auto& [k, v] : r.instructions_by_class) by_class[k] = v;
+        for (const auto& [k, v] : r.instructions_by_function) by_function[k] = v;
         results.push_back({{"opt", opt},
                            {"flash_bytes", r.size.flash},
                            {"static_ram_bytes", r.size.static_ram},
@@ -159,10 +160,18 @@ void run_bench(const DeployArgs& a)
                            {"instructions_per_hp_run", r.instructions},
                            {"cycles_estimated", r.cycles},
                            {"ms_at_84mhz", r.ms_at_84mhz},
-                           {"instructions_by_timing_class", by_class}});
-        if (!a.json)
+                           {"instructions_by_timing_class", by_class},
+                           {"instructions_by_function", by_function}});
+        if (!a.json) {
             std::printf("%-4s %10ld %12ld %11ld %16ld %13ld %12ld %12.3f\n", opt, r.size.flash, r.size.static_ram, stack,
                         r.size.static_ram + stack, r.instructions, r.cycles, r.ms_at_84mhz);
+            if (a.profile) {
+                std::vector<std::pair<long, std::string>> rows;
+                for (const auto& [k, v] : r.instructions_by_function) rows.push_back({v, k});
+                std::sort(rows.rbegin(), rows.rend());
+                for (const auto& [v, k] : rows) std::printf("       %8ld  %s\n", v, k.c_str());
+            }
+        }
     }
     if (a.json) {
         nlohmann::json doc = {{"target", a.target},
@@ -198,6 +207,7 @@ void add_deploy_commands(CLI::App& app)
     add_model_options(bench, bench_args);
     bench->add_option("--target", bench_args.target, "cortex-m4 (QEMU mps2-an386)");
     bench->add_flag("--json", bench_args.json, "print JSON");
+    bench->add_flag("--profile", bench_args.profile, "also list the instructions executed in each function");
     bench->add_flag("--keep", bench_args.keep, "keep the build folder (images, trace) and print its path");
     bench->callback([] { run_bench(bench_args); });
 }

@@ -330,6 +330,7 @@ BenchResult bench_package(const fs::path& package_dir, const std::string& target
         auto it = code.find(pc);
         if (it == code.end()) throw Error(trace, "executed address " + std::to_string(pc) + " is not in the disassembly");
         r.instructions++;
+        r.instructions_by_function[symbol]++;
         previous_pc = pc;
         previous_mnemonic = it->second.mnemonic;
         previous_operands = it->second.operands;

@@ -41,7 +41,8 @@ struct BenchResult {
     long instructions = 0;            // executed from hp_run's entry to its return
     long cycles = 0;                  // estimated from the Cortex-M4 timing table
     double ms_at_84mhz = 0;
-    std::map<std::string, long> instructions_by_class;  // timing class -> count
+    std::map<std::string, long> instructions_by_class;     // timing class -> count
+    std::map<std::string, long> instructions_by_function;  // function (trace symbol) -> count
 };
 
 // Builds firmware/bench.c with the package, runs it in QEMU with an instruction trace and
