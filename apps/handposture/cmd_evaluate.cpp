@@ -254,17 +254,20 @@ void add_evaluate_commands(CLI::App& app)
     auto ev = std::make_shared<EvaluateOptions>();
     CLI::App* evaluate = app.add_subcommand("evaluate", "Accuracy, loss, per-class precision/recall/F1 and confusion matrix of a model on a dataset");
     evaluate->add_option("--model", ev->model, "Keras .h5 model")->required();
-    evaluate->add_option("--data", ev->data, "Dataset folder or ST's .zip")->required();
+    evaluate->add_option("--data", ev->data, "Dataset folder or ST's .zip (default: the public dataset beside the repo)");
     evaluate->add_option("--classes", ev->classes, "Class names (default: the model's, or ST's 8 classes)")->delimiter(',');
     evaluate->add_flag("--json", ev->json, "Print the metrics as JSON");
     evaluate->add_option("--report", ev->report, "Folder for metrics.json and confusion_matrix.png");
     evaluate->add_option("--threads", ev->threads, "Inference threads (0: all cores)")->check(CLI::NonNegativeNumber);
-    evaluate->callback([ev] { run_evaluate(*ev); });
+    evaluate->callback([ev] {
+        if (ev->data.empty()) ev->data = default_dataset_path().string();
+        run_evaluate(*ev);
+    });
 
     auto pr = std::make_shared<PredictOptions>();
     CLI::App* predict = app.add_subcommand("predict", "Per-frame class probabilities of a model, as CSV");
     predict->add_option("--model", pr->model, "Keras .h5 model")->required();
-    auto* data = predict->add_option("--data", pr->data, "Dataset folder or ST's .zip");
+    auto* data = predict->add_option("--data", pr->data, "Dataset folder or ST's .zip (default: the public dataset beside the repo)");
     auto* npz = predict->add_option("--npz", pr->npz, "One datalog .npz");
     data->excludes(npz);
     npz->excludes(data);
@@ -273,8 +276,8 @@ void add_evaluate_commands(CLI::App& app)
     predict->add_option("--dump-inputs", pr->dump_inputs,
                         "Also write the preprocessed input tensors, raw float32 [n][H][W][2], in CSV row order");
     predict->add_option("--threads", pr->threads, "Inference threads (0: all cores)")->check(CLI::NonNegativeNumber);
-    predict->callback([pr, data, npz] {
-        if (data->count() + npz->count() != 1) throw Error("predict", "give --data DIR|ZIP or --npz FILE");
+    predict->callback([pr] {
+        if (pr->data.empty() && pr->npz.empty()) pr->data = default_dataset_path().string();
         run_predict(*pr);
     });
 
