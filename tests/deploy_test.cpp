@@ -9,6 +9,7 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "codegen/cross.hpp"
 #include "codegen/embedded_files.hpp"
 #include "codegen/package.hpp"
 #include "codegen/test_vectors.hpp"
@@ -233,4 +234,30 @@ TEST(Deploy, FourByFourPackageCompilesStrictly)
     const std::string cmd = "cd '" + dir.path().string() +
                             "' && cc -std=c99 -Wall -Wextra -Wpedantic -Werror -c pkg/*.c > build.log 2>&1";
     EXPECT_EQ(std::system(cmd.c_str()), 0) << slurp(dir / "build.log");
+}
+
+TEST(Deploy, CortexM4TimingTableFollowsTheTrm)
+{
+    using codegen::cortex_m4_cycles;
+    // Cortex-M4 TRM r0p1 Table 3-1 (P = 2 taken as the refill) and Table 7-1.
+    EXPECT_EQ(cortex_m4_cycles("adds", "r0, r1, r2", false, false).first, 1);
+    EXPECT_EQ(cortex_m4_cycles("mla", "r0, r1, r2, r3", false, false).first, 1);
+    EXPECT_EQ(cortex_m4_cycles("ldr", "r0, [r1, #4]", false, false).first, 2);
+    EXPECT_EQ(cortex_m4_cycles("ldr.w", "r0, [r1, #4]", false, true).first, 1);  // pipelined after a load
+    EXPECT_EQ(cortex_m4_cycles("ldrd", "r0, r1, [r2]", false, false).first, 3);
+    EXPECT_EQ(cortex_m4_cycles("push", "{r4, r5, r6, lr}", false, false).first, 5);
+    EXPECT_EQ(cortex_m4_cycles("pop", "{r4, r5, pc}", true, false).first, 6);  // 1 + N + P
+    EXPECT_EQ(cortex_m4_cycles("bne.n", "8a4c <x>", true, false).first, 3);
+    EXPECT_EQ(cortex_m4_cycles("bne.n", "8a4c <x>", false, false).first, 1);
+    EXPECT_EQ(cortex_m4_cycles("bls.n", "8a4c <x>", false, false).second, "branch");
+    EXPECT_EQ(cortex_m4_cycles("bl", "8a4c <hp_run>", true, false).first, 3);
+    EXPECT_EQ(cortex_m4_cycles("vmla.f32", "s0, s1, s2", false, false).first, 3);
+    EXPECT_EQ(cortex_m4_cycles("vfma.f32", "s0, s1, s2", false, false).first, 3);
+    EXPECT_EQ(cortex_m4_cycles("vadd.f32", "s0, s1, s2", false, false).first, 1);
+    EXPECT_EQ(cortex_m4_cycles("vdiv.f32", "s0, s1, s2", false, false).first, 14);
+    EXPECT_EQ(cortex_m4_cycles("vldr", "s15, [r3, #4]", false, false).first, 2);
+    EXPECT_EQ(cortex_m4_cycles("vldmia", "r3!, {s8-s15}", false, false).first, 9);
+    EXPECT_EQ(cortex_m4_cycles("vpush", "{d8-d9}", false, false).first, 5);  // two D = four S registers
+    EXPECT_EQ(cortex_m4_cycles("vmov", "r0, r1, d0", false, false).first, 2);
+    EXPECT_EQ(cortex_m4_cycles("vmov", "s0, r0", false, false).first, 1);
 }
