@@ -162,6 +162,8 @@ ExperimentResult run_training(const ExperimentSettings& s, std::ostream& log)
                    {"stopped_early", t.stopped_early},
                    {"seconds", t.seconds},
                    {"seconds_per_epoch", t.seconds / double(t.history.size())},
+                   {"cpu_seconds", t.cpu_seconds},
+                   {"cpu_seconds_per_epoch", t.cpu_seconds / double(t.history.size())},
                    {"parameters", best.parameter_count()}}},
                  {"model", fs::relative(r.model_path, s.out).string()},
                  {"validation", r.validation.to_json()}};

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <numeric>
 
 #include "core/error.hpp"
@@ -110,6 +111,7 @@ TrainResult train_model(Model model, const Dataset& train, const Dataset& valida
     result.best_model = model;
     double best_val_accuracy = -1;
     auto start = clock::now();
+    const std::clock_t cpu_start = std::clock();
     for (int epoch = 0; epoch < o.epochs; epoch++) {
         auto epoch_start = clock::now();
         EpochLog log;
@@ -171,6 +173,7 @@ TrainResult train_model(Model model, const Dataset& train, const Dataset& valida
         }
     }
     result.seconds = std::chrono::duration<double>(clock::now() - start).count();
+    result.cpu_seconds = double(std::clock() - cpu_start) / CLOCKS_PER_SEC;
     return result;
 }
 

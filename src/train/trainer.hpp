@@ -47,7 +47,8 @@ struct TrainResult {
     int best_epoch = 0;        // 1-based
     std::vector<EpochLog> history;
     bool stopped_early = false;
-    double seconds = 0;
+    double seconds = 0;      // wall time of all epochs
+    double cpu_seconds = 0;  // processor time of this process over the same span
 };
 
 struct TrainCallbacks {
