@@ -7,7 +7,7 @@ void hp_dense_s8(const int8_t *input, int inputs, const int8_t *kernel, const in
 {
 #if defined(__ARM_FEATURE_DSP)
     /* widen the input once (with the input offset); every output reuses it */
-    for (int i = 0; i < inputs; i++) buffer[hp_s8_pair_index(i, inputs)] = (int16_t)(input[i] + params->input_offset);
+    hp_widen_s8_pairs(input, inputs, params->input_offset, buffer);
     for (int o = 0; o < outputs; o++)
         output[o] = hp_output_s8(hp_dot_s8_s16(kernel + o * inputs, buffer, inputs, bias[o]), params, o);
 #else

@@ -7,7 +7,7 @@ void hp_dense_s8_s32(const int8_t *input, int inputs, const int8_t *kernel, cons
                      int32_t input_offset, int16_t *buffer, int32_t *output)
 {
 #if defined(__ARM_FEATURE_DSP)
-    for (int i = 0; i < inputs; i++) buffer[hp_s8_pair_index(i, inputs)] = (int16_t)(input[i] + input_offset);
+    hp_widen_s8_pairs(input, inputs, input_offset, buffer);
     for (int o = 0; o < outputs; o++) output[o] = hp_dot_s8_s16(kernel + o * inputs, buffer, inputs, bias[o]);
 #else
     (void)buffer;

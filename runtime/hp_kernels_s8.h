@@ -85,6 +85,16 @@ void hp_conv2d_3x3_s8(const int8_t *input, int height, int width, int channels,
                       const int8_t *kernel, const int32_t *bias, int filters,
                       const hp_quant_params_s8 *params, int16_t *buffer, int8_t *output);
 
+/* hp_conv2d_3x3_s8 then hp_maxpool2x2_s8 in one pass, bit for bit the same result: the max of
+ * the four int32 accumulators is requantized once (requantization is non-decreasing).
+ *   input  [height][width][channels] int8
+ *   kernel [filters][3][3][channels] int8, bias [filters] int32
+ *   buffer [5 * 9 * channels] int16 work memory
+ *   output [(height-2)/2][(width-2)/2][filters] int8      height, width >= 4 */
+void hp_conv2d_3x3_maxpool2x2_s8(const int8_t *input, int height, int width, int channels,
+                                 const int8_t *kernel, const int32_t *bias, int filters,
+                                 const hp_quant_params_s8 *params, int16_t *buffer, int8_t *output);
+
 /* 2x2 max pooling, stride 2, valid (odd last row/column dropped, as Keras floors). Same scale
  * and zero point in and out, since max commutes with a monotonic quantization.
  *   input [height][width][channels] -> output [height/2][width/2][channels] */

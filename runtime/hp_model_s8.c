@@ -1,9 +1,9 @@
 /* Chains the int8 kernels into the network of hp_model_s8.h.
  *
  * Scratch layout (each region rounded up to 4 bytes):
- *   a: quantized input [H*W*C], then pooled [PH*PW*F], then int32 logits [O]
- *   b: conv output [(H-2)*(W-2)*F], then dense output [U]
- *   w: int16 work buffer of the kernels [max(9*C, PH*PW*F, U)] */
+ *   a: quantized input [H*W*C], then dense output [U]
+ *   b: pooled conv output [PH*PW*F], then int32 logits [O]
+ *   w: int16 work buffer of the kernels [max(5*9*C, PH*PW*F, U)] */
 #include "hp_model_s8.h"
 
 #include "hp_kernels_f32.h"
@@ -22,12 +22,12 @@ static int bad_dimensions(const hp_model_s8 *m)
 
 static regions scratch_regions(const hp_model_s8 *m)
 {
-    size_t conv = (size_t)(m->height - 2) * (size_t)(m->width - 2) * (size_t)m->conv_filters;
     size_t flat = (size_t)((m->height - 2) / 2) * (size_t)((m->width - 2) / 2) * (size_t)m->conv_filters;
+    size_t in = (size_t)m->height * m->width * m->channels, logits = 4 * (size_t)m->outputs;
     regions r;
-    r.a = round4(max3((size_t)m->height * m->width * m->channels, flat, 4 * (size_t)m->outputs));
-    r.b = round4(conv > (size_t)m->dense_units ? conv : (size_t)m->dense_units);
-    r.w = round4(2 * max3(9 * (size_t)m->channels, flat, (size_t)m->dense_units));
+    r.a = round4(in > (size_t)m->dense_units ? in : (size_t)m->dense_units);
+    r.b = round4(flat > logits ? flat : logits);
+    r.w = round4(2 * max3(45 * (size_t)m->channels, flat, (size_t)m->dense_units));
     return r;
 }
 
@@ -54,18 +54,17 @@ static void run_layers(const hp_model_s8 *m, const int8_t *input, int32_t *logit
     p.activation_min = m->conv_zero_point; /* ReLU */
     p.multiplier = m->conv_multiplier;
     p.shift = m->conv_shift;
-    hp_conv2d_3x3_s8(input, m->height, m->width, m->channels, m->conv_kernel, m->conv_bias, m->conv_filters,
-                     &p, work, b);
-    hp_maxpool2x2_s8(b, m->height - 2, m->width - 2, m->conv_filters, a);
+    hp_conv2d_3x3_maxpool2x2_s8(input, m->height, m->width, m->channels, m->conv_kernel, m->conv_bias,
+                                m->conv_filters, &p, work, b);
 
     p.input_offset = -m->conv_zero_point;
     p.output_offset = m->dense1_zero_point;
     p.activation_min = m->dense1_zero_point; /* ReLU */
     p.multiplier = m->dense1_multiplier;
     p.shift = m->dense1_shift;
-    hp_dense_s8(a, flat, m->dense1_kernel, m->dense1_bias, m->dense_units, &p, work, b);
+    hp_dense_s8(b, flat, m->dense1_kernel, m->dense1_bias, m->dense_units, &p, work, a);
 
-    hp_dense_s8_s32(b, m->dense_units, m->dense2_kernel, m->dense2_bias, m->outputs, -m->dense1_zero_point, work,
+    hp_dense_s8_s32(a, m->dense_units, m->dense2_kernel, m->dense2_bias, m->outputs, -m->dense1_zero_point, work,
                     logits);
 }
 
@@ -79,12 +78,12 @@ int hp_model_s8_run_logits(const hp_model_s8 *model, const int8_t *input, int32_
 int hp_model_s8_run(const hp_model_s8 *model, const float *input, float *scores, void *scratch)
 {
     if (bad_dimensions(model)) return -1;
-    int8_t *a = (int8_t *)scratch;
-    int32_t *logits = (int32_t *)scratch;
+    unsigned char *bytes = (unsigned char *)scratch;
+    int8_t *a = (int8_t *)bytes;
+    int32_t *logits = (int32_t *)(void *)(bytes + scratch_regions(model).a); /* in b, after the dense reads it */
     hp_quantize_f32_s8(input, model->height * model->width * model->channels, model->input_scale,
                        model->input_zero_point, a);
-    /* the pooled tensor overwrites the input in a; logits go to a after the first dense */
-    run_layers(model, a, logits, (unsigned char *)scratch);
+    run_layers(model, a, logits, bytes);
     for (int o = 0; o < model->outputs; o++) scores[o] = (float)logits[o] * model->output_scales[o];
     if (model->outputs == 1)
         hp_sigmoid_f32(scores, 1);

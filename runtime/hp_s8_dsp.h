@@ -26,6 +26,23 @@ static inline int hp_s8_pair_index(int j, int n)
     return (j < (n & ~3) && (m == 1 || m == 2)) ? (j ^ 3) : j;
 }
 
+/* dst = src + offset as int16 in pair order, n elements: four bytes at a time, SXTAB16 widens
+ * and offsets bytes 0 and 2 (and after a rotation 1 and 3) in one instruction. */
+static inline void hp_widen_s8_pairs(const int8_t *src, int n, int32_t offset, int16_t *dst)
+{
+    const int32_t offsets = (int32_t)(((uint32_t)(uint16_t)offset << 16) | (uint16_t)offset);
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        uint32_t x4;
+        memcpy(&x4, src + i, 4);
+        int32_t x02 = __sxtab16(offsets, (int32_t)x4);
+        int32_t x13 = __sxtab16(offsets, (int32_t)((x4 >> 8) | (x4 << 24)));
+        memcpy(dst + i, &x02, 4);
+        memcpy(dst + i + 2, &x13, 4);
+    }
+    for (; i < n; i++) dst[i] = (int16_t)(src[i] + offset);
+}
+
 /* acc + sum_i w[i] * x[i], w int8 in natural order, x int16 in pair order. */
 static inline int32_t hp_dot_s8_s16(const int8_t *w, const int16_t *x, int n, int32_t acc)
 {

@@ -28,6 +28,7 @@ namespace dsp {
 #define __ARM_FEATURE_DSP 1
 #include "acle_emulation.h"
 #include "../runtime/conv2d_3x3_s8.c"
+#include "../runtime/conv2d_3x3_maxpool2x2_s8.c"
 #include "../runtime/dense_s8.c"
 #include "../runtime/dense_s8_s32.c"
 #undef __ARM_FEATURE_DSP
@@ -111,6 +112,16 @@ TEST(QuantKernels, ConvMatchesReferenceOnBothPaths)
         dsp::hp_conv2d_3x3_s8(in.data(), h, w, ch, k.data(), bias.data(), f, &p.p, buffer.data(), emulated.data());
         EXPECT_EQ(std::vector<int>(portable.begin(), portable.end()), vec<int>(c["output"])) << h << "x" << w << "x" << ch;
         EXPECT_EQ(emulated, portable);
+        // fused conv + pool == conv then pool, on both paths
+        const int ph = (h - 2) / 2, pw = (w - 2) / 2;
+        std::vector<int8_t> pooled(static_cast<size_t>(ph * pw * f)), fused(pooled.size()), fused_dsp(pooled.size());
+        std::vector<int16_t> buffer4(static_cast<size_t>(45 * ch));
+        hp_maxpool2x2_s8(portable.data(), h - 2, w - 2, f, pooled.data());
+        hp_conv2d_3x3_maxpool2x2_s8(in.data(), h, w, ch, k.data(), bias.data(), f, &p.p, buffer4.data(), fused.data());
+        dsp::hp_conv2d_3x3_maxpool2x2_s8(in.data(), h, w, ch, k.data(), bias.data(), f, &p.p, buffer4.data(),
+                                         fused_dsp.data());
+        EXPECT_EQ(fused, pooled);
+        EXPECT_EQ(fused_dsp, pooled);
     }
 }
 
@@ -178,6 +189,14 @@ TEST(QuantKernels, DspPathEqualsPortablePath)
         hp_conv2d_3x3_s8(in.data(), h, w, ch, k.data(), bias.data(), f, &p, buffer.data(), a.data());
         dsp::hp_conv2d_3x3_s8(in.data(), h, w, ch, k.data(), bias.data(), f, &p, buffer.data(), b.data());
         ASSERT_EQ(a, b) << "conv " << h << "x" << w << "x" << ch << " f" << f;
+        std::vector<int8_t> pooled(static_cast<size_t>(((h - 2) / 2) * ((w - 2) / 2) * f)), fa(pooled.size()),
+            fb(pooled.size());
+        std::vector<int16_t> buffer4(static_cast<size_t>(45 * ch));
+        hp_maxpool2x2_s8(a.data(), h - 2, w - 2, f, pooled.data());
+        hp_conv2d_3x3_maxpool2x2_s8(in.data(), h, w, ch, k.data(), bias.data(), f, &p, buffer4.data(), fa.data());
+        dsp::hp_conv2d_3x3_maxpool2x2_s8(in.data(), h, w, ch, k.data(), bias.data(), f, &p, buffer4.data(), fb.data());
+        ASSERT_EQ(fa, pooled) << "fused " << h << "x" << w << "x" << ch << " f" << f;
+        ASSERT_EQ(fb, pooled) << "fused dsp " << h << "x" << w << "x" << ch << " f" << f;
 
         int n_in = int(in.size()), n_out = 1 + int(rng() % 40);
         std::vector<int8_t> dk(static_cast<size_t>(n_in * n_out)), da(static_cast<size_t>(n_out)), db(da.size());
