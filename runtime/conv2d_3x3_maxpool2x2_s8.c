@@ -27,13 +27,40 @@ void hp_conv2d_3x3_maxpool2x2_s8(const int8_t *input, int height, int width, int
                     for (int k = 0; k < row; k++) gathered[ky * row + k] = patch[ky * width * channels + k];
                 hp_widen_s8_pairs(gathered, taps, params->input_offset, buffer + p * taps);
             }
+            /* the four dot products of a filter together: each weight word is loaded and widened
+             * once for four SMLAD pairs */
             for (int f = 0; f < filters; f++) {
                 const int8_t *w = kernel + f * taps;
-                int32_t best = hp_dot_s8_s16(w, buffer, taps, bias[f]);
-                for (int p = 1; p < 4; p++) {
-                    int32_t acc = hp_dot_s8_s16(w, buffer + p * taps, taps, bias[f]);
-                    if (acc > best) best = acc;
+                int32_t acc0 = bias[f], acc1 = acc0, acc2 = acc0, acc3 = acc0;
+                int i = 0;
+                for (; i + 4 <= taps; i += 4) {
+                    uint32_t w4;
+                    int32_t x02, x13;
+                    memcpy(&w4, w + i, 4);
+                    const int32_t w02 = __sxtb16((int32_t)w4), w13 = __sxtb16((int32_t)((w4 >> 8) | (w4 << 24)));
+                    const int16_t *x = buffer + i;
+                    memcpy(&x02, x, 4);
+                    memcpy(&x13, x + 2, 4);
+                    acc0 = __smlad(w13, x13, __smlad(w02, x02, acc0));
+                    memcpy(&x02, x + taps, 4);
+                    memcpy(&x13, x + taps + 2, 4);
+                    acc1 = __smlad(w13, x13, __smlad(w02, x02, acc1));
+                    memcpy(&x02, x + 2 * taps, 4);
+                    memcpy(&x13, x + 2 * taps + 2, 4);
+                    acc2 = __smlad(w13, x13, __smlad(w02, x02, acc2));
+                    memcpy(&x02, x + 3 * taps, 4);
+                    memcpy(&x13, x + 3 * taps + 2, 4);
+                    acc3 = __smlad(w13, x13, __smlad(w02, x02, acc3));
                 }
+                for (; i < taps; i++) {
+                    acc0 += w[i] * buffer[i];
+                    acc1 += w[i] * buffer[taps + i];
+                    acc2 += w[i] * buffer[2 * taps + i];
+                    acc3 += w[i] * buffer[3 * taps + i];
+                }
+                int32_t best = acc0 > acc1 ? acc0 : acc1;
+                if (acc2 > best) best = acc2;
+                if (acc3 > best) best = acc3;
                 out[f] = hp_output_s8(best, params, f);
             }
 #else
