@@ -12,23 +12,18 @@ namespace hp::train {
 // Eight floats in one vector register (GCC/Clang vector extension: plain arithmetic, any target).
 typedef float f32x8 __attribute__((vector_size(32)));
 
-static inline f32x8 load8(const float* p)
-{
-    f32x8 v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-}
-
 // One block of `MR` rows x 8 columns of C = A B: A(i, k) = A[i*a_rs + k*a_cs], B [K][ldb], C [.][ldc].
 // The MR accumulators stay in registers; each step broadcasts one A value per row.
 template <int MR>
 static inline void gemm_block(float* RESTRICT C, int ldc, const float* RESTRICT A, size_t a_rs, size_t a_cs,
                               const float* RESTRICT B, int ldb, int K, bool accumulate)
 {
-    f32x8 acc[MR];
-    for (int r = 0; r < MR; r++) acc[r] = accumulate ? load8(C + size_t(r) * ldc) : f32x8{};
+    f32x8 acc[MR] = {};
+    if (accumulate)
+        for (int r = 0; r < MR; r++) std::memcpy(&acc[r], C + size_t(r) * ldc, sizeof acc[r]);
     for (int k = 0; k < K; k++) {
-        const f32x8 b = load8(B + size_t(k) * ldb);
+        f32x8 b;
+        std::memcpy(&b, B + size_t(k) * ldb, sizeof b);
         for (int r = 0; r < MR; r++) acc[r] += A[size_t(r) * a_rs + size_t(k) * a_cs] * b;
     }
     for (int r = 0; r < MR; r++) std::memcpy(C + size_t(r) * ldc, &acc[r], sizeof acc[r]);
