@@ -143,11 +143,20 @@ TEST(Deploy, ClassNamesComeFromConfigThenModelThenStDefault)
 TEST(Deploy, PackageWriteIsAtomic)
 {
     test::ScratchDir dir;
-    codegen::write_package(dir / "out", {{"a.c", "int a;\n"}});
-    codegen::write_package(dir / "out", {{"b.c", "int b;\n"}});  // replaces the whole package
+    codegen::write_package(dir / "out", {{"a.c", "int a;\n"}, {"hp_app.h", ""}});
+    codegen::write_package(dir / "out", {{"b.c", "int b;\n"}, {"hp_app.h", ""}});  // replaces the whole package
     EXPECT_FALSE(fs::exists(dir / "out" / "a.c"));
     EXPECT_TRUE(fs::exists(dir / "out" / "b.c"));
     EXPECT_FALSE(fs::exists(dir / "out.tmp"));
+    EXPECT_THROW(codegen::write_package("/", {{"a.c", "int a;\n"}}), Error);
+    EXPECT_THROW(codegen::write_package(dir / "out" / "..", {{"a.c", "int a;\n"}}), Error);  // not a package
+    EXPECT_TRUE(fs::exists(dir / "out" / "b.c"));
+    {
+        std::ofstream file(dir / "plain");
+        file << "x";
+    }
+    EXPECT_THROW(codegen::write_package(dir / "plain", {{"a.c", "int a;\n"}}), Error);  // a file, not a folder
+    EXPECT_EQ(slurp(dir / "plain"), "x");
     fs::create_directories(dir / "ro");
     fs::permissions(dir / "ro", fs::perms::owner_read | fs::perms::owner_exec);
     if (::geteuid() != 0) {

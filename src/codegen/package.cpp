@@ -270,11 +270,16 @@ std::map<std::string, std::string> package_files(const Model& model, const Deplo
 
 void write_package(const fs::path& out_dir, const std::map<std::string, std::string>& files)
 {
-    fs::path dir = out_dir;
+    fs::path dir = fs::absolute(out_dir).lexically_normal();
     if (dir.filename().empty()) dir = dir.parent_path();  // "out/" -> "out"
+    if (dir.filename().empty() || dir.filename() == "." || dir.filename() == ".." || dir == dir.root_path())
+        throw Error(out_dir, "the package needs a folder of its own (e.g. --out build/hp_package)");
     const fs::path tmp = dir.string() + ".tmp";
     std::error_code ec;
     if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) throw Error(dir, "exists and is not a folder");
+    // Only an earlier package (or an empty folder) is replaced, never a folder of other files.
+    if (fs::is_directory(dir, ec) && !fs::is_empty(dir, ec) && !fs::exists(dir / "hp_app.h", ec))
+        throw Error(dir, "exists and is not a handposture package; give a new folder");
     fs::remove_all(tmp, ec);
     if (!fs::create_directories(tmp, ec) || ec) throw Error(tmp, "cannot create the folder (" + ec.message() + ")");
     try {

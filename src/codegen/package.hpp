@@ -48,7 +48,8 @@ std::string package_readme(const Model& model, const DeployOptions& options, con
 bool runtime_file_in_package(const std::string& file_name);
 
 // Writes the package into out_dir atomically: everything goes to "<out_dir>.tmp" first, which is
-// renamed to out_dir (replacing an existing package) only when complete. `extra` files (name ->
+// renamed to out_dir (replacing an existing package or empty folder, never other files) only
+// when complete. `extra` files (name ->
 // contents, e.g. a README with measured sizes) are added or replace generated ones.
 void write_package(const std::filesystem::path& out_dir, const std::map<std::string, std::string>& files);
 
