@@ -12,17 +12,19 @@
 extern void initialise_monitor_handles(void);
 extern uint32_t __stack_limit;
 
-/* Fills the free stack below the caller's frame; returns the stack pointer it painted below. */
-__attribute__((noinline)) static uintptr_t paint_stack(void)
+/* The stack pointer of the calling function. */
+#define CURRENT_SP(sp) __asm__ volatile("mov %0, sp" : "=r"(sp))
+
+/* Fills the free stack below this function's frame with PAINT. */
+__attribute__((noinline)) static void paint_stack(void)
 {
     volatile uint32_t marker = 0;
     uint32_t *p = &__stack_limit;
     uint32_t *top = (uint32_t *)((uintptr_t)&marker - 64); /* keep clear of this frame */
     while (p < top) *p++ = PAINT;
-    return (uintptr_t)&marker;
 }
 
-/* Bytes of stack touched below `sp` since paint_stack. */
+/* Bytes of stack used below `sp` (the caller's stack pointer at the call) since paint_stack. */
 static unsigned stack_used_below(uintptr_t sp)
 {
     const uint32_t *p = &__stack_limit;
@@ -63,11 +65,13 @@ int main(void)
                             frame.target_status, frame.nb_targets, input) != HP_FRAME_KEPT)
         return 2;
 
-    sp = paint_stack();
+    paint_stack();
+    CURRENT_SP(sp);
     if (hp_run(input, scores) != 0) return 2; /* the call the instruction count is taken of */
     run_stack = stack_used_below(sp);
 
-    sp = paint_stack();
+    paint_stack();
+    CURRENT_SP(sp);
     if (hp_process_frame(&frame, &result) != 0) return 2;
     frame_stack = stack_used_below(sp);
 
