@@ -3,7 +3,7 @@
 
 static float max2(float a, float b) { return a > b ? a : b; }
 
-void hp_maxpool2x2_f32(const float *input, int height, int width, int channels, float *output)
+static void maxpool(const float *input, int height, int width, int channels, float *output)
 {
     const int out_height = height / 2, out_width = width / 2;
     const int row_stride = width * channels;
@@ -17,4 +17,13 @@ void hp_maxpool2x2_f32(const float *input, int height, int width, int channels, 
                 out[c] = max2(max2(top[c], top[channels + c]), max2(bottom[c], bottom[channels + c]));
         }
     }
+}
+
+void hp_maxpool2x2_f32(const float *input, int height, int width, int channels, float *output)
+{
+    /* 8 channels (ST's model): a constant count makes the channel loop one vector operation. */
+    if (channels == 8)
+        maxpool(input, height, width, 8, output);
+    else
+        maxpool(input, height, width, channels, output);
 }
