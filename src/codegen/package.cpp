@@ -67,12 +67,16 @@ bool runtime_file_in_package(const std::string& name)
 
 namespace {
 
-// "400" for whole numbers, else the float as C writes it without suffix.
+// "400" for whole numbers, else the shortest decimal that reads back as the same float ("0.9").
 std::string c_number(float v)
 {
     if (v == std::floor(v) && std::fabs(v) < 1e7f) return std::to_string(long(v));
-    std::string s = c_float(v);
-    return s.substr(0, s.size() - 1);
+    char buf[48];
+    for (int digits = 6; digits <= 9; digits++) {
+        std::snprintf(buf, sizeof buf, "%.*g", digits, double(v));
+        if (std::strtof(buf, nullptr) == v) break;
+    }
+    return buf;
 }
 
 std::string float_array(const std::string& name, const std::vector<float>& values, const std::string& shape)
