@@ -7,6 +7,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "codegen/cross.hpp"
@@ -227,6 +228,14 @@ TEST(Deploy, CliBadInputsFailCleanly)
     EXPECT_NE(r.output.find("cortex-a53"), std::string::npos) << r.output;
     EXPECT_FALSE(fs::exists(dir / "pkg"));
     EXPECT_FALSE(fs::exists(dir / "pkg.tmp"));
+    // bench without the cross tools: one clear error naming them.
+    const std::string cli = HP_CLI;
+    const std::string cmd = "PATH=/nonexistent '" + cli + "' bench --target cortex-m4 --model '" +
+                            (dir / "junk.h5").string() + "' > '" + (dir / "bench.log").string() + "' 2>&1";
+    EXPECT_EQ(WEXITSTATUS(std::system(cmd.c_str())), 1);
+    const std::string log = slurp(dir / "bench.log");
+    EXPECT_NE(log.find("needs arm-none-eabi-gcc"), std::string::npos) << log;
+    EXPECT_NE(log.find("qemu-system-arm"), std::string::npos) << log;
 }
 
 TEST(Deploy, FourByFourPackageCompilesStrictly)
