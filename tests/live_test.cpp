@@ -327,6 +327,33 @@ TEST(LiveCli, ReplayOfAnNpzGivesTheSameAsStAndTheOfflinePath)
         frames.push_back({dataset.files()[i].path, n, f});
     }
     expect_same_predictions(results, frames, hp::read_keras_h5(st_model()));
+
+    // `handposture predict` on the same file: one row per kept frame, same scores.
+    auto csv = dir / "predict.csv";
+    auto predicted = hp::test::run_cli("predict --model " + st_model() + " --npz " + npz.string() + " --out " + csv.string());
+    ASSERT_EQ(predicted.exit_code, 0) << predicted.output;
+    std::ifstream in(csv);
+    std::string row;
+    std::getline(in, row);
+    int rows = 0;
+    while (std::getline(in, row)) {
+        std::vector<std::string> cells;
+        std::stringstream ss(row);
+        for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
+        ASSERT_EQ(cells.size(), 12u) << row;
+        int frame = std::stoi(cells[1]);
+        ASSERT_LT(size_t(frame), results.size());
+        const auto& r = results[size_t(frame)];
+        EXPECT_TRUE(r["valid"].get<bool>());
+        std::vector<float> p;
+        for (size_t c = 0; c < 8; ++c) p.push_back(std::stof(cells[4 + c]));
+        for (size_t c = 0; c < 8; ++c) EXPECT_NEAR(r["scores"][c].get<float>(), p[c], 1e-6) << frame;
+        EXPECT_EQ(r["raw_class"].get<int>(), p[size_t(std::stoi(cells[3]))] > 0.9f ? std::stoi(cells[3]) : 0) << frame;
+        ++rows;
+    }
+    int valid = 0;
+    for (const auto& r : results) valid += r["valid"].get<bool>();
+    EXPECT_EQ(rows, valid);
 }
 
 TEST(ReplaySource, PacesFramesAtTheSensorRateOverSpeed)
