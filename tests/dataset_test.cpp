@@ -334,7 +334,7 @@ TEST(DatasetCli, BadDatalogsAreOneClearErrorNamingTheFile)
     const std::pair<const char*, const char*> cases[] = {
         {"bad_crc.npz", "entry 'a.npy': CRC error"},
         {"not_a_zip.npz", "not a zip archive"},
-        {"truncated.npz", "bad.npz: "},
+        {"truncated.npz", "bad.npz: truncated or damaged zip archive"},
         {"datalog_bad_header.npz", "zone_head.npy: bad npy header"},
         {"datalog_bad_dtype.npz", "zone_data.npy: unsupported dtype '<c16'"},
         {"datalog_wrong_shape.npz", "zone_data.npy: shape needs 6144 bytes of data, the file has 4096"},
@@ -371,7 +371,7 @@ TEST(DatasetCli, BadDatasetsAreOneClearError)
          (dir / "Love").string() + ": no folder for class 'Love'"},
         {"dataset info --classes None,Nope --data " + quoted(dir.path()), "class_names: unknown class 'Nope' (known: None,"},
         {"dataset info --data " + quoted(dir / "data.zip"), (dir / "data.zip").string() + ": not a zip archive"},
-        {"dataset info --data " + quoted(dir / "cut.zip"), (dir / "cut.zip").string() + ": "},
+        {"dataset info --data " + quoted(dir / "cut.zip"), (dir / "cut.zip").string() + ": truncated or damaged zip"},
         {"dataset show --classes None,Like --data " + quoted(dir.path()) + " --file a.npz --frame 0",
          (dir / "Like").string() + ": class folder has no datalogs"},
         {"dataset show --classes None,FlatHand --data " + quoted(dir.path()) + " --file b.npz --frame 0",

@@ -142,7 +142,8 @@ TEST(Npz, BadArchivesAreClearErrorsNamingTheFile)
 {
     EXPECT_NE(error_of("not_a_zip.npz").find("not_a_zip.npz: not a zip archive"), std::string::npos)
         << error_of("not_a_zip.npz");
-    EXPECT_NE(error_of("truncated.npz").find("truncated.npz: "), std::string::npos);
+    EXPECT_NE(error_of("truncated.npz").find("truncated.npz: truncated or damaged zip archive"), std::string::npos)
+        << error_of("truncated.npz");
     EXPECT_NE(error_of("bad_crc.npz").find("bad_crc.npz: entry 'a.npy': CRC error"), std::string::npos)
         << error_of("bad_crc.npz");
     std::vector<unsigned char> empty;

@@ -17,8 +17,12 @@ ZipReader::ZipReader(std::span<const unsigned char> bytes, std::string name) : n
     if (source) zip_ = zip_open_from_source(source, ZIP_RDONLY | ZIP_CHECKCONS, &error);
     if (!zip_) {
         if (source) zip_source_free(source);
-        std::string why = zip_error_code_zip(&error) == ZIP_ER_NOZIP ? "not a zip archive"
-                                                                      : std::string(zip_error_strerror(&error));
+        // A zip starts with a local header ("PK\3\4"); with it but no central directory at the
+        // end, the file was cut short.
+        bool starts_like_zip = bytes.size() >= 4 && bytes[0] == 'P' && bytes[1] == 'K' && bytes[2] == 3 && bytes[3] == 4;
+        std::string why = zip_error_code_zip(&error) != ZIP_ER_NOZIP ? std::string(zip_error_strerror(&error))
+                          : starts_like_zip ? "truncated or damaged zip archive (no central directory)"
+                                            : "not a zip archive";
         zip_error_fini(&error);
         throw Error(name_, why);
     }
