@@ -58,8 +58,12 @@ Split group_split(const std::vector<std::string>& groups, double fraction, uint3
     const double target = fraction * double(groups.size());
     Split s;
     size_t k = 0;
-    for (; k + 1 < order.size() && (k == 0 || double(s.validation.size()) < target); k++)
+    for (; k + 1 < order.size(); k++) {
+        // stop when the next group would take the validation size farther from the target
+        double now = double(s.validation.size()), with = now + double(order[k]->size());
+        if (k > 0 && std::fabs(with - target) >= std::fabs(now - target)) break;
         s.validation.insert(s.validation.end(), order[k]->begin(), order[k]->end());
+    }
     for (; k < order.size(); k++) s.train.insert(s.train.end(), order[k]->begin(), order[k]->end());
     std::sort(s.validation.begin(), s.validation.end());
     std::sort(s.train.begin(), s.train.end());

@@ -24,8 +24,8 @@ struct Split {
 // ceil(fraction * n) random frames (seeded) go to validation, the rest to training.
 Split random_split(size_t n, double fraction, uint32_t seed);
 
-// Whole groups go to validation, in a seeded random order, until it holds at least
-// fraction * n frames; at least one group stays on each side (hp::Error if fewer than 2 groups).
+// Whole groups go to validation, in a seeded random order, while each one brings its size closer
+// to fraction * n frames; at least one group stays on each side (hp::Error if fewer than 2 groups).
 Split group_split(const std::vector<std::string>& groups, double fraction, uint32_t seed);
 
 // The group of every frame of `data` (empty strings for SplitBy::frame).
