@@ -90,15 +90,19 @@ Frames frames_of_dataset(const Dataset& ds)
     return f;
 }
 
-// The kept frames of one .npz, preprocessed by the runtime like the dataset loader does; a frame
-// whose posture is not among the classes gets label -1.
-Frames frames_of_npz(const fs::path& path, const std::vector<std::string>& names)
+// Appends the kept frames of one .npz, preprocessed by the runtime like the dataset loader does;
+// a frame whose posture is not among the classes gets label -1.
+void append_frames_of_npz(const fs::path& path, const std::vector<std::string>& names, const ModelShape& shape,
+                          Frames& f)
 {
     if (!fs::exists(path)) throw Error(path, "datalog not found");
     const Datalog log = read_datalog_file(path);
+    if (log.side() != shape.height || log.side() != shape.width)
+        throw Error(path, "frames are " + std::to_string(log.side()) + "x" + std::to_string(log.side()) +
+                              " but the model expects " + std::to_string(shape.height) + "x" +
+                              std::to_string(shape.width));
     const hp_preprocess_config config = HP_PREPROCESS_DEFAULTS;
     const size_t zones = size_t(log.zones);
-    Frames f;
     f.height = f.width = log.side();
     std::vector<float> tensor(zones * 2);
     for (int i = 0; i < log.frames; i++) {
@@ -111,15 +115,16 @@ Frames frames_of_npz(const fs::path& path, const std::vector<std::string>& names
                                                &log.target_status[at], nb, tensor.data());
         if (status != HP_FRAME_KEPT) continue;
         int label = -1;
-        if (auto name = posture_name(int(log.posture_code[size_t(i)])))
-            for (size_t c = 0; c < names.size(); c++)
-                if (names[c] == *name) label = int(c);
+        const float code = log.posture_code[size_t(i)];
+        if (code == std::floor(code) && std::fabs(code) < 1e6f)
+            if (auto name = posture_name(int(code)))
+                for (size_t c = 0; c < names.size(); c++)
+                    if (names[c] == *name) label = int(c);
         f.inputs.insert(f.inputs.end(), tensor.begin(), tensor.end());
         f.labels.push_back(label);
         f.files.push_back(path.filename().string());
         f.frame_index.push_back(i);
     }
-    return f;
 }
 
 std::string percent(double x)
@@ -187,22 +192,21 @@ void run_evaluate(const EvaluateOptions& o)
 }
 
 struct PredictOptions {
-    std::string model, data, npz, out, dump_inputs;
-    std::vector<std::string> classes;
+    std::string model, data, out, dump_inputs;
+    std::vector<std::string> npz, classes;
     int threads = 0;
 };
 
 void run_predict(const PredictOptions& o)
 {
     const Model model = load_model(o.model);
-    // A single datalog may hold any postures: class names are only needed for its labels.
+    // Single datalogs may hold any postures: class names are only needed for their labels.
     const std::vector<std::string> names = resolve_class_names(model, o.classes, o.model, o.npz.empty());
-    const Frames frames = o.npz.empty() ? frames_of_dataset(load_for_model(o.data, model, names))
-                                        : frames_of_npz(o.npz, names);
-    if (frames.height != model.shape.height || frames.width != model.shape.width)
-        throw Error(o.npz, "frames are " + std::to_string(frames.height) + "x" + std::to_string(frames.width) +
-                               " but the model expects " + std::to_string(model.shape.height) + "x" +
-                               std::to_string(model.shape.width));
+    Frames frames;
+    if (o.npz.empty())
+        frames = frames_of_dataset(load_for_model(o.data, model, names));
+    else
+        for (const std::string& path : o.npz) append_frames_of_npz(path, names, model.shape, frames);
     const int outputs = model.shape.outputs();
     const std::vector<float> scores = predict_scores(model, frames.inputs.data(), frames.size(), o.threads);
 
@@ -268,7 +272,7 @@ void add_evaluate_commands(CLI::App& app)
     CLI::App* predict = app.add_subcommand("predict", "Per-frame class probabilities of a model, as CSV");
     predict->add_option("--model", pr->model, "Keras .h5 model")->required();
     auto* data = predict->add_option("--data", pr->data, "Dataset folder or ST's .zip (default: the public dataset beside the repo)");
-    auto* npz = predict->add_option("--npz", pr->npz, "One datalog .npz");
+    auto* npz = predict->add_option("--npz", pr->npz, "Datalog .npz files (instead of a dataset)");
     data->excludes(npz);
     npz->excludes(data);
     predict->add_option("--classes", pr->classes, "Class names (default: the model's, or ST's 8 classes)")->delimiter(',');
