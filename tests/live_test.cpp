@@ -4,6 +4,8 @@
 // straight through the runtime, no serial link, no session).
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 
 #include <cmath>
 #include <fstream>
@@ -265,7 +267,7 @@ TEST(LiveCli, JsonOnAPtyMatchesStAndTheOfflinePathAndCountsMalformedLines)
     HP_REQUIRE_SHARED();
     auto frames = public_frames(3, 20);
     // Frames with damaged lines in between: garbage, a truncated line, a field too many, a
-    // non-numeric zone value; blank lines and `ok` are not counted.
+    // non-numeric zone value, an overlong line; blank lines and `ok` are not counted.
     std::vector<std::string> lines;
     int bad = 0;
     for (size_t k = 0; k < frames.size(); ++k) {
@@ -279,6 +281,10 @@ TEST(LiveCli, JsonOnAPtyMatchesStAndTheOfflinePathAndCountsMalformedLines)
         case 3: lines.push_back(line.substr(0, line.size() - 1) + "x"); ++bad; break;
         case 4: lines.push_back(""); break;
         default: lines.push_back("ok"); break;
+        }
+        if (k == 10) {
+            lines.push_back(std::string(40000, 'A'));  // no end in sight: dropped whole, counted once
+            ++bad;
         }
     }
     FakeBoard board(lines);
@@ -485,17 +491,27 @@ TEST(LiveCli, CtrlCStopsCleanlyAndKeepsWhatWasRecorded)
     options.line_interval_ms = 50;
     FakeBoard board(lines, options);
     hp::test::ScratchDir dir;
-    // SIGINT after 1 s, in the middle of the stream; the terminal view goes to a pipe (plain text).
-    std::string command = "timeout --preserve-status -s INT 1 " + std::string(HP_CLI) + " live --port " + board.port() +
-                          " --model " + st_model() + " --record " + (dir / "rec").string() +
-                          " --label Love --user Tester 2>&1";
-    FILE* pipe = popen(command.c_str(), "r");
-    ASSERT_NE(pipe, nullptr);
+    // SIGINT in the middle of the stream, once the board has sent 10 frames; the terminal view
+    // goes to a file (plain text).
+    auto log_path = dir / "output.txt";
+    std::string command = "exec " + std::string(HP_CLI) + " live --port " + board.port() + " --model " + st_model() +
+                          " --record " + (dir / "rec").string() + " --label Love --user Tester > " + log_path.string() +
+                          " 2>&1";
+    pid_t pid = 0;
+    const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
+    ASSERT_EQ(posix_spawn(&pid, "/bin/sh", nullptr, nullptr, const_cast<char* const*>(argv), environ), 0);
+    for (int waited = 0; board.lines_sent() < 10 && waited < 30000; waited += 10)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_GE(board.lines_sent(), 10u);
+    kill(pid, SIGINT);
+    int status = 0;
+    waitpid(pid, &status, 0);
     std::string output;
-    char buf[4096];
-    for (size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) output.append(buf, n);
-    int status = pclose(pipe);
-    ASSERT_TRUE(WIFEXITED(status));
+    {
+        std::ifstream in(log_path);
+        output.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    ASSERT_TRUE(WIFEXITED(status)) << output;
     EXPECT_EQ(WEXITSTATUS(status), 0) << output;
     EXPECT_NE(output.find("distance (mm)"), std::string::npos);  // the view: heat map, postures, bars
     EXPECT_NE(output.find(" raw None"), std::string::npos);      // the first file is of class None
