@@ -10,6 +10,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/postures.hpp"
+#include "data/datalog.hpp"
 #include "data/dataset.hpp"
 #include "data/zip_reader.hpp"
 #include "eval/metrics.hpp"
@@ -265,4 +266,45 @@ TEST(Evaluate, CliErrorsNameTheFileAndExitOne)
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find("junk.npz"), std::string::npos) << r.output;
     EXPECT_FALSE(std::filesystem::exists(dir / "p.csv"));
+}
+
+// Datalogs written here: a 4x4 one (wrong size for an 8x8 model) and an 8x8 one whose frames
+// carry an unknown and an absurd posture code (label -1, never a crash).
+TEST(Evaluate, CliPredictNpzChecksSizesAndUnknownPostures)
+{
+    HP_REQUIRE_SHARED();
+    hp::test::ScratchDir dir;
+    auto make = [](int zones, std::vector<float> codes) {
+        hp::Datalog log;
+        log.zones = zones;
+        log.frames = int(codes.size());
+        const size_t n = size_t(zones) * codes.size();
+        log.distance_mm.assign(n, 250.0f);
+        log.signal_per_spad.assign(n, 300.0f);
+        log.target_status.assign(n, 5.0f);
+        log.nb_targets.assign(n, 1.0f);
+        log.valid.assign(n, 1.0f);
+        log.posture_code = std::move(codes);
+        return log;
+    };
+    hp::write_datalog_file(dir / "small.npz", make(16, {32, 32}));
+    hp::write_datalog_file(dir / "odd.npz", make(64, {32, 99, 1e30f}));
+    hp::write_datalog_file(dir / "fist.npz", make(64, {32}));
+    const std::string model = q(hp::test::st_pretrained_h5());
+
+    auto r = hp::test::run_cli("predict --model " + model + " --npz " + q(dir / "small.npz") + " --out " +
+                               q(dir / "p.csv"));
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("small.npz: frames are 4x4 but the model expects 8x8"), std::string::npos) << r.output;
+    EXPECT_FALSE(std::filesystem::exists(dir / "p.csv"));
+
+    r = hp::test::run_cli("predict --model " + model + " --npz " + q(dir / "odd.npz") + " " + q(dir / "fist.npz") +
+                          " --out " + q(dir / "p.csv"));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const std::map<Key, Row> rows = read_rows(dir / "p.csv");
+    ASSERT_EQ(rows.size(), 4u);
+    EXPECT_EQ(rows.at(Key{"fist.npz", 0}).label, 7);
+    EXPECT_EQ(rows.at(Key{"odd.npz", 0}).label, 7);  // Fist
+    EXPECT_EQ(rows.at(Key{"odd.npz", 1}).label, -1);
+    EXPECT_EQ(rows.at(Key{"odd.npz", 2}).label, -1);
 }
