@@ -361,6 +361,11 @@ TEST(QuantFile, BadFilesGiveClearErrors)
     multiplier[52 + 8 + 64] ^= 1;
     fix_crc(multiplier);
     EXPECT_PRED2(has, error_of(multiplier), "conv multiplier/shift of channel 0 do not match its scales");
+    auto bias = good;  // conv bias of filter 0 (after 8 weight scales) near INT32_MAX
+    std::memset(bias.data() + 52 + 8 + 32, 0xff, 3);
+    bias[52 + 8 + 32 + 3] = 0x7f;
+    fix_crc(bias);
+    EXPECT_PRED2(has, error_of(bias), "conv channel 0: the int32 accumulator could overflow");
     auto scale = good;
     std::memset(scale.data() + 52, 0xff, 4);  // conv output scale NaN
     fix_crc(scale);

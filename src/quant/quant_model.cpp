@@ -55,6 +55,11 @@ static void check_layer(const std::string& where, const std::string& name, const
         if (w == -128) throw Error(where, name + " kernel holds -128 (symmetric weights are in [-127, 127])");
     for (size_t o = 0; o < outputs; o++) {
         check_scale(where, name + " weight scale " + std::to_string(o), layer.weight_scales[o]);
+        // |input - zero point| <= 255, so this bounds the int32 accumulator of every input
+        int64_t bound = std::abs(int64_t(layer.bias[o]));
+        for (size_t i = 0; i < inputs; i++) bound += 255 * std::abs(int64_t(layer.kernel[o * inputs + i]));
+        if (bound > std::numeric_limits<int32_t>::max())
+            throw Error(where, name + " channel " + std::to_string(o) + ": the int32 accumulator could overflow");
         if (!requantized) continue;
         int32_t m, s;
         hp_quantize_multiplier(double(input_scale) * layer.weight_scales[o] / layer.output_scale, &m, &s);
