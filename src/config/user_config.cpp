@@ -178,7 +178,7 @@ void parse_callbacks(const Reader& r, const YAML::Node& node, UserConfig& c)
     for (const auto& item : node) {
         std::string name = item.first.as<std::string>();
         std::string key = "training.callbacks." + name;
-        const YAML::Node& args = item.second;
+        const YAML::Node args = item.second;
         if (Reader::present(args) && !args.IsMap()) r.fail(key, "expected a mapping of arguments");
         auto check_args = [&](const std::set<std::string>& allowed) {
             if (!args.IsMap()) return;
@@ -234,7 +234,7 @@ void parse_optimizer(const Reader& r, const YAML::Node& node, UserConfig& c)
     if (!node.IsMap() || node.size() != 1) r.fail("training.optimizer", "expected one optimizer, e.g. Adam: {learning_rate: 0.01}");
     std::string name = node.begin()->first.as<std::string>();
     if (name != "Adam") r.fail("training.optimizer", "unknown optimizer '" + name + "' (only Adam is supported)");
-    const YAML::Node& args = node.begin()->second;
+    const YAML::Node args = node.begin()->second;  // a copy: the iterator's pair is a temporary
     if (!Reader::present(args)) return;
     if (!args.IsMap()) r.fail("training.optimizer.Adam", "expected a mapping of arguments");
     for (const auto& a : args)
