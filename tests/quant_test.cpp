@@ -15,10 +15,12 @@
 #include "core/postures.hpp"
 #include "data/dataset.hpp"
 #include "model/model_file.hpp"
+#include "model/predict.hpp"
 #include "hp_kernels_s8.h"
 #include "hp_model_s8.h"
 #include "quant/quant_file.hpp"
 #include "quant/quant_model.hpp"
+#include "quant/model_any.hpp"
 #include "quant/quant_package.hpp"
 #include "test_support.hpp"
 
@@ -491,4 +493,27 @@ TEST(QuantCli, QuantizePrintsFloatAndInt8Accuracy)
     EXPECT_FALSE(std::filesystem::exists(dir / "x.hpq"));
     r = hp::test::run_cli(base + " --method kl");
     EXPECT_NE(r.exit_code, 0) << r.output;
+}
+
+TEST(QuantFile, AnyModelTellsInt8FromKerasByContent)
+{
+    hp::test::ScratchDir dir;
+    hp::Model m = random_model(11);
+    std::vector<float> frames = random_frames(100, 12);
+    hp::QuantModel q = hp::quantize_model(m, frames.data(), 100, hp::CalibrationMethod::minmax);
+    hp::write_quant_model(dir / "int8.h5", q);  // misleading extension on purpose
+    hp::write_keras_h5(dir / "float.h5", m);
+    hp::AnyModel a = hp::read_any_model(dir / "int8.h5"), b = hp::read_any_model(dir / "float.h5");
+    ASSERT_TRUE(a.is_int8());
+    EXPECT_FALSE(b.is_int8());
+    EXPECT_EQ(a.model.shape, m.shape);
+    EXPECT_EQ(a.model.class_names, m.class_names);
+    EXPECT_EQ(hp::predict_scores(a, frames.data(), 100, 1), hp::predict_scores(q, frames.data(), 100, 1));
+    EXPECT_EQ(hp::predict_scores(b, frames.data(), 100, 1), hp::predict_scores(m, frames.data(), 100, 1));
+    hp::codegen::DeployOptions options;
+    options.class_names = m.class_names;
+    auto files = hp::deploy_package_files(a, options);
+    EXPECT_TRUE(files.count("hp_model_s8.c") && files.count("conv2d_3x3_maxpool2x2_s8.c") && !files.count("hp_model_f32.c"));
+    EXPECT_NE(files.at("hp_model_data.c").find("const hp_model_s8 hp_model_data"), std::string::npos);
+    EXPECT_FALSE(files.count("requantize_s32.c"));  // host only
 }
