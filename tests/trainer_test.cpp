@@ -523,3 +523,20 @@ TEST(TrainerPublic, CommandErrorsNameTheProblem)
     EXPECT_EQ(flip.exit_code, 1);
     EXPECT_NE(flip.output.find("--flip"), std::string::npos) << flip.output;
 }
+
+TEST(TrainerPublic, RunEvaluationModeScoresSTPretrainedModel)
+{
+    HP_REQUIRE_SHARED();
+    test::ScratchDir dir;
+    write_text_atomically(dir / "eval.yaml", "general:\n  model_path: " + test::st_pretrained_h5().string() +
+                                                 "\noperation_mode: evaluation\ndataset:\n  test_path: " +
+                                                 test::public_dataset_zip().string() + "\n");
+    auto run = test::run_cli("run " + (dir / "eval.yaml").string() + " --out " + (dir / "out").string());
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_TRUE(std::filesystem::exists(dir / "out/confusion_matrix_test.png"));
+    std::vector<unsigned char> bytes = read_file_bytes(dir / "out/evaluation_test.json");
+    auto json = nlohmann::json::parse(bytes.begin(), bytes.end());
+    // SPEC §10: ST's pretrained model scores 98.96 % on all 11,443 kept public frames
+    EXPECT_EQ(json["metrics"]["frames"], 11443);
+    EXPECT_NEAR(json["metrics"]["accuracy"].get<double>(), 0.9896, 0.00005);
+}
