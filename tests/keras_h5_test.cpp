@@ -1,8 +1,10 @@
 // Keras .h5 reading and writing: ST's model, variants written by h5py (Sequential, separate
 // activations, no Dropout, renamed layers, fixed-length strings), broken files, and the CLI.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
