@@ -143,11 +143,12 @@ void dropout_forward(float* out, float* mask, const float* in, size_t n, float r
     // (the rate is resolved to 1/65536), which halves the generator's share of training time.
     const float keep = 1.0f / (1.0f - rate);
     const uint32_t threshold = uint32_t(std::lround(double(rate) * 65536.0));
-    for (size_t i = 0; i < n; i += 2) {
+    for (size_t i = 0; i + 1 < n; i += 2) {
         uint32_t bits = rng.next_u32();
-        mask[i] = (bits & 0xffffu) < threshold ? 0.0f : keep;
-        if (i + 1 < n) mask[i + 1] = (bits >> 16) < threshold ? 0.0f : keep;
+        mask[i] = keep * float((bits & 0xffffu) >= threshold);
+        mask[i + 1] = keep * float((bits >> 16) >= threshold);
     }
+    if (n % 2) mask[n - 1] = keep * float((rng.next_u32() & 0xffffu) >= threshold);
     for (size_t i = 0; i < n; i++) out[i] = in[i] * mask[i];
 }
 

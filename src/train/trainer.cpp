@@ -50,14 +50,19 @@ static void check_sets(const Dataset& train, const Dataset& validation, const Tr
 }
 
 // Copies frame `src` [H][W][C] to `dst`, mirrored left-right and/or upside down.
-static void copy_flipped(float* dst, const float* src, int H, int W, int C, bool flip_x, bool flip_y)
+static void copy_flipped(float* __restrict__ dst, const float* __restrict__ src, int H, int W, int C, bool flip_x,
+                         bool flip_y)
 {
-    for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++) {
-            const float* s = src + (size_t(flip_y ? H - 1 - y : y) * W + (flip_x ? W - 1 - x : x)) * C;
-            float* d = dst + (size_t(y) * W + x) * C;
-            for (int c = 0; c < C; c++) d[c] = s[c];
-        }
+    const int row = W * C;
+    for (int y = 0; y < H; y++) {
+        const float* __restrict__ s = src + size_t(flip_y ? H - 1 - y : y) * row;
+        float* __restrict__ d = dst + size_t(y) * row;
+        if (!flip_x)
+            for (int i = 0; i < row; i++) d[i] = s[i];
+        else
+            for (int x = 0; x < W; x++)
+                for (int c = 0; c < C; c++) d[x * C + c] = s[(W - 1 - x) * C + c];
+    }
 }
 
 TrainResult train_model(const Dataset& train, const Dataset& validation, const TrainOptions& options,
