@@ -20,16 +20,17 @@ json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); p
 ours=$(json "$out/fixed/run.json" "d['training']['seconds_per_epoch']")
 ours_cpu=$(json "$out/fixed/run.json" "d['training']['cpu_seconds_per_epoch']")
 read -r theirs theirs_cpu < <(/usr/bin/python3 bench/pytorch_train.py --epochs "$epochs")
-ms() { echo "$1 * 1000" | bc -l; }
+calc() { awk "BEGIN { print $1 }"; }
+ms() { calc "$1 * 1000"; }
 printf 'ST recipe, %d epochs, 9154 training + 2289 validation frames, one thread (validation included)\n' "$epochs"
 printf '               wall ms/epoch   cpu ms/epoch\n'
 printf '  handposture  %13.2f  %13.2f\n' "$(ms "$ours")" "$(ms "$ours_cpu")"
 printf '  PyTorch      %13.2f  %13.2f\n' "$(ms "$theirs")" "$(ms "$theirs_cpu")"
-printf '  ratio        %12.1fx  %12.1fx\n' "$(echo "$theirs / $ours" | bc -l)" "$(echo "$theirs_cpu / $ours_cpu" | bc -l)"
+printf '  ratio        %12.1fx  %12.1fx\n' "$(calc "$theirs / $ours")" "$(calc "$theirs_cpu / $ours_cpu")"
 
 start=$(date +%s.%N)
 "$cli" train --data "$data" --out "$out/full" --quiet 2>/dev/null
 end=$(date +%s.%N)
 printf 'full ST recipe to early stopping: %.2f s wall (%s epochs, training loop %.2f s, val_accuracy %.4f)\n' \
-  "$(echo "$end - $start" | bc -l)" "$(json "$out/full/run.json" "d['training']['epochs_run']")" \
+  "$(calc "$end - $start")" "$(json "$out/full/run.json" "d['training']['epochs_run']")" \
   "$(json "$out/full/run.json" "d['training']['seconds']")" "$(json "$out/full/run.json" "d['validation']['accuracy']")"
