@@ -1,28 +1,41 @@
 /* Fully connected layer, bias, optional ReLU (see hp_kernels_f32.h). */
 #include "hp_kernels_f32.h"
 
-/* Output units computed together (one AVX register on the host, FPU registers on a Cortex-M4F). */
+/* Output units computed together (one AVX register on the host; on a Cortex-M4F two sets of 8
+ * accumulators, 8 weights and the input fit its 32 S registers). */
 #define UNIT_BLOCK 8
 
-/* Units [first, first + UNIT_BLOCK): the weights of one input are contiguous. Four inputs are
- * summed before they reach the accumulators: one dependent add per four multiply-adds. */
+/* Loops over units must become straight-line code, or the accumulators live in memory; -O2 and
+ * -Os do not unroll them by themselves. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define UNROLLED _Pragma("GCC unroll 8")
+#else
+#define UNROLLED
+#endif
+
+/* Units [first, first + UNIT_BLOCK): the weights of one input are contiguous. Even and odd inputs
+ * go to two sets of accumulators: two independent multiply-add chains of half the length. */
 static void dense_block(const float *restrict input, int inputs, const float *restrict kernel,
                         const float *restrict bias, int outputs, int first, float *restrict output)
 {
-    float acc[UNIT_BLOCK];
+    float even[UNIT_BLOCK], odd[UNIT_BLOCK];
     const float *w = kernel + first;
     int i, j;
-    for (j = 0; j < UNIT_BLOCK; j++) acc[j] = bias[first + j];
-    for (i = 0; i + 4 <= inputs; i += 4, w += 4 * outputs) {
-        const float x0 = input[i], x1 = input[i + 1], x2 = input[i + 2], x3 = input[i + 3];
-        const float *w0 = w, *w1 = w + outputs, *w2 = w + 2 * outputs, *w3 = w + 3 * outputs;
-        for (j = 0; j < UNIT_BLOCK; j++) acc[j] += (x0 * w0[j] + x1 * w1[j]) + (x2 * w2[j] + x3 * w3[j]);
+    UNROLLED for (j = 0; j < UNIT_BLOCK; j++) {
+        even[j] = bias[first + j];
+        odd[j] = 0.0f;
     }
-    for (; i < inputs; i++, w += outputs) {
+    for (i = 0; i + 2 <= inputs; i += 2, w += 2 * outputs) {
+        const float x0 = input[i], x1 = input[i + 1];
+        const float *w0 = w, *w1 = w + outputs;
+        UNROLLED for (j = 0; j < UNIT_BLOCK; j++) even[j] = HP_MADD_F32(x0, w0[j], even[j]);
+        UNROLLED for (j = 0; j < UNIT_BLOCK; j++) odd[j] = HP_MADD_F32(x1, w1[j], odd[j]);
+    }
+    if (i < inputs) {
         const float x = input[i];
-        for (j = 0; j < UNIT_BLOCK; j++) acc[j] += x * w[j];
+        UNROLLED for (j = 0; j < UNIT_BLOCK; j++) even[j] = HP_MADD_F32(x, w[j], even[j]);
     }
-    for (j = 0; j < UNIT_BLOCK; j++) output[first + j] = acc[j];
+    UNROLLED for (j = 0; j < UNIT_BLOCK; j++) output[first + j] = even[j] + odd[j];
 }
 
 /* The last units when their count is not a multiple of UNIT_BLOCK. */
@@ -32,7 +45,7 @@ static void dense_tail(const float *restrict input, int inputs, const float *res
     int i, o;
     for (o = first; o < outputs; o++) {
         float acc = bias[o];
-        for (i = 0; i < inputs; i++) acc += input[i] * kernel[i * outputs + o];
+        for (i = 0; i < inputs; i++) acc = HP_MADD_F32(input[i], kernel[i * outputs + o], acc);
         output[o] = acc;
     }
 }
@@ -45,5 +58,6 @@ void hp_dense_f32(const float *input, int inputs, const float *kernel, const flo
     for (first = 0; first < full; first += UNIT_BLOCK)
         dense_block(input, inputs, kernel, bias, outputs, first, output);
     if (full < outputs) dense_tail(input, inputs, kernel, bias, outputs, full, output);
+    /* ReLU as a separate pass: a select in the block's epilogue keeps it from vectorizing. */
     if (relu) hp_relu_f32(output, outputs);
 }

@@ -9,6 +9,18 @@
 #ifndef HP_KERNELS_F32_H
 #define HP_KERNELS_F32_H
 
+#include <math.h>
+
+/* acc + x * w in the kernels' inner loops. On an Arm core with fused multiply-add (Cortex-M4F/M7
+ * vfma.f32), fmaf is that one instruction, which ISO C mode does not otherwise emit (GCC makes
+ * vmul + vadd). Elsewhere a * b + c: the host compiler contracts and vectorizes it (it does not
+ * vectorize fmaf calls), and without FMA hardware fmaf would be a library call. */
+#if defined(__ARM_FEATURE_FMA)
+#define HP_MADD_F32(x, w, acc) fmaf(x, w, acc)
+#else
+#define HP_MADD_F32(x, w, acc) ((x) * (w) + (acc))
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -21,6 +33,17 @@ extern "C" {
 void hp_conv2d_3x3_f32(const float *input, int height, int width, int channels,
                        const float *kernel, const float *bias, int filters, int relu,
                        float *output);
+
+/* 3x3 convolution (stride 1, valid) + bias, ReLU and 2x2 max pooling (stride 2, floor) in one
+ * pass: the four conv outputs of a pool window are computed together and only their maximum is
+ * kept, so no conv output buffer exists; ReLU is applied after the max (the same result).
+ *   input  [height][width][channels]
+ *   kernel [3][3][channels][filters], bias [filters]
+ *   output [(height-2)/2][(width-2)/2][filters]
+ * height, width >= 4. */
+void hp_conv2d_3x3_relu_maxpool2x2_f32(const float *input, int height, int width, int channels,
+                                       const float *kernel, const float *bias, int filters,
+                                       float *output);
 
 /* 2x2 max pooling, stride 2, valid (odd last row/column dropped, as Keras floors).
  *   input [height][width][channels] -> output [height/2][width/2][channels] */

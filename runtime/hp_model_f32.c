@@ -12,12 +12,7 @@ static int dimensions_ok(const hp_model_f32 *m)
            m->dense2_kernel != NULL && m->dense2_bias != NULL;
 }
 
-/* Scratch: conv output, then pooled output, then hidden units, back to back. */
-static size_t conv_floats(const hp_model_f32 *m)
-{
-    return (size_t)(m->height - 2) * (size_t)(m->width - 2) * (size_t)m->conv_filters;
-}
-
+/* Scratch: pooled output, then hidden units. */
 static size_t pool_floats(const hp_model_f32 *m)
 {
     return (size_t)((m->height - 2) / 2) * (size_t)((m->width - 2) / 2) * (size_t)m->conv_filters;
@@ -26,27 +21,22 @@ static size_t pool_floats(const hp_model_f32 *m)
 size_t hp_model_f32_scratch_floats(const hp_model_f32 *model)
 {
     if (model == NULL || !dimensions_ok(model)) return 0;
-    return conv_floats(model) + pool_floats(model) + (size_t)model->dense_units;
+    return pool_floats(model) + (size_t)model->dense_units;
 }
 
 int hp_model_f32_run(const hp_model_f32 *model, const float *input, float *scores, float *scratch)
 {
     const hp_model_f32 *m = model;
-    float *conv, *pool, *hidden;
-    int flat;
+    float *pool, *hidden;
     if (m == NULL || input == NULL || scores == NULL || scratch == NULL || !dimensions_ok(m))
         return -1;
-    conv = scratch;
-    pool = conv + conv_floats(m);
+    pool = scratch;
     hidden = pool + pool_floats(m);
-    flat = (int)pool_floats(m);
 
-    /* ReLU commutes with max pooling: applied after it, it touches a quarter of the values. */
-    hp_conv2d_3x3_f32(input, m->height, m->width, m->channels, m->conv_kernel, m->conv_bias,
-                      m->conv_filters, 0, conv);
-    hp_maxpool2x2_f32(conv, m->height - 2, m->width - 2, m->conv_filters, pool);
-    hp_relu_f32(pool, flat);
-    hp_dense_f32(pool, flat, m->dense1_kernel, m->dense1_bias, m->dense_units, 1, hidden);
+    hp_conv2d_3x3_relu_maxpool2x2_f32(input, m->height, m->width, m->channels, m->conv_kernel,
+                                      m->conv_bias, m->conv_filters, pool);
+    hp_dense_f32(pool, (int)pool_floats(m), m->dense1_kernel, m->dense1_bias, m->dense_units, 1,
+                 hidden);
     hp_dense_f32(hidden, m->dense_units, m->dense2_kernel, m->dense2_bias, m->outputs, 0, scores);
     if (m->outputs == 1)
         hp_sigmoid_f32(scores, 1);

@@ -71,6 +71,17 @@ TEST_P(RuntimeF32, Maxpool2x2FloorsOddSizes)
     expect_close(out, t.j["pool"], "pool");
 }
 
+TEST_P(RuntimeF32, Conv2d3x3ReluMaxpool2x2Fused)
+{
+    Case t = tc();
+    auto input = floats(t.j["input"]), kernel = floats(t.j["conv_kernel"]), bias = floats(t.j["conv_bias"]);
+    std::vector<float> out(size_t(t.flat()) + 4, -99.0f);
+    hp_conv2d_3x3_relu_maxpool2x2_f32(input.data(), t.h, t.w, t.c, kernel.data(), bias.data(), t.f, out.data());
+    for (size_t i = size_t(t.flat()); i < out.size(); i++) EXPECT_EQ(out[i], -99.0f) << "write past the output";
+    out.resize(size_t(t.flat()));
+    expect_close(out, t.j["pool"], "conv relu pool");
+}
+
 TEST_P(RuntimeF32, DenseWithAndWithoutRelu)
 {
     Case t = tc();
@@ -151,8 +162,8 @@ TEST(RuntimeF32Model, ScratchSizeOfStModel)
 {
     float w[1] = {};
     hp_model_f32 m{8, 8, 2, 8, 32, 8, w, w, w, w, w, w};
-    // conv 6x6x8 + pool 3x3x8 + 32 hidden units
-    EXPECT_EQ(hp_model_f32_scratch_floats(&m), size_t(288 + 72 + 32));
+    // pool 3x3x8 + 32 hidden units (conv, ReLU and pooling are fused: no conv buffer)
+    EXPECT_EQ(hp_model_f32_scratch_floats(&m), size_t(72 + 32));
 }
 
 }  // namespace

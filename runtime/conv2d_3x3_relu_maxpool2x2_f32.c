@@ -1,0 +1,110 @@
+/* 3x3 convolution + bias, ReLU, 2x2 max pooling, fused (see hp_kernels_f32.h). */
+#include "hp_kernels_f32.h"
+
+/* Filters computed together: one AVX register on the host; on a Cortex-M4F, 2 pixels x 8 filters
+ * of accumulators, 8 weights and 2 inputs fill its 32 S registers. */
+#define FILTER_BLOCK 8
+
+/* Conv rows of a pool window computed together. The host takes both (4 pixels: four independent
+ * accumulator chains); a Cortex-M has registers for one row's accumulators only. */
+#if defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M'
+#define ROWS_TOGETHER 1
+#else
+#define ROWS_TOGETHER 2
+#endif
+#define PIXELS (2 * ROWS_TOGETHER)
+
+/* Loops over pixels and filters must become straight-line code, or the accumulators live in
+ * memory; -O2 and -Os do not unroll them by themselves. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define UNROLLED _Pragma("GCC unroll 8")
+#else
+#define UNROLLED
+#endif
+
+static float max2(float a, float b) { return a > b ? a : b; }
+
+/* Conv outputs of ROWS_TOGETHER rows x 2 columns, filters [first, first + FILTER_BLOCK), maxed
+ * into best. in points at the top-left input of the first pixel. Each weight is loaded once for
+ * all the pixels. */
+static void conv_rows_max(const float *restrict in, int row_stride, int channels,
+                          const float *restrict kernel, const float *restrict bias, int filters,
+                          int first, float *restrict best)
+{
+    const int row_taps = 3 * channels; /* kx and c of one kernel row, contiguous in input and kernel */
+    float acc[PIXELS][FILTER_BLOCK];
+    int ky, t, p, j;
+    UNROLLED for (p = 0; p < PIXELS; p++)
+        UNROLLED for (j = 0; j < FILTER_BLOCK; j++) acc[p][j] = bias[first + j];
+    for (ky = 0; ky < 3; ky++) {
+        const float *x = in + ky * row_stride;
+        const float *w = kernel + ky * row_taps * filters + first;
+        for (t = 0; t < row_taps; t++, w += filters) {
+            UNROLLED for (p = 0; p < PIXELS; p++) {
+                const float xp = x[(p / 2) * row_stride + (p % 2) * channels + t];
+                UNROLLED for (j = 0; j < FILTER_BLOCK; j++) acc[p][j] = HP_MADD_F32(xp, w[j], acc[p][j]);
+            }
+        }
+    }
+    UNROLLED for (j = 0; j < FILTER_BLOCK; j++) {
+        float m = acc[0][j];
+        UNROLLED for (p = 1; p < PIXELS; p++) m = max2(m, acc[p][j]);
+        best[j] = max2(best[j], m);
+    }
+}
+
+/* One filter of one pool window, for the filters after the last full block. */
+static float conv_pool_filter(const float *in, int row_stride, int channels, const float *kernel,
+                              const float *bias, int filters, int f)
+{
+    const int row_taps = 3 * channels;
+    float best = 0.0f; /* ReLU: the result is at least 0 */
+    int p, ky, t;
+    for (p = 0; p < 4; p++) {
+        const float *x0 = in + (p / 2) * row_stride + (p % 2) * channels;
+        float acc = bias[f];
+        for (ky = 0; ky < 3; ky++)
+            for (t = 0; t < row_taps; t++)
+                acc = HP_MADD_F32(x0[ky * row_stride + t], kernel[(ky * row_taps + t) * filters + f], acc);
+        best = max2(best, acc);
+    }
+    return best;
+}
+
+static void conv_relu_pool(const float *input, int height, int width, int channels,
+                           const float *kernel, const float *bias, int filters, float *output)
+{
+    const int row_stride = width * channels;
+    const int out_height = (height - 2) / 2, out_width = (width - 2) / 2;
+    const int full = filters - filters % FILTER_BLOCK;
+    int py, px, f, dy, j;
+    for (py = 0; py < out_height; py++) {
+        for (px = 0; px < out_width; px++) {
+            const float *in = input + 2 * py * row_stride + 2 * px * channels;
+            float *out = output + (py * out_width + px) * filters;
+            for (f = 0; f < full; f += FILTER_BLOCK) {
+                /* ReLU as the max's starting value: max(0, pool) on a quarter of the values. */
+                float best[FILTER_BLOCK];
+                UNROLLED for (j = 0; j < FILTER_BLOCK; j++) best[j] = 0.0f;
+                for (dy = 0; dy < 2; dy += ROWS_TOGETHER)
+                    conv_rows_max(in + dy * row_stride, row_stride, channels, kernel, bias, filters, f,
+                                  best);
+                UNROLLED for (j = 0; j < FILTER_BLOCK; j++) out[f + j] = best[j];
+            }
+            for (; f < filters; f++)
+                out[f] = conv_pool_filter(in, row_stride, channels, kernel, bias, filters, f);
+        }
+    }
+}
+
+void hp_conv2d_3x3_relu_maxpool2x2_f32(const float *input, int height, int width, int channels,
+                                       const float *kernel, const float *bias, int filters,
+                                       float *output)
+{
+    /* ST's model (8x8x2 input, 8 filters): constant arguments let the compiler unroll the tap
+     * loop and fold the address arithmetic. */
+    if (height == 8 && width == 8 && channels == 2 && filters == FILTER_BLOCK)
+        conv_relu_pool(input, 8, 8, 2, kernel, bias, FILTER_BLOCK, output);
+    else
+        conv_relu_pool(input, height, width, channels, kernel, bias, filters, output);
+}
