@@ -19,21 +19,20 @@ static void dense_block(const float *restrict input, int inputs, const float *re
                         const float *restrict bias, int outputs, int first, float *restrict output)
 {
     float even[UNIT_BLOCK], odd[UNIT_BLOCK];
-    const float *w = kernel + first;
+    const float *w0 = kernel + first, *w1 = w0 + outputs; /* rows of even and odd inputs */
     int i, j;
     UNROLLED for (j = 0; j < UNIT_BLOCK; j++) {
         even[j] = bias[first + j];
         odd[j] = 0.0f;
     }
-    for (i = 0; i + 2 <= inputs; i += 2, w += 2 * outputs) {
+    for (i = 0; i + 2 <= inputs; i += 2, w0 += 2 * outputs, w1 += 2 * outputs) {
         const float x0 = input[i], x1 = input[i + 1];
-        const float *w0 = w, *w1 = w + outputs;
         UNROLLED for (j = 0; j < UNIT_BLOCK; j++) even[j] = HP_MADD_F32(x0, w0[j], even[j]);
         UNROLLED for (j = 0; j < UNIT_BLOCK; j++) odd[j] = HP_MADD_F32(x1, w1[j], odd[j]);
     }
     if (i < inputs) {
         const float x = input[i];
-        UNROLLED for (j = 0; j < UNIT_BLOCK; j++) even[j] = HP_MADD_F32(x, w[j], even[j]);
+        UNROLLED for (j = 0; j < UNIT_BLOCK; j++) even[j] = HP_MADD_F32(x, w0[j], even[j]);
     }
     UNROLLED for (j = 0; j < UNIT_BLOCK; j++) output[first + j] = even[j] + odd[j];
 }
