@@ -38,4 +38,13 @@ for target in cortex-m4 cortex-m7 cortex-m0plus; do
   echo "== $target"
   if ! make -s -C "$here" run PKG="$pkg" VECTORS="$pkg/test" TARGET="$target" OUT="$out"; then status=1; fi
 done
+# int8: the model quantized (calibrated on the dataset), deployed with int8 test vectors; the
+# Cortex-M4F (DSP path) must give the host's int32 logits bit for bit.
+"$cli" quantize --model "$model" --data "$data" --out "$out/model-int8.hpq" >/dev/null
+pkg=$out/package-int8-cortex-m4
+"$cli" deploy --model "$out/model-int8.hpq" --out "$pkg" --target cortex-m4 --test-vectors "$data" --test-frames "$frames"
+int8=(PKG="$pkg" VECTORS="$pkg/test" TARGET=cortex-m4 OUT="$out/int8" HARNESS=harness_s8.c VECTOR_SOURCE=hp_s8_vectors.c)
+make -s -C "$here" "${int8[@]}" >/dev/null
+echo "== cortex-m4 int8"
+if ! make -s -C "$here" run "${int8[@]}"; then status=1; fi
 exit $status

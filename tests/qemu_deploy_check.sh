@@ -22,6 +22,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 grep -q "^PASS: 200 frames" "$work/run.log" || fail "Cortex-M4F run did not pass 200 frames"
 grep -q "^PASS: 100 frames" "$work/run.log" || fail "Cortex-M0 run did not pass 100 frames"
 [ "$(grep -c '^PASS: 200 frames' "$work/run.log")" = 2 ] || fail "Cortex-M7 run did not pass 200 frames"
+grep -q "^PASS: int8 200 frames, 0 logits differ" "$work/run.log" || fail "Cortex-M4F int8 run did not match the host"
 
 # 2. The harness can fail: change one expected raw class and rebuild.
 pkg=$work/package-cortex-m4

@@ -17,6 +17,7 @@
 #include "core/error.hpp"
 #include "core/postures.hpp"
 #include "model/model_file.hpp"
+#include "quant/model_any.hpp"
 
 namespace fs = std::filesystem;
 
@@ -41,7 +42,7 @@ void add_model_options(CLI::App* cmd, DeployArgs& a)
 }
 
 // The model and every option of the package, checked.
-std::pair<Model, codegen::DeployOptions> load(const DeployArgs& a)
+std::pair<AnyModel, codegen::DeployOptions> load(const DeployArgs& a)
 {
     const auto& targets = codegen::deploy_targets();
     if (std::find(targets.begin(), targets.end(), a.target) == targets.end())
@@ -50,8 +51,8 @@ std::pair<Model, codegen::DeployOptions> load(const DeployArgs& a)
     if (a.filter_n < 0) throw Error("--filter-n must be >= 0");
     if (a.keep_last_valid != 0 && a.keep_last_valid != 1) throw Error("--keep-last-valid must be 0 or 1");
     if (!fs::exists(a.model)) throw Error(a.model, "no such file");
-    Model model = read_keras_h5(a.model);
-    model.validate(a.model);
+    AnyModel model = read_any_model(a.model);  // a Keras .h5 or an int8 .hpq
+    model.model.validate(a.model);
     codegen::DeployOptions options;
     options.target = a.target;
     std::vector<std::string> config_classes;
@@ -66,7 +67,7 @@ std::pair<Model, codegen::DeployOptions> load(const DeployArgs& a)
     options.postprocess.score_threshold = a.threshold;
     options.postprocess.label_filter_n = a.filter_n;
     options.postprocess.keep_last_valid = a.keep_last_valid;
-    options.class_names = codegen::resolve_class_names(model, config_classes, a.model);
+    options.class_names = codegen::resolve_class_names(model.model, config_classes, a.model);
     return {std::move(model), options};
 }
 
@@ -106,10 +107,13 @@ void write_files(const fs::path& dir, const std::map<std::string, std::string>& 
 void run_deploy(const DeployArgs& a)
 {
     auto [model, options] = load(a);
-    auto files = codegen::package_files(model, options);
-    if (!a.test_vectors.empty()) {
-        const auto frames = codegen::make_test_frames(model, options, a.test_vectors, a.test_frames);
-        for (auto& [name, text] : codegen::test_vector_files(model, frames)) files["test/" + name] = text;
+    auto files = deploy_package_files(model, options);
+    if (!a.test_vectors.empty() && model.is_int8()) {
+        for (auto& [name, text] : int8_test_vector_files(*model.quant, options, a.test_vectors, a.test_frames))
+            files["test/" + name] = text;  // for firmware/harness_s8.c: int32 logits bit for bit
+    } else if (!a.test_vectors.empty()) {
+        const auto frames = codegen::make_test_frames(model.model, options, a.test_vectors, a.test_frames);
+        for (auto& [name, text] : codegen::test_vector_files(model.model, frames)) files["test/" + name] = text;
     }
     // Measure flash and RAM now when the cross compiler is here (this also proves the package
     // builds for the target with -Werror).
@@ -122,10 +126,11 @@ void run_deploy(const DeployArgs& a)
             sizes.push_back(codegen::measure_package_size(scratch.path / "pkg", options.target, opt,
                                                           scratch.path / ("build" + std::string(opt))));
     }
-    files["README.md"] = codegen::package_readme(model, options, sizes);
+    files["README.md"] = codegen::package_readme(model.model, options, sizes);
+    if (model.is_int8()) files["README.md"] = int8_package_readme(files["README.md"], *model.quant);
     codegen::write_package(a.out, files);
     std::printf("wrote %s: %zu files for %s, %d classes", a.out.c_str(), files.size(), options.target.c_str(),
-                model.shape.classes);
+                model.model.shape.classes);
     for (const auto& s : sizes) std::printf("; %s flash %ld B, static RAM %ld B", s.opt.c_str(), s.flash, s.static_ram);
     std::printf("\n");
 }
@@ -140,7 +145,7 @@ void run_bench(const DeployArgs& a)
     auto [model, options] = load(a);
     ScratchGuard scratch{scratch_dir("bench"), a.keep};
     const fs::path pkg = scratch.path / "pkg";
-    write_files(pkg, codegen::package_files(model, options));
+    write_files(pkg, deploy_package_files(model, options));
     nlohmann::json results = nlohmann::json::array();
     if (!a.json)
         std::printf("%-4s %10s %12s %11s %16s %13s %12s %12s\n", "opt", "flash B", "static RAM B", "stack B",
@@ -176,8 +181,8 @@ void run_bench(const DeployArgs& a)
     if (a.json) {
         nlohmann::json doc = {{"target", a.target},
                               {"model", a.model},
-                              {"parameters", model.parameter_count()},
-                              {"macs", model.mac_count()},
+                              {"parameters", model.model.parameter_count()},
+                              {"macs", model.model.mac_count()},
                               {"cycle_model", "docs/cortex-m4-timing.md"},
                               {"results", results}};
         std::printf("%s\n", doc.dump(2).c_str());

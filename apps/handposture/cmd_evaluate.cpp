@@ -18,6 +18,8 @@
 #include "model/model_file.hpp"
 #include "model/onnx_export.hpp"
 #include "model/predict.hpp"
+#include "quant/model_any.hpp"
+#include "quant/quant_file.hpp"
 #include "report/plot.hpp"
 
 namespace fs = std::filesystem;
@@ -28,7 +30,15 @@ namespace {
 Model load_model(const fs::path& path)
 {
     if (!fs::exists(path)) throw Error(path, "model file not found");
+    if (is_quant_model_file(path)) throw Error(path, "an int8 model cannot be exported; export the float model it came from");
     return read_keras_h5(path);
+}
+
+// A Keras .h5 or an int8 .hpq (told apart by content).
+AnyModel load_any_model(const fs::path& path)
+{
+    if (!fs::exists(path)) throw Error(path, "model file not found");
+    return read_any_model(path);
 }
 
 // Class names in output order: --classes, else the model's own, else ST's 8 classes for an
@@ -166,10 +176,11 @@ struct EvaluateOptions {
 
 void run_evaluate(const EvaluateOptions& o)
 {
-    const Model model = load_model(o.model);
+    const AnyModel any = load_any_model(o.model);
+    const Model& model = any.model;
     const std::vector<std::string> names = resolve_class_names(model, o.classes, o.model, true);
     const Dataset ds = load_for_model(o.data, model, names);
-    const std::vector<float> scores = predict_scores(model, ds.inputs.data(), ds.size(), o.threads);
+    const std::vector<float> scores = predict_scores(any, ds.inputs.data(), ds.size(), o.threads);
     const Metrics m = compute_metrics(scores, model.shape.outputs(), ds.labels, names);
 
     nlohmann::json j = m.to_json();
@@ -199,7 +210,8 @@ struct PredictOptions {
 
 void run_predict(const PredictOptions& o)
 {
-    const Model model = load_model(o.model);
+    const AnyModel any = load_any_model(o.model);
+    const Model& model = any.model;
     // Single datalogs may hold any postures: class names are only needed for their labels.
     const std::vector<std::string> names = resolve_class_names(model, o.classes, o.model, o.npz.empty());
     Frames frames;
@@ -208,7 +220,7 @@ void run_predict(const PredictOptions& o)
     else
         for (const std::string& path : o.npz) append_frames_of_npz(path, names, model.shape, frames);
     const int outputs = model.shape.outputs();
-    const std::vector<float> scores = predict_scores(model, frames.inputs.data(), frames.size(), o.threads);
+    const std::vector<float> scores = predict_scores(any, frames.inputs.data(), frames.size(), o.threads);
 
     std::string csv = "file,frame,label,pred";
     for (int k = 0; k < outputs; k++) csv += ",p" + std::to_string(k);

@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "model/model_file.hpp"
+#include "quant/model_any.hpp"
 
 namespace hp::cli {
 
@@ -59,10 +60,11 @@ std::string shape_text(const std::vector<int>& shape)
 
 void print_summary(const std::string& path, bool as_json)
 {
-    const Model m = read_keras_h5(path);
+    const AnyModel any = read_any_model(path);  // a Keras .h5 or an int8 .hpq
+    const Model& m = any.model;
     const ModelShape& s = m.shape;
     const std::vector<LayerRow> rows = layer_rows(m);
-    const long weight_bytes = m.parameter_count() * long(sizeof(float));
+    const long weight_bytes = any.is_int8() ? long(any.quant->weight_bytes()) : m.parameter_count() * long(sizeof(float));
     if (as_json) {
         nlohmann::ordered_json j;
         j["model"] = path;
@@ -76,6 +78,12 @@ void print_summary(const std::string& path, bool as_json)
         j["parameters"] = m.parameter_count();
         j["macs"] = m.mac_count();
         j["weight_bytes"] = weight_bytes;
+        j["weight_type"] = any.is_int8() ? "int8" : "float32";
+        if (any.is_int8())
+            j["quantization"] = {{"input_scale", any.quant->input_scale},
+                                 {"input_zero_point", any.quant->input_zero_point},
+                                 {"calibration", calibration_method_name(any.quant->method)},
+                                 {"calibration_frames", any.quant->calibration_frames}};
         std::printf("%s\n", j.dump(2).c_str());
         return;
     }
@@ -94,7 +102,11 @@ void print_summary(const std::string& path, bool as_json)
                     grouped(r.parameters).c_str(), grouped(r.macs).c_str());
     std::printf("%-18s %-9s %-13s %12s %12s\n", "total", "", "", grouped(m.parameter_count()).c_str(),
                 grouped(m.mac_count()).c_str());
-    std::printf("\nweights: %s bytes as float32\n", grouped(weight_bytes).c_str());
+    if (any.is_int8())
+        std::printf("\nweights: %s bytes as int8 (int8 kernels, int32 biases and requantization; %s calibration on %u frames)\n",
+                    grouped(weight_bytes).c_str(), calibration_method_name(any.quant->method), any.quant->calibration_frames);
+    else
+        std::printf("\nweights: %s bytes as float32\n", grouped(weight_bytes).c_str());
 }
 
 }  // namespace
@@ -111,7 +123,7 @@ void add_model_commands(CLI::App& app)
     auto o = std::make_shared<Options>();
 
     CLI::App* summary = model->add_subcommand("summary", "Layers, output shapes, parameters and MACs of a model");
-    summary->add_option("--model", o->model, "Keras .h5 model")->required();
+    summary->add_option("--model", o->model, "Keras .h5 or int8 .hpq model")->required();
     summary->add_flag("--json", o->json, "Print JSON instead of a table");
     summary->callback([o] { print_summary(o->model, o->json); });
 
