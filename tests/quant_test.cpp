@@ -486,6 +486,18 @@ TEST(QuantCli, QuantizePrintsFloatAndInt8Accuracy)
     EXPECT_EQ(q.calibration_frames, 500u);
     EXPECT_EQ(q.class_names, hp::st_default_classes());
 
+    // the other commands take the int8 file where they take a .h5
+    const std::string hpq = "'" + (dir / "st.hpq").string() + "'";
+    r = hp::test::run_cli("evaluate --model " + hpq + " --data '" + hp::test::public_dataset_zip().string() + "'");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("accuracy 98."), std::string::npos) << r.output;
+    r = hp::test::run_cli("model summary --model " + hpq);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("bytes as int8"), std::string::npos) << r.output;
+    r = hp::test::run_cli("export --model " + hpq + " --format onnx --out '" + (dir / "x.onnx").string() + "'");
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("an int8 model cannot be exported"), std::string::npos) << r.output;
+
     r = hp::test::run_cli("quantize --model '" + (dir / "missing.h5").string() + "' --data '" +
                           hp::test::public_dataset_zip().string() + "' --out '" + (dir / "x.hpq").string() + "'");
     EXPECT_EQ(r.exit_code, 1) << r.output;
