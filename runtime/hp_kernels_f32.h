@@ -57,6 +57,10 @@ void hp_dense_f32(const float *input, int inputs, const float *kernel, const flo
 /* ReLU in place: x = max(0, x) over x[0..n-1]. */
 void hp_relu_f32(float *x, int n);
 
+/* e^x for finite x, within about 1 ulp of the exact value for -87 < x <= 88; 0 below -87
+ * (results there would be subnormal). In softmax_f32.c, the file of its main user. */
+float hp_exp_f32(float x);
+
 /* Softmax in place over x[0..n-1], n >= 1; subtracts the maximum first so expf cannot overflow. */
 void hp_softmax_f32(float *x, int n);
 
