@@ -16,5 +16,12 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)"
 hp=build/apps/handposture/handposture
 mkdir -p "$out"
+model="$out/train/saved_models/best_model.h5"
 set -x
 "$hp" dataset info --data "$data"
+"$hp" train --data "$data" --out "$out/train"              # ST's recipe: 80/20 frame split, seed 42
+"$hp" evaluate --model "$model" --data "$data" --report "$out/evaluation"
+"$hp" crossval --data "$data" --split-by user --quiet      # accuracy on people the model never saw
+"$hp" quantize --model "$model" --data "$data" --out "$out/model_int8.hpq"
+"$hp" deploy --model "$model" --out "$out/mcu_float32" --target cortex-m4
+"$hp" deploy --model "$out/model_int8.hpq" --out "$out/mcu_int8" --target cortex-m4
