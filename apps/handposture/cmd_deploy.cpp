@@ -195,6 +195,25 @@ void run_bench(const DeployArgs& a)
 
 }  // namespace
 
+void deploy_from_config(const std::string& model, const std::string& config, const std::string& target,
+                        const std::string& out)
+{
+    DeployArgs a;
+    a.model = model;
+    a.config = config;
+    a.target = target;
+    a.out = out;
+    run_deploy(a);
+}
+
+void bench_from_config(const std::string& model, const std::string& config)
+{
+    DeployArgs a;
+    a.model = model;
+    a.config = config;
+    run_bench(a);
+}
+
 void add_deploy_commands(CLI::App& app)
 {
     static DeployArgs deploy_args, bench_args;

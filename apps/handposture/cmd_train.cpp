@@ -1,5 +1,6 @@
 // `handposture train` (ST's training recipe from flags), `handposture run user_config.yaml`
 // (ST's configuration file), `handposture crossval` (leave-one-user/recording-out accuracy).
+#include <map>
 #include <unistd.h>
 
 #include <cstdio>
@@ -112,6 +113,19 @@ fs::path output_dir(const UserConfig& c, const std::string& out)
     return fs::path("experiments_outputs") / timestamp();
 }
 
+// The deploy target of an STM32 series (deployment.hardware_setup.serie), as ST's configs name them.
+std::string target_of_serie(const std::string& serie)
+{
+    static const std::map<std::string, std::string> targets = {
+        {"STM32F4", "cortex-m4"}, {"STM32L4", "cortex-m4"},     {"STM32G4", "cortex-m4"},
+        {"STM32F3", "cortex-m4"}, {"STM32WB", "cortex-m4"},     {"STM32F7", "cortex-m7"},
+        {"STM32H7", "cortex-m7"}, {"STM32L0", "cortex-m0plus"}, {"STM32G0", "cortex-m0plus"},
+        {"STM32C0", "cortex-m0plus"}};
+    if (serie.empty()) return "cortex-m4";  // ST's hand-posture board: NUCLEO-F401RE
+    auto it = targets.find(serie);
+    return it == targets.end() ? "generic" : it->second;
+}
+
 void run_config(const std::string& file, const std::string& out, bool quiet)
 {
     UserConfig c = load_user_config(file, std::cerr);
@@ -145,9 +159,14 @@ void run_config(const std::string& file, const std::string& out, bool quiet)
         train::run_evaluation(model, load_dataset(data, dataset), name, dir, std::cerr);
         std::cerr << "outputs in " << dir.string() << "\n";
     } else {
-        const char* command = c.operation_mode == "deployment" ? "deploy" : "bench";
-        throw Error(file, "operation_mode: " + c.operation_mode + " is not run from a config; use `handposture " +
-                              command + "`");
+        fs::path model = !c.model_path.empty() ? c.model_path : c.trained_model_path;
+        if (model.empty()) throw Error(file, "general.model_path: needed by operation_mode " + c.operation_mode);
+        if (c.operation_mode == "benchmarking") {
+            bench_from_config(model.string(), file);
+        } else {
+            fs::path dir = output_dir(c, out) / "deployment_package";
+            deploy_from_config(model.string(), file, target_of_serie(c.serie), dir.string());
+        }
     }
 }
 

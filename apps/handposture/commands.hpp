@@ -3,6 +3,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <string>
+
 namespace hp::cli {
 
 // void add_<area>_commands(CLI::App& app); one line per cmd_<area>.cpp
@@ -13,5 +15,11 @@ void add_evaluate_commands(CLI::App& app);
 void add_deploy_commands(CLI::App& app);
 void add_dataset_commands(CLI::App& app);
 void add_model_commands(CLI::App& app);
+
+// ST's operation_mode deployment / benchmarking, run from a user_config.yaml (cmd_deploy.cpp).
+// target: cortex-m4 | cortex-m7 | cortex-m0plus | generic, from deployment.hardware_setup.serie.
+void deploy_from_config(const std::string& model, const std::string& config, const std::string& target,
+                        const std::string& out);
+void bench_from_config(const std::string& model, const std::string& config);
 
 }  // namespace hp::cli
