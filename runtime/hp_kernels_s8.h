@@ -48,20 +48,21 @@ void hp_quantize_multiplier(double real_multiplier, int32_t *multiplier, int32_t
  * RoundingDivideByPOT: ties away from zero). A left shift saturates instead of overflowing. */
 static inline int32_t hp_requantize_s32(int32_t x, int32_t multiplier, int32_t shift)
 {
-    int32_t left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
-    int64_t shifted = (int64_t)x * ((int64_t)1 << left);
-    if (shifted > INT32_MAX) shifted = INT32_MAX;
-    if (shifted < INT32_MIN) shifted = INT32_MIN;
-    int32_t high; /* saturating rounding doubling high multiply */
-    if ((int32_t)shifted == INT32_MIN && multiplier == INT32_MIN) {
-        high = INT32_MAX;
+    int32_t right = 0;
+    if (shift > 0) { /* saturating left shift */
+        int64_t shifted = (int64_t)x * ((int64_t)1 << shift);
+        x = shifted > INT32_MAX ? INT32_MAX : shifted < INT32_MIN ? INT32_MIN : (int32_t)shifted;
     } else {
-        int64_t product = shifted * (int64_t)multiplier;
-        int64_t nudge = product >= 0 ? ((int64_t)1 << 30) : (1 - ((int64_t)1 << 30));
-        high = (int32_t)((product + nudge) / ((int64_t)1 << 31));
+        right = -shift;
     }
+    /* saturating rounding doubling high multiply. gemmlowp adds 2^30 (1 - 2^30 if negative) and
+     * divides by 2^31 truncating; for a negative sum, truncation = floor((sum + 2^31 - 1) / 2^31),
+     * so both cases are floor((product + 2^30) / 2^31): one multiply-accumulate and a shift. */
+    int32_t high = (x == INT32_MIN && multiplier == INT32_MIN)
+                       ? INT32_MAX
+                       : (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
     /* rounding divide by 2^right, ties away from zero */
-    int32_t mask = (int32_t)(((int64_t)1 << right) - 1);
+    int32_t mask = (int32_t)(((uint32_t)1 << right) - 1);
     int32_t remainder = high & mask;
     int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
     return (high >> right) + (remainder > threshold ? 1 : 0);
