@@ -8,8 +8,13 @@ void hp_dense_s8(const int8_t *input, int inputs, const int8_t *kernel, const in
 #if defined(__ARM_FEATURE_DSP)
     /* widen the input once (with the input offset); every output reuses it */
     hp_widen_s8_pairs(input, inputs, params->input_offset, buffer);
-    for (int o = 0; o < outputs; o++)
-        output[o] = hp_output_s8(hp_dot_s8_s16(kernel + o * inputs, buffer, inputs, bias[o]), params, o);
+    for (int o = 0; o < outputs; o += 2) {
+        /* two rows per pass, each input pair loaded once for both (an odd last row pairs with itself) */
+        const int o1 = o + 1 < outputs ? o + 1 : o;
+        int32_t acc[2] = {bias[o], bias[o1]};
+        hp_dot2_s8_s16(kernel + o * inputs, kernel + o1 * inputs, buffer, inputs, acc);
+        for (int k = 0; k < 2 && o + k < outputs; k++) output[o + k] = hp_output_s8(acc[k], params, o + k);
+    }
 #else
     (void)buffer;
     for (int o = 0; o < outputs; o++) {

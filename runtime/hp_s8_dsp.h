@@ -60,5 +60,33 @@ static inline int32_t hp_dot_s8_s16(const int8_t *w, const int16_t *x, int n, in
     return acc;
 }
 
+
+/* Two dot products over the same x at once (two rows of a dense kernel): each x pair is loaded
+ * once for both rows. acc[0] += w0 . x, acc[1] += w1 . x; w int8 in natural order, x int16 in
+ * pair order. */
+static inline void hp_dot2_s8_s16(const int8_t *w0, const int8_t *w1, const int16_t *x, int n, int32_t acc[2])
+{
+    int32_t acc0 = acc[0], acc1 = acc[1];
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        uint32_t a4, b4;
+        int32_t x02, x13;
+        memcpy(&x02, x + i, 4);
+        memcpy(&x13, x + i + 2, 4);
+        memcpy(&a4, w0 + i, 4);
+        memcpy(&b4, w1 + i, 4);
+        acc0 = __smlad(__sxtb16((int32_t)a4), x02, acc0);
+        acc1 = __smlad(__sxtb16((int32_t)b4), x02, acc1);
+        acc0 = __smlad(__sxtb16((int32_t)((a4 >> 8) | (a4 << 24))), x13, acc0);
+        acc1 = __smlad(__sxtb16((int32_t)((b4 >> 8) | (b4 << 24))), x13, acc1);
+    }
+    for (; i < n; i++) {
+        acc0 += w0[i] * x[i];
+        acc1 += w1[i] * x[i];
+    }
+    acc[0] = acc0;
+    acc[1] = acc1;
+}
+
 #endif
 #endif
