@@ -52,6 +52,23 @@ void hp_conv2d_3x3_maxpool2x2_s8(const int8_t *input, int height, int width, int
                     memcpy(&x13, x + 3 * taps + 2, 4);
                     acc3 = __smlad(w13, x13, __smlad(w02, x02, acc3));
                 }
+                if (i + 2 <= taps) { /* a tail pair, in natural order in the buffer: one SMLAD per pixel;
+                                      * bytes 0 and 2 of u | u << 8 are w[i] and w[i + 1] */
+                    uint16_t u;
+                    int32_t x01;
+                    memcpy(&u, w + i, 2);
+                    const int32_t w01 = __sxtb16((int32_t)((uint32_t)u | ((uint32_t)u << 8)));
+                    const int16_t *x = buffer + i;
+                    memcpy(&x01, x, 4);
+                    acc0 = __smlad(w01, x01, acc0);
+                    memcpy(&x01, x + taps, 4);
+                    acc1 = __smlad(w01, x01, acc1);
+                    memcpy(&x01, x + 2 * taps, 4);
+                    acc2 = __smlad(w01, x01, acc2);
+                    memcpy(&x01, x + 3 * taps, 4);
+                    acc3 = __smlad(w01, x01, acc3);
+                    i += 2;
+                }
                 for (; i < taps; i++) {
                     acc0 += w[i] * buffer[i];
                     acc1 += w[i] * buffer[taps + i];
