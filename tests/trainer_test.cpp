@@ -518,7 +518,7 @@ TEST(TrainerPublic, CommandErrorsNameTheProblem)
     write_text_atomically(dir / "deploy.yaml", "operation_mode: deployment\n");
     auto deploy = test::run_cli("run " + (dir / "deploy.yaml").string());
     EXPECT_EQ(deploy.exit_code, 1);
-    EXPECT_NE(deploy.output.find("handposture deploy"), std::string::npos) << deploy.output;
+    EXPECT_NE(deploy.output.find("general.model_path"), std::string::npos) << deploy.output;
     auto flip = test::run_cli("train --data " + (dir / "none").string() + " --flip sideways");
     EXPECT_EQ(flip.exit_code, 1);
     EXPECT_NE(flip.output.find("--flip"), std::string::npos) << flip.output;
