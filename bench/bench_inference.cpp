@@ -9,28 +9,13 @@
 
 #include "hp_kernels_f32.h"
 #include "model/model.hpp"
+#include "random_model.hpp"
 #include "model/predict.hpp"
 
 namespace {
 
-constexpr size_t kFrames = 11443;
-
-struct Setup {
-    hp::Model model = hp::Model::zeros(hp::ModelShape{}, {});
-    std::vector<float> frames;
-    Setup()
-    {
-        std::mt19937 rng(1);
-        std::uniform_real_distribution<float> weight(-0.4f, 0.4f);
-        std::normal_distribution<float> value(0.0f, 1.0f);
-        for (auto* w : {&model.weights.conv_kernel, &model.weights.conv_bias, &model.weights.dense1_kernel,
-                        &model.weights.dense1_bias, &model.weights.dense2_kernel, &model.weights.dense2_bias})
-            for (float& x : *w) x = weight(rng);
-        frames.resize(kFrames * 8 * 8 * 2);
-        for (float& x : frames) x = value(rng);
-    }
-    const float* frame(size_t i) const { return frames.data() + (i % kFrames) * 128; }
-};
+using hp::bench::kFrames;
+using Setup = hp::bench::RandomModel;
 
 const Setup& setup()
 {
