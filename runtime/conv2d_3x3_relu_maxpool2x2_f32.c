@@ -25,8 +25,9 @@
 /* On a Cortex-M4F, ST's model's constant shape reaches the tap loop (both helpers inlined into
  * the call with constants) and its 6 taps of a kernel row become straight-line code: no loop
  * instructions per 16 multiply-adds (19,319 -> 16,964 instructions per inference at -O2, for
- * 1.7 KB more flash). The host keeps its calls. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M'
+ * 1.7 KB more flash). The host keeps its calls, and so does -Os, where flash comes first. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M' && \
+    !defined(__OPTIMIZE_SIZE__)
 #define ALWAYS_INLINE __attribute__((always_inline)) inline
 #define TAPS_UNROLLED _Pragma("GCC unroll 6")
 #else
