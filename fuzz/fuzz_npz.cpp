@@ -8,24 +8,24 @@
 #include "data/datalog.hpp"
 #include "data/npz.hpp"
 
+// Converts an array's values, as the datalog reader does.
+static void decode(const hp::npy::Array& array)
+{
+    if (array.dtype == hp::npy::DType::unicode)
+        array.to_strings();
+    else
+        array.to_f64();
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
     std::span<const unsigned char> bytes(data, size);
     try {
-        hp::npy::Array array = hp::npy::parse_npy(bytes, "fuzz.npy");
-        if (array.dtype == hp::npy::DType::unicode)
-            array.to_strings();
-        else
-            array.to_f64();
+        decode(hp::npy::parse_npy(bytes, "fuzz.npy"));
     } catch (const hp::Error&) {
     }
     try {
-        for (const auto& [name, array] : hp::npy::read_npz(bytes, "fuzz.npz")) {
-            if (array.dtype == hp::npy::DType::unicode)
-                array.to_strings();
-            else
-                array.to_f64();
-        }
+        for (const auto& [name, array] : hp::npy::read_npz(bytes, "fuzz.npz")) decode(array);
     } catch (const hp::Error&) {
     }
     try {

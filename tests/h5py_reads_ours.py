@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""h5py reads the .h5 our writer produced (`handposture model convert` of ST's model) and finds
+"""h5py reads the .h5 our writer produced (`handposture export --format h5` of ST's model) and finds
 Keras 2.x's layout (root attributes, model_config graph, model_weights groups, weight_names,
 float32 datasets), ST's weights bit for bit, and the same outputs as ST's file in a numpy
 forward pass on random inputs. Env: HP_CLI, HP_SHARED_DIR (tests/CMakeLists.txt)."""
@@ -84,7 +84,7 @@ def forward(chain, weights, x):
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "ours.h5")
-        run = subprocess.run([CLI, "model", "convert", "--model", ST, "--out", out], capture_output=True, text=True)
+        run = subprocess.run([CLI, "export", "--format", "h5", "--model", ST, "--out", out], capture_output=True, text=True)
         assert run.returncode == 0, run.stderr
         with h5py.File(ST, "r") as st, h5py.File(out, "r") as ours:
             # Layout, as Keras 2.x writes and reads it.

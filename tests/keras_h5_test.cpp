@@ -224,10 +224,10 @@ TEST(KerasH5Cli, SummaryOfStModel)
     EXPECT_NE(text.output.find("2,752"), std::string::npos) << text.output;
 }
 
-TEST(KerasH5Cli, ConvertNormalizesLayerNames)
+TEST(KerasH5Cli, ExportNormalizesLayerNames)
 {
     hp::test::ScratchDir dir;
-    auto r = hp::test::run_cli("model convert --model " + (h5_dir() / "renamed_sigmoid.h5").string() + " --out " +
+    auto r = hp::test::run_cli("export --format h5 --model " + (h5_dir() / "renamed_sigmoid.h5").string() + " --out " +
                                (dir / "out.h5").string());
     ASSERT_EQ(r.exit_code, 0) << r.output;
     hp::Model a = hp::read_keras_h5(h5_dir() / "renamed_sigmoid.h5");
@@ -246,7 +246,7 @@ TEST(KerasH5Cli, BadFilesExitOneWithMessage)
         EXPECT_NE(r.output.find(b["error"].get<std::string>()), std::string::npos) << r.output;
     }
     hp::test::ScratchDir dir;
-    auto r = hp::test::run_cli("model convert --model " + (h5_dir() / "nan_weights.h5").string() + " --out " +
+    auto r = hp::test::run_cli("export --format h5 --model " + (h5_dir() / "nan_weights.h5").string() + " --out " +
                                (dir / "x.h5").string());
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_FALSE(fs::exists(dir / "x.h5"));

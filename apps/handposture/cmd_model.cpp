@@ -113,11 +113,11 @@ void print_summary(const std::string& path, bool as_json)
 
 void add_model_commands(CLI::App& app)
 {
-    CLI::App* model = app.add_subcommand("model", "Inspect and convert Keras .h5 model files");
+    CLI::App* model = app.add_subcommand("model", "Inspect model files (`handposture export` rewrites them)");
     model->require_subcommand(1);
 
     struct Options {
-        std::string model, out;
+        std::string model;
         bool json = false;
     };
     auto o = std::make_shared<Options>();
@@ -126,15 +126,6 @@ void add_model_commands(CLI::App& app)
     summary->add_option("--model", o->model, "Keras .h5 or int8 .hpq model")->required();
     summary->add_flag("--json", o->json, "Print JSON instead of a table");
     summary->callback([o] { print_summary(o->model, o->json); });
-
-    CLI::App* convert = model->add_subcommand("convert", "Re-write a model in this project's Keras layout (normalized layer names)");
-    convert->add_option("--model", o->model, "Keras .h5 model to read")->required();
-    convert->add_option("--out", o->out, "Keras .h5 file to write")->required();
-    convert->callback([o] {
-        const Model m = read_keras_h5(o->model);
-        write_keras_h5(o->out, m);
-        std::printf("wrote %s (%s parameters)\n", o->out.c_str(), grouped(m.parameter_count()).c_str());
-    });
 }
 
 }  // namespace hp::cli
