@@ -13,13 +13,13 @@ static float conv_pool_filter(const float *in, int row_stride, int channels, con
 {
     const int row_taps = 3 * channels;
     float best = 0.0f; /* ReLU: the result is at least 0 */
-    int p, ky, t;
+    int p, ky;
     for (p = 0; p < 4; p++) {
-        const float *x0 = in + (p / 2) * row_stride + (p % 2) * channels;
+        const float *x = in + (p / 2) * row_stride + (p % 2) * channels;
         float acc = bias[f];
         for (ky = 0; ky < 3; ky++)
-            for (t = 0; t < row_taps; t++)
-                acc = HP_MADD_F32(x0[ky * row_stride + t], kernel[(ky * row_taps + t) * filters + f], acc);
+            acc = hp_dot_f32(acc, x + ky * row_stride, kernel + ky * row_taps * filters + f, filters,
+                             row_taps);
         best = max2(best, acc);
     }
     return best;
@@ -28,24 +28,42 @@ static float conv_pool_filter(const float *in, int row_stride, int channels, con
 #if defined(__ARM_ARCH_7EM__) && defined(__ARM_FP) && defined(__GNUC__)
 /* Cortex-M4F/M7: GCC loads each weight with its own vldr and keeps few accumulators in
  * registers. Here 2 pixels x 8 filters stay in s0-s15 for the whole 3x3 window, one vldm brings
- * the 8 weights of a tap into s16-s23 and each weight feeds two vfma (fused, as fmaf): 21
- * instructions per 16 multiply-adds, in a loop of 100 bytes. */
+ * the 8 weights of a tap into s16-s23 and each weight feeds two vfma (fused, as fmaf): 22
+ * instructions per 16 multiply-adds, in a loop of about 100 bytes. */
 
-/* Conv outputs of the pixels at x and x + channels, filters w[0..7] of each tap (w = kernel +
- * first filter), into out[0..7] and out[8..15] as float bits. */
-static void conv_2x8(const float *x, int row_stride, int channels, const float *w, int filters,
-                     const float *bias, int32_t *out)
+/* Byte steps of conv_pool_window for one shape. */
+typedef struct {
+    int taps;     /* multiply-adds per kernel row: kx and c, contiguous in input and kernel */
+    int w_skip;   /* from the end of a tap's 8 weights to the next tap's */
+    int x_skip;   /* from the end of a kernel row's inputs to the next row's */
+    int x_rewind; /* from 3 rows below a pixel to the one below it */
+    int w_rewind; /* from the end of the kernel back to its start */
+    int channel;  /* from a pixel's inputs to its right neighbour's */
+} conv_steps;
+
+/* One pool window, filters w[0..7] of each tap (w = kernel + first filter): the four conv
+ * outputs (pixels at in, in + channels and the two one row below) into acc[pixel][filter], the
+ * top two in one pass of the kernel and the bottom two in a second, then out[0..7] = ReLU of
+ * their maximum. The maximum is taken on the float bits as signed integers: positive floats
+ * order like their bits and are above every negative one, whose maximum ReLU makes 0 anyway. */
+__attribute__((noinline)) static void conv_window_2x8(const float *in, const float *w,
+                                                      const float *bias, const conv_steps *s,
+                                                      float *out)
 {
-    const float *x1 = x + channels;
-    const int taps = 3 * channels; /* kx and c of a kernel row: contiguous in input and kernel */
-    const int w_skip = 4 * (filters - 8), x_skip = 4 * (row_stride - taps); /* bytes */
-    int rows, n;
+    int32_t acc[2][16];
+    int32_t *p = acc[0];
+    const float *x1;
+    int pass = 2, rows, n, w_skip, t;
     __asm__ volatile(
+        "ldr %[w_skip], [%[s], #4]\n\t"
+        "ldr %[x1], [%[s], #20]\n\t"
+        "add %[x1], %[x1], %[x0]\n"
+        "0:\n\t"
         "vldm %[bias], {s0-s7}\n\t"
         "vldm %[bias], {s8-s15}\n\t"
         "movs %[rows], #3\n"
         "1:\n\t"
-        "mov %[n], %[taps]\n"
+        "ldr %[n], [%[s]]\n"
         "2:\n\t"
         "vldmia %[x0]!, {s24}\n\t"
         "vldmia %[x1]!, {s25}\n\t"
@@ -69,13 +87,42 @@ static void conv_2x8(const float *x, int row_stride, int channels, const float *
         "add %[w], %[w], %[w_skip]\n\t"
         "subs %[n], %[n], #1\n\t"
         "bne 2b\n\t"
-        "add %[x0], %[x0], %[x_skip]\n\t"
-        "add %[x1], %[x1], %[x_skip]\n\t"
+        "ldr %[t], [%[s], #8]\n\t"
+        "add %[x0], %[x0], %[t]\n\t"
+        "add %[x1], %[x1], %[t]\n\t"
         "subs %[rows], %[rows], #1\n\t"
         "bne 1b\n\t"
-        "vstm %[out], {s0-s15}"
-        : [x0] "+&r"(x), [x1] "+&r"(x1), [w] "+&r"(w), [rows] "=&r"(rows), [n] "=&r"(n)
-        : [bias] "r"(bias), [taps] "r"(taps), [w_skip] "r"(w_skip), [x_skip] "r"(x_skip), [out] "r"(out)
+        "vstmia %[p]!, {s0-s15}\n\t"
+        "ldr %[t], [%[s], #12]\n\t"
+        "sub %[x0], %[x0], %[t]\n\t"
+        "sub %[x1], %[x1], %[t]\n\t"
+        "ldr %[t], [%[s], #16]\n\t"
+        "sub %[w], %[w], %[t]\n\t"
+        "subs %[pass], %[pass], #1\n\t"
+        "bne 0b\n\t"
+        "sub %[p], %[p], #128\n\t"
+        "movs %[n], #8\n"
+        "3:\n\t"
+        "ldr %[t], [%[p], #32]\n\t"
+        "ldr %[rows], [%[p]], #4\n\t"
+        "cmp %[rows], %[t]\n\t"
+        "it lt\n\t"
+        "movlt %[rows], %[t]\n\t"
+        "ldr %[t], [%[p], #60]\n\t"
+        "cmp %[rows], %[t]\n\t"
+        "it lt\n\t"
+        "movlt %[rows], %[t]\n\t"
+        "ldr %[t], [%[p], #92]\n\t"
+        "cmp %[rows], %[t]\n\t"
+        "it lt\n\t"
+        "movlt %[rows], %[t]\n\t"
+        "bic %[rows], %[rows], %[rows], asr #31\n\t"
+        "str %[rows], [%[out]], #4\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "bne 3b"
+        : [x0] "+&r"(in), [x1] "=&r"(x1), [w] "+&r"(w), [p] "+&r"(p), [out] "+&r"(out),
+          [pass] "+&r"(pass), [rows] "=&r"(rows), [n] "=&r"(n), [w_skip] "=&r"(w_skip), [t] "=&r"(t)
+        : [bias] "r"(bias), [s] "r"(s)
         : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13",
           "s14", "s15", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25", "cc",
           "memory");
@@ -84,32 +131,18 @@ static void conv_2x8(const float *x, int row_stride, int channels, const float *
 static void conv_relu_pool(const float *input, int height, int width, int channels,
                            const float *kernel, const float *bias, int filters, float *output)
 {
-    const int row_stride = width * channels;
-    const int out_height = (height - 2) / 2, out_width = (width - 2) / 2;
-    const int full = filters - filters % 8;
-    int32_t acc[32]; /* [pixel][filter] of a pool window, float bits */
-    int py, px, f, j;
-    for (py = 0; py < out_height; py++) {
-        for (px = 0; px < out_width; px++) {
-            const float *in = input + 2 * py * row_stride + 2 * px * channels;
-            float *out = output + (py * out_width + px) * filters;
-            for (f = 0; f < full; f += 8) {
-                conv_2x8(in, row_stride, channels, kernel + f, filters, bias + f, acc);
-                conv_2x8(in + row_stride, row_stride, channels, kernel + f, filters, bias + f, acc + 16);
-                /* ReLU of the max as signed integers: positive floats order like their bits and
-                 * are above every negative one, whose maximum ReLU makes 0 anyway. */
-                for (j = 0; j < 8; j++) {
-                    int32_t m = acc[j];
-                    if (acc[8 + j] > m) m = acc[8 + j];
-                    if (acc[16 + j] > m) m = acc[16 + j];
-                    if (acc[24 + j] > m) m = acc[24 + j];
-                    if (m < 0) m = 0;
-                    memcpy(&out[f + j], &m, sizeof m);
-                }
-            }
-            for (; f < filters; f++)
-                out[f] = conv_pool_filter(in, row_stride, channels, kernel, bias, filters, f);
-        }
+    const int row_stride = width * channels, out_width = (width - 2) / 2;
+    const int windows = (height - 2) / 2 * out_width;
+    const conv_steps steps = {3 * channels,        4 * (filters - 8),
+                              4 * (row_stride - 3 * channels), 8 * row_stride,
+                              36 * channels * filters, 4 * channels};
+    int window, f;
+    for (window = 0; window < windows; window++, output += filters) {
+        const float *in = input + (window / out_width * row_stride + window % out_width * channels) * 2;
+        for (f = 0; f + 8 <= filters; f += 8)
+            conv_window_2x8(in, kernel + f, bias + f, &steps, output + f);
+        for (; f < filters; f++)
+            output[f] = conv_pool_filter(in, row_stride, channels, kernel, bias, filters, f);
     }
 }
 

@@ -112,16 +112,12 @@ static void dense_block(const float *restrict input, int inputs, const float *re
 
 #endif
 
-/* The last units when their count is not a multiple of UNIT_BLOCK. */
+/* The last units when their count is not a multiple of UNIT_BLOCK: one chain each. */
 static void dense_tail(const float *restrict input, int inputs, const float *restrict kernel,
                        const float *restrict bias, int outputs, int first, float *restrict output)
 {
-    int i, o;
-    for (o = first; o < outputs; o++) {
-        float acc = bias[o];
-        for (i = 0; i < inputs; i++) acc = HP_MADD_F32(input[i], kernel[i * outputs + o], acc);
-        output[o] = acc;
-    }
+    int o;
+    for (o = first; o < outputs; o++) output[o] = hp_dot_f32(bias[o], input, kernel + o, outputs, inputs);
 }
 
 void hp_dense_f32(const float *input, int inputs, const float *kernel, const float *bias,

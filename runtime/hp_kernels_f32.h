@@ -54,6 +54,11 @@ void hp_maxpool2x2_f32(const float *input, int height, int width, int channels, 
 void hp_dense_f32(const float *input, int inputs, const float *kernel, const float *bias,
                   int outputs, int relu, float *output);
 
+/* acc + x[0] w[0] + x[1] w[w_stride] + ... + x[n-1] w[(n-1) w_stride], one multiply-add at a
+ * time in that order: the outputs the block kernels leave over (filters or units after the last
+ * block of 8). */
+float hp_dot_f32(float acc, const float *x, const float *w, int w_stride, int n);
+
 /* ReLU in place: x = max(0, x) over x[0..n-1]. */
 void hp_relu_f32(float *x, int n);
 

@@ -27,17 +27,17 @@ size_t hp_model_f32_scratch_floats(const hp_model_f32 *model)
 int hp_model_f32_run(const hp_model_f32 *model, const float *input, float *scores, float *scratch)
 {
     const hp_model_f32 *m = model;
-    float *pool, *hidden;
+    int pooled;
     if (m == NULL || input == NULL || scores == NULL || scratch == NULL || !dimensions_ok(m))
         return -1;
-    pool = scratch;
-    hidden = pool + pool_floats(m);
+    pooled = (int)pool_floats(m); /* scratch: pooled outputs, then hidden units */
 
     hp_conv2d_3x3_relu_maxpool2x2_f32(input, m->height, m->width, m->channels, m->conv_kernel,
-                                      m->conv_bias, m->conv_filters, pool);
-    hp_dense_f32(pool, (int)pool_floats(m), m->dense1_kernel, m->dense1_bias, m->dense_units, 1,
-                 hidden);
-    hp_dense_f32(hidden, m->dense_units, m->dense2_kernel, m->dense2_bias, m->outputs, 0, scores);
+                                      m->conv_bias, m->conv_filters, scratch);
+    hp_dense_f32(scratch, pooled, m->dense1_kernel, m->dense1_bias, m->dense_units, 1,
+                 scratch + pooled);
+    hp_dense_f32(scratch + pooled, m->dense_units, m->dense2_kernel, m->dense2_bias, m->outputs, 0,
+                 scores);
     if (m->outputs == 1)
         hp_sigmoid_f32(scores, 1);
     else
