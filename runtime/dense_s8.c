@@ -1,27 +1,64 @@
-/* Fully connected layer, int8 in/out, int32 accumulators. */
+/* Fully connected layers, int8 weights, int16 activations (q - zero point), int32 accumulators:
+ * hp_dense_s8 (requantized to int8) and hp_dense_s8_s32 (int32 out, the last layer). Both run
+ * four rows at a time: each pair of inputs is loaded once for the four, and the four rows'
+ * weights for four inputs are 16 consecutive bytes (the dense layout of hp_kernels_s8.h). */
 #include "hp_kernels_s8.h"
 #include "hp_s8_dsp.h"
 
-void hp_dense_s8(const int8_t *input, int inputs, const int8_t *kernel, const int32_t *bias,
-                 int outputs, const hp_quant_params_s8 *params, int16_t *buffer, int8_t *output)
+/* acc[0..3] = bias + the four rows of `block` . x, over inputs4 values. */
+static void dot4(const int8_t *block, const int16_t *x, int inputs4, int32_t *acc)
 {
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    for (const int16_t *end = x + inputs4; x < end; x += 4, block += 16) {
 #if defined(__ARM_FEATURE_DSP)
-    /* widen the input once (with the input offset); every output reuses it */
-    hp_widen_s8_pairs(input, inputs, params->input_offset, buffer);
-    for (int o = 0; o < outputs; o += 2) {
-        /* two rows per pass, each input pair loaded once for both (an odd last row pairs with itself) */
-        const int o1 = o + 1 < outputs ? o + 1 : o;
-        int32_t acc[2] = {bias[o], bias[o1]};
-        hp_dot2_s8_s16(kernel + o * inputs, kernel + o1 * inputs, buffer, inputs, acc);
-        for (int k = 0; k < 2 && o + k < outputs; k++) output[o + k] = hp_output_s8(acc[k], params, o + k);
-    }
+        const int32_t x01 = hp_word(x), x23 = hp_word(x + 2);
+        const int32_t w0 = hp_word(block), w1 = hp_word(block + 4), w2 = hp_word(block + 8), w3 = hp_word(block + 12);
+        a0 = __smlad(hp_sxtb16_ror8(w0), x23, __smlad(__sxtb16(w0), x01, a0));
+        a1 = __smlad(hp_sxtb16_ror8(w1), x23, __smlad(__sxtb16(w1), x01, a1));
+        a2 = __smlad(hp_sxtb16_ror8(w2), x23, __smlad(__sxtb16(w2), x01, a2));
+        a3 = __smlad(hp_sxtb16_ror8(w3), x23, __smlad(__sxtb16(w3), x01, a3));
 #else
-    (void)buffer;
-    for (int o = 0; o < outputs; o++) {
-        const int8_t *w = kernel + o * inputs;
-        int32_t acc = bias[o];
-        for (int i = 0; i < inputs; i++) acc += (input[i] + params->input_offset) * w[i];
-        output[o] = hp_output_s8(acc, params, o);
-    }
+        const int8_t *w = block;
+        a0 += w[0] * x[0] + w[2] * x[1] + w[1] * x[2] + w[3] * x[3];
+        w += 4;
+        a1 += w[0] * x[0] + w[2] * x[1] + w[1] * x[2] + w[3] * x[3];
+        w += 4;
+        a2 += w[0] * x[0] + w[2] * x[1] + w[1] * x[2] + w[3] * x[3];
+        w += 4;
+        a3 += w[0] * x[0] + w[2] * x[1] + w[1] * x[2] + w[3] * x[3];
 #endif
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+
+void hp_dense_s8(const int16_t *input, int inputs4, const int8_t *kernel, const int32_t *bias, int outputs,
+                 const hp_quant_params_s8 *params, int16_t *output)
+{
+    for (int o = 0; o < outputs; o += 4, kernel += 4 * inputs4) {
+        int32_t acc[4];
+        for (int k = 0; k < 4; k++) acc[k] = o + k < outputs ? bias[o + k] : 0;
+        dot4(kernel, input, inputs4, acc);
+        for (int k = 0; k < 4; k++) {
+            if (o + k < outputs) {
+                const hp_requant_s32 r = hp_requant_split(params->multiplier[o + k], params->shift[o + k]);
+                output[o + k] = hp_output_s8(acc[k], &r, params);
+            } else {
+                output[o + k] = 0;
+            }
+        }
+    }
+}
+
+void hp_dense_s8_s32(const int16_t *input, int inputs4, const int8_t *kernel, const int32_t *bias, int outputs,
+                     int32_t *output)
+{
+    for (int o = 0; o < outputs; o += 4, kernel += 4 * inputs4) {
+        int32_t acc[4];
+        for (int k = 0; k < 4; k++) acc[k] = o + k < outputs ? bias[o + k] : 0;
+        dot4(kernel, input, inputs4, acc);
+        for (int k = 0; k < 4 && o + k < outputs; k++) output[o + k] = acc[k];
+    }
 }

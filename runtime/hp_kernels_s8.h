@@ -8,17 +8,22 @@
  *   q_out = clamp(zero_point_out + hp_requantize_s32(acc, multiplier[c], shift[c]), min, max)
  * where multiplier * 2^(shift - 31) ~ input_scale * weight_scale[c] / output_scale.
  *
+ * Activations between layers are held as int16 `q - zero_point` (in [-255, 255]): the value a
+ * multiply-accumulate needs, ready for SMLAD (two 16-bit multiply-accumulates per instruction)
+ * without widening or offsetting it again in the layer that reads it. Weights are in the
+ * layouts the Cortex-M4/M7 DSP path reads (made on the host, see src/quant/quant_model.cpp):
+ *   conv kernel  int16 [filters][3][3][pairs * 2]: one 32-bit word per tap and channel pair
+ *                (an odd channel count is padded with a zero channel);
+ *   dense kernel int8 [outputs4 / 4][inputs4 / 4][4 rows][4 inputs]: outputs4 and inputs4
+ *                rounded up to 4 (zero padded); for each block of four rows and four inputs,
+ *                the rows' four weights one after the other, each stored as w0 w2 w1 w3, so
+ *                SXTB16 of the word is the pair (w0, w1) and SXTB16 of the word rotated by 8
+ *                is (w2, w3).
  * Tensors are NHWC without the batch dimension (row, column, channel; channel fastest).
- * Weight layouts are output-channel first so each output is one contiguous dot product:
- * conv kernel [filters][3][3][channels] (OHWI), dense kernel [outputs][inputs].
  *
  * Two code paths give bit-identical results: portable C99, and on Cortex-M4/M7
- * (__ARM_FEATURE_DSP) dot products with the DSP instructions SXTB16 + SMLAD (two 16-bit
- * multiply-accumulates per instruction) through ACLE intrinsics. Both sum the same integers
- * exactly in int32, so they cannot differ. The DSP path needs an int16 work buffer; the
- * portable path takes the same buffer and ignores it, so memory needs do not depend on the
- * target. Every kernel works on caller-owned buffers, allocates nothing, keeps no state.
- */
+ * (__ARM_FEATURE_DSP) the ACLE intrinsics __smlad/__sxtb16. Both sum the same integers exactly
+ * in int32, so they cannot differ (tests check it). No kernel allocates or keeps state. */
 #ifndef HP_KERNELS_S8_H
 #define HP_KERNELS_S8_H
 
@@ -30,7 +35,6 @@ extern "C" {
 
 /* How a layer's int32 accumulators become int8 outputs. */
 typedef struct {
-    int32_t input_offset;      /* minus the input zero point, added to every input value */
     int32_t output_offset;     /* the output zero point */
     int32_t activation_min;    /* clamp after the offset: the zero point for ReLU, else -128 */
     int32_t activation_max;    /* 127 */
@@ -43,81 +47,92 @@ typedef struct {
  * 0 (multiplier 0, shift 0); above 2^30 they saturate to (2^31 - 1, 30). Host side only. */
 void hp_quantize_multiplier(double real_multiplier, int32_t *multiplier, int32_t *shift);
 
+/* One output channel's requantization, split once per channel so that applying it to each
+ * accumulator is a multiply-accumulate and a few single-cycle instructions. */
+typedef struct {
+    int32_t multiplier;
+    int32_t left;  /* shift > 0: saturating left shift first */
+    int32_t right; /* shift < 0: rounding right shift after */
+    int32_t mask;  /* 2^right - 1 */
+} hp_requant_s32;
+
+static inline hp_requant_s32 hp_requant_split(int32_t multiplier, int32_t shift)
+{
+    hp_requant_s32 r;
+    r.multiplier = multiplier;
+    r.left = shift > 0 ? shift : 0;
+    r.right = shift > 0 ? 0 : -shift;
+    r.mask = (int32_t)(((uint32_t)1 << r.right) - 1);
+    return r;
+}
+
 /* x * multiplier * 2^(shift - 31), rounded to nearest, exactly as TFLite's
  * MultiplyByQuantizedMultiplier (gemmlowp's SaturatingRoundingDoublingHighMul, then
  * RoundingDivideByPOT: ties away from zero). A left shift saturates instead of overflowing. */
-static inline int32_t hp_requantize_s32(int32_t x, int32_t multiplier, int32_t shift)
+static inline int32_t hp_requant_apply(int32_t x, const hp_requant_s32 *r)
 {
-    int32_t right = 0;
-    if (shift > 0) { /* saturating left shift */
-        int64_t shifted = (int64_t)x * ((int64_t)1 << shift);
-        x = shifted > INT32_MAX ? INT32_MAX : shifted < INT32_MIN ? INT32_MIN : (int32_t)shifted;
-    } else {
-        right = -shift;
+    if (r->left) { /* saturating left shift, in 32 bits */
+        const int32_t limit = INT32_MAX >> r->left;
+        x = x > limit ? INT32_MAX : x < -limit - 1 ? INT32_MIN : (int32_t)((uint32_t)x << r->left);
     }
     /* saturating rounding doubling high multiply. gemmlowp adds 2^30 (1 - 2^30 if negative) and
      * divides by 2^31 truncating; for a negative sum, truncation = floor((sum + 2^31 - 1) / 2^31),
      * so both cases are floor((product + 2^30) / 2^31): one multiply-accumulate and a shift. */
-    int32_t high = (x == INT32_MIN && multiplier == INT32_MIN)
-                       ? INT32_MAX
-                       : (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
+    const int32_t high = (x == INT32_MIN && r->multiplier == INT32_MIN)
+                             ? INT32_MAX /* the only overflow */
+                             : (int32_t)(((int64_t)x * r->multiplier + ((int64_t)1 << 30)) >> 31);
     /* rounding divide by 2^right, ties away from zero */
-    int32_t mask = (int32_t)(((uint32_t)1 << right) - 1);
-    int32_t remainder = high & mask;
-    int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
-    return (high >> right) + (remainder > threshold ? 1 : 0);
+    const int32_t threshold = (r->mask >> 1) + (int32_t)((uint32_t)high >> 31);
+    return (high >> r->right) + ((high & r->mask) > threshold);
 }
 
-/* One accumulator of output channel c -> int8 (offset, clamp). */
-static inline int8_t hp_output_s8(int32_t acc, const hp_quant_params_s8 *params, int c)
+static inline int32_t hp_requantize_s32(int32_t x, int32_t multiplier, int32_t shift)
 {
-    int32_t v = hp_requantize_s32(acc, params->multiplier[c], params->shift[c]) + params->output_offset;
-    if (v < params->activation_min) v = params->activation_min;
-    if (v > params->activation_max) v = params->activation_max;
-    return (int8_t)v;
+    const hp_requant_s32 r = hp_requant_split(multiplier, shift);
+    return hp_requant_apply(x, &r);
 }
 
-/* 3x3 convolution, stride 1, valid padding, bias, requantization (ReLU through activation_min).
- *   input  [height][width][channels] int8
- *   kernel [filters][3][3][channels] int8, bias [filters] int32
- *   buffer [9 * channels] int16 work memory
- *   output [height-2][width-2][filters] int8            height, width >= 3 */
-void hp_conv2d_3x3_s8(const int8_t *input, int height, int width, int channels,
-                      const int8_t *kernel, const int32_t *bias, int filters,
-                      const hp_quant_params_s8 *params, int16_t *buffer, int8_t *output);
+/* An accumulator -> int8 (requantize, offset, clamp), returned as q - zero point. */
+static inline int16_t hp_output_s8(int32_t acc, const hp_requant_s32 *r, const hp_quant_params_s8 *params)
+{
+    int32_t v = hp_requant_apply(acc, r) + params->output_offset;
+    v = v < params->activation_min ? params->activation_min : v;
+    v = v > params->activation_max ? params->activation_max : v;
+    return (int16_t)(v - params->output_offset);
+}
 
-/* hp_conv2d_3x3_s8 then hp_maxpool2x2_s8 in one pass, bit for bit the same result: the max of
- * the four int32 accumulators is requantized once (requantization is non-decreasing).
- *   input  [height][width][channels] int8
- *   kernel [filters][3][3][channels] int8, bias [filters] int32
- *   buffer [5 * 9 * channels] int16 work memory
- *   output [(height-2)/2][(width-2)/2][filters] int8      height, width >= 4 */
-void hp_conv2d_3x3_maxpool2x2_s8(const int8_t *input, int height, int width, int channels,
-                                 const int8_t *kernel, const int32_t *bias, int filters,
-                                 const hp_quant_params_s8 *params, int16_t *buffer, int8_t *output);
+/* Rounds up to a multiple of 4 (dense rows and vectors are padded to it). */
+static inline int hp_round4(int n) { return (n + 3) & ~3; }
 
-/* 2x2 max pooling, stride 2, valid (odd last row/column dropped, as Keras floors). Same scale
- * and zero point in and out, since max commutes with a monotonic quantization.
- *   input [height][width][channels] -> output [height/2][width/2][channels] */
-void hp_maxpool2x2_s8(const int8_t *input, int height, int width, int channels, int8_t *output);
+/* q = clamp(round(x / scale) + zero_point, -128, 127), rounding half away from zero (a division,
+ * not a multiplication by 1/scale, so host and microcontroller agree bit for bit; NaN becomes
+ * -128), stored as q - zero_point. x [pixels][channels] -> q [pixels][pairs * 2], pairs =
+ * (channels + 1) / 2, a padded channel 0. q may be x itself (each value is read before the
+ * bytes it occupies are written): the network quantizes its input in place. */
+void hp_quantize_f32_s16(const float *x, int pixels, int channels, float scale, int32_t zero_point, int16_t *q);
+
+/* 3x3 convolution (stride 1, valid), bias, requantization (ReLU through activation_min), then
+ * 2x2 max pooling (stride 2, floor). The max of the four int32 accumulators is requantized once:
+ * requantization, offset and clamp are non-decreasing, so this equals pooling the conv output.
+ *   input  [height][width][pairs * 2] int16 q - zero point (pairs >= 1)
+ *   kernel [filters][3][3][pairs * 2] int16, bias [filters] int32
+ *   output [(height-2)/2][(width-2)/2][filters] int16 q - zero point     height, width >= 4 */
+void hp_conv2d_3x3_maxpool2x2_s8(const int16_t *input, int height, int width, int pairs, const int16_t *kernel,
+                                 const int32_t *bias, int filters, const hp_quant_params_s8 *params, int16_t *output);
 
 /* Fully connected layer with bias and requantization (ReLU through activation_min).
- *   input [inputs] int8, kernel [outputs][inputs] int8, bias [outputs] int32
- *   buffer [inputs] int16 work memory, output [outputs] int8 */
-void hp_dense_s8(const int8_t *input, int inputs, const int8_t *kernel, const int32_t *bias,
-                 int outputs, const hp_quant_params_s8 *params, int16_t *buffer, int8_t *output);
+ *   input [inputs4] int16 q - zero point, kernel int8 in the dense layout above, bias [outputs]
+ *   int32 -> output [round4(outputs)] int16 q - zero point, the padding set to 0 (the next
+ *   layer's input). */
+void hp_dense_s8(const int16_t *input, int inputs4, const int8_t *kernel, const int32_t *bias, int outputs,
+                 const hp_quant_params_s8 *params, int16_t *output);
 
 /* Fully connected layer without requantization, for the network's last layer: keeping its
  * int32 accumulators avoids int8 logits whose coarse steps would tie classes in the argmax.
- *   input [inputs] int8 (plus input_offset), kernel [outputs][inputs] int8, bias [outputs] int32
- *   buffer [inputs] int16 work memory, output [outputs] int32, scale input_scale * weight_scale[o] */
-void hp_dense_s8_s32(const int8_t *input, int inputs, const int8_t *kernel, const int32_t *bias, int outputs,
-                     int32_t input_offset, int16_t *buffer, int32_t *output);
-
-/* q[i] = clamp(round(x[i] / scale) + zero_point, -128, 127), rounding half away from zero
- * (a division, not a multiplication by 1/scale, so host and microcontroller agree bit for bit).
- * NaN becomes -128. */
-void hp_quantize_f32_s8(const float *x, int n, float scale, int32_t zero_point, int8_t *q);
+ *   input [inputs4] int16, kernel int8 (dense layout), bias [outputs] int32
+ *   -> output [outputs] int32, of scale input_scale * weight_scale[o] */
+void hp_dense_s8_s32(const int16_t *input, int inputs4, const int8_t *kernel, const int32_t *bias, int outputs,
+                     int32_t *output);
 
 #ifdef __cplusplus
 }

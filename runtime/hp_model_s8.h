@@ -12,8 +12,9 @@
  * that classes tie in the argmax, costing about 0.3 point of accuracy.
  *
  * Scheme and weight layouts: see hp_kernels_s8.h (weights symmetric per output channel, int32
- * biases, activations asymmetric per tensor). A ReLU layer clamps at its output zero point.
- * The struct only points at weights; the caller owns them and every buffer. No malloc.
+ * biases, activations asymmetric per tensor, weights stored in the order the DSP path reads
+ * them). A ReLU layer clamps at its output zero point. The struct only points at weights; the
+ * caller owns them and every buffer. No malloc.
  */
 #ifndef HP_MODEL_S8_H
 #define HP_MODEL_S8_H
@@ -32,17 +33,17 @@ typedef struct {
     int outputs;                 /* O: classes, or 1 for a 2-class sigmoid model */
     float input_scale;
     int32_t input_zero_point;
-    const int8_t *conv_kernel;        /* [F][3][3][C] */
+    const int16_t *conv_kernel;       /* [F][3][3][C rounded up to even] int16 */
     const int32_t *conv_bias;         /* [F] */
     const int32_t *conv_multiplier;   /* [F] */
     const int32_t *conv_shift;        /* [F] */
     int32_t conv_zero_point;          /* of the conv (and pool) output */
-    const int8_t *dense1_kernel;      /* [U][PH*PW*F] */
+    const int8_t *dense1_kernel;      /* [U][round4(PH*PW*F)], dense layout of hp_kernels_s8.h */
     const int32_t *dense1_bias;       /* [U] */
     const int32_t *dense1_multiplier; /* [U] */
     const int32_t *dense1_shift;      /* [U] */
     int32_t dense1_zero_point;
-    const int8_t *dense2_kernel;      /* [O][U] */
+    const int8_t *dense2_kernel;      /* [O][round4(U)], dense layout */
     const int32_t *dense2_bias;       /* [O] */
     const float *output_scales;       /* [O]: dense1 output scale * dense2 weight scale [o] */
 } hp_model_s8;
@@ -50,12 +51,15 @@ typedef struct {
 /* Bytes of scratch memory the run functions need (scratch must be 4-byte aligned). */
 size_t hp_model_s8_scratch_bytes(const hp_model_s8 *model);
 
-/* Integer network only: quantized input [H*W*C] -> int32 logits [O]. Returns 0, or -1 on bad
- * dimensions. This is what host and microcontroller must agree on bit for bit. */
-int hp_model_s8_run_logits(const hp_model_s8 *model, const int8_t *input, int32_t *logits, void *scratch);
+/* Quantize and the integer network: normalized float input [H*W*C] -> int32 logits [O].
+ * Returns 0, or -1 on bad dimensions. This is what host and microcontroller must agree on bit
+ * for bit. `input` may lie at the start of `scratch` (it is quantized in place), which saves its
+ * copy when the caller's float tensor is dead after the call. */
+int hp_model_s8_run_logits(const hp_model_s8 *model, const float *input, int32_t *logits, void *scratch);
 
 /* One frame: normalized float input [H*W*C] -> probabilities [O] (quantize, integer network,
- * dequantize, softmax or sigmoid). Returns 0, or -1 on bad dimensions. */
+ * dequantize, softmax or sigmoid). Returns 0, or -1 on bad dimensions. `input` may lie at the
+ * start of `scratch`, as above. */
 int hp_model_s8_run(const hp_model_s8 *model, const float *input, float *scores, void *scratch);
 
 #ifdef __cplusplus

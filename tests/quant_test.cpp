@@ -29,10 +29,8 @@
 namespace dsp {
 #define __ARM_FEATURE_DSP 1
 #include "acle_emulation.h"
-#include "../runtime/conv2d_3x3_s8.c"
 #include "../runtime/conv2d_3x3_maxpool2x2_s8.c"
 #include "../runtime/dense_s8.c"
-#include "../runtime/dense_s8_s32.c"
 #undef __ARM_FEATURE_DSP
 }  // namespace dsp
 
@@ -58,10 +56,10 @@ std::vector<T> vec(const json& j)
 struct Params {
     std::vector<int32_t> multiplier, shift;
     hp_quant_params_s8 p{};
+    int32_t input_offset = 0;
     explicit Params(const json& c)
-        : multiplier(vec<int32_t>(c["multiplier"])), shift(vec<int32_t>(c["shift"]))
+        : multiplier(vec<int32_t>(c["multiplier"])), shift(vec<int32_t>(c["shift"])), input_offset(c["input_offset"])
     {
-        p.input_offset = c["input_offset"];
         p.output_offset = c["output_offset"];
         p.activation_min = c["activation_min"];
         p.activation_max = c["activation_max"];
@@ -69,6 +67,45 @@ struct Params {
         p.shift = shift.data();
     }
 };
+
+// int8 values -> the kernels' int16 input (q - zero point = q + input_offset): conv input
+// [pixels][channels] with channels padded to even (channels > 0), or a dense vector (channels 0)
+// padded to `size` values with zeros.
+std::vector<int16_t> widen(const std::vector<int8_t>& q, int channels, int32_t offset, size_t size = 0)
+{
+    if (channels == 0) {
+        std::vector<int16_t> out(std::max(size, q.size()), 0);
+        for (size_t i = 0; i < q.size(); i++) out[i] = int16_t(q[i] + offset);
+        return out;
+    }
+    const size_t pixels = q.size() / size_t(channels), padded = size_t(channels + (channels & 1));
+    std::vector<int16_t> out(std::max(size, pixels * padded), 0);
+    for (size_t p = 0; p < pixels; p++)
+        for (size_t c = 0; c < size_t(channels); c++) out[p * padded + c] = int16_t(q[p * size_t(channels) + c] + offset);
+    return out;
+}
+
+// int16 kernel outputs (q - zero point) -> int8 values q.
+std::vector<int> narrow(const std::vector<int16_t>& v, int32_t offset, size_t n)
+{
+    std::vector<int> out(n);
+    for (size_t i = 0; i < n; i++) out[i] = v[i] + offset;
+    return out;
+}
+
+// 2x2 max pooling (stride 2, floor) of [h][w][c] values: the reference for the fused kernel.
+std::vector<int> pool2x2(const std::vector<int>& x, int h, int w, int c)
+{
+    std::vector<int> out;
+    for (int y = 0; y < h / 2; y++)
+        for (int xx = 0; xx < w / 2; xx++)
+            for (int k = 0; k < c; k++) {
+                int m = INT32_MIN;
+                for (int d = 0; d < 4; d++) m = std::max(m, x[size_t(((2 * y + d / 2) * w + 2 * xx + d % 2) * c + k)]);
+                out.push_back(m);
+            }
+    return out;
+}
 
 }  // namespace
 
@@ -96,34 +133,64 @@ TEST(QuantKernels, QuantizeInputMatchesReference)
 {
     const json& c = fixture()["quantize_input"];
     std::vector<float> x = vec<float>(c["x"]);
-    std::vector<int8_t> q(x.size());
-    hp_quantize_f32_s8(x.data(), int(x.size()), c["scale"].get<float>(), c["zero_point"], q.data());
-    EXPECT_EQ(std::vector<int>(q.begin(), q.end()), vec<int>(c["q"]));
+    const int32_t zp = c["zero_point"];
+    const float scale = c["scale"].get<float>();
+    const std::vector<int> want = vec<int>(c["q"]);
+    ASSERT_EQ(x.size() % 6, 0u);
+    for (int channels : {1, 2, 3}) {  // odd counts get a zero channel after each pixel
+        const int pixels = int(x.size()) / channels, padded = channels + (channels & 1);
+        std::vector<int16_t> q(size_t(pixels * padded), 99);
+        hp_quantize_f32_s16(x.data(), pixels, channels, scale, zp, q.data());
+        for (int p = 0; p < pixels; p++) {
+            for (int k = 0; k < channels; k++)
+                ASSERT_EQ(q[size_t(p * padded + k)] + zp, want[size_t(p * channels + k)]) << "channels " << channels;
+            if (padded > channels) {
+                ASSERT_EQ(q[size_t(p * padded + channels)], 0);
+            }
+        }
+        // in place: the float buffer itself receives the int16 values
+        std::vector<float> buffer(x);
+        hp_quantize_f32_s16(buffer.data(), pixels, channels, scale, zp, reinterpret_cast<int16_t*>(buffer.data()));
+        EXPECT_EQ(std::memcmp(buffer.data(), q.data(), q.size() * 2), 0) << "channels " << channels;
+    }
 }
 
-TEST(QuantKernels, ConvMatchesReferenceOnBothPaths)
+TEST(QuantKernels, RuntimeLayoutsHoldEveryWeight)
+{
+    const std::vector<int8_t> conv = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18};  // F 2, C 1
+    const std::vector<int16_t> pairs = hp::conv_kernel_runtime_layout(conv, 2, 1);
+    ASSERT_EQ(pairs.size(), 36u);
+    for (size_t t = 0; t < 18; t++) {
+        EXPECT_EQ(pairs[2 * t], conv[t]);
+        EXPECT_EQ(pairs[2 * t + 1], 0);
+    }
+    std::vector<int8_t> dense(5 * 6);  // 5 outputs, 6 inputs
+    for (size_t i = 0; i < dense.size(); i++) dense[i] = int8_t(i + 1);
+    const std::vector<int8_t> d = hp::dense_kernel_runtime_layout(dense, 5, 6);
+    ASSERT_EQ(d.size(), 8u * 8u);
+    EXPECT_EQ(std::vector<int8_t>(d.begin(), d.begin() + 8), (std::vector<int8_t>{1, 3, 2, 4, 7, 9, 8, 10}));
+    EXPECT_EQ(d[16], 5);   // row 0, inputs 4..7 (6, 7 padded)
+    EXPECT_EQ(d[17], 0);
+    EXPECT_EQ(d[18], 6);
+    EXPECT_EQ(d[32], 25);  // row 4 starts the second block of rows
+    EXPECT_EQ(d[36], 0);   // row 5: padding
+}
+
+TEST(QuantKernels, ConvMaxpoolMatchesReferenceOnBothPaths)
 {
     for (const json& c : fixture()["conv"]) {
         Params p(c);
         int h = c["height"], w = c["width"], ch = c["channels"], f = c["filters"];
-        std::vector<int8_t> in = vec<int8_t>(c["input"]), k = vec<int8_t>(c["kernel"]);
-        std::vector<int32_t> bias = vec<int32_t>(c["bias"]);
-        std::vector<int16_t> buffer(static_cast<size_t>(9 * ch));
-        std::vector<int8_t> portable(static_cast<size_t>((h - 2) * (w - 2) * f)), emulated(portable.size());
-        hp_conv2d_3x3_s8(in.data(), h, w, ch, k.data(), bias.data(), f, &p.p, buffer.data(), portable.data());
-        dsp::hp_conv2d_3x3_s8(in.data(), h, w, ch, k.data(), bias.data(), f, &p.p, buffer.data(), emulated.data());
-        EXPECT_EQ(std::vector<int>(portable.begin(), portable.end()), vec<int>(c["output"])) << h << "x" << w << "x" << ch;
+        const std::vector<int16_t> in = widen(vec<int8_t>(c["input"]), ch, p.input_offset);
+        const std::vector<int16_t> k = hp::conv_kernel_runtime_layout(vec<int8_t>(c["kernel"]), f, ch);
+        const std::vector<int32_t> bias = vec<int32_t>(c["bias"]);
+        const std::vector<int> want = pool2x2(vec<int>(c["output"]), h - 2, w - 2, f);
+        std::vector<int16_t> portable(want.size()), emulated(want.size());
+        hp_conv2d_3x3_maxpool2x2_s8(in.data(), h, w, (ch + 1) / 2, k.data(), bias.data(), f, &p.p, portable.data());
+        dsp::hp_conv2d_3x3_maxpool2x2_s8(in.data(), h, w, (ch + 1) / 2, k.data(), bias.data(), f, &p.p,
+                                         emulated.data());
+        EXPECT_EQ(narrow(portable, p.p.output_offset, want.size()), want) << h << "x" << w << "x" << ch;
         EXPECT_EQ(emulated, portable);
-        // fused conv + pool == conv then pool, on both paths
-        const int ph = (h - 2) / 2, pw = (w - 2) / 2;
-        std::vector<int8_t> pooled(static_cast<size_t>(ph * pw * f)), fused(pooled.size()), fused_dsp(pooled.size());
-        std::vector<int16_t> buffer4(static_cast<size_t>(45 * ch));
-        hp_maxpool2x2_s8(portable.data(), h - 2, w - 2, f, pooled.data());
-        hp_conv2d_3x3_maxpool2x2_s8(in.data(), h, w, ch, k.data(), bias.data(), f, &p.p, buffer4.data(), fused.data());
-        dsp::hp_conv2d_3x3_maxpool2x2_s8(in.data(), h, w, ch, k.data(), bias.data(), f, &p.p, buffer4.data(),
-                                         fused_dsp.data());
-        EXPECT_EQ(fused, pooled);
-        EXPECT_EQ(fused_dsp, pooled);
     }
 }
 
@@ -132,13 +199,14 @@ TEST(QuantKernels, DenseMatchesReferenceOnBothPaths)
     for (const json& c : fixture()["dense"]) {
         Params p(c);
         int n_in = c["inputs"], n_out = c["outputs"];
-        std::vector<int8_t> in = vec<int8_t>(c["input"]), k = vec<int8_t>(c["kernel"]);
-        std::vector<int32_t> bias = vec<int32_t>(c["bias"]);
-        std::vector<int16_t> buffer(static_cast<size_t>(n_in));
-        std::vector<int8_t> portable(static_cast<size_t>(n_out)), emulated(portable.size());
-        hp_dense_s8(in.data(), n_in, k.data(), bias.data(), n_out, &p.p, buffer.data(), portable.data());
-        dsp::hp_dense_s8(in.data(), n_in, k.data(), bias.data(), n_out, &p.p, buffer.data(), emulated.data());
-        EXPECT_EQ(std::vector<int>(portable.begin(), portable.end()), vec<int>(c["output"])) << n_in << "->" << n_out;
+        const std::vector<int16_t> in = widen(vec<int8_t>(c["input"]), 0, p.input_offset, size_t(hp_round4(n_in)));
+        const std::vector<int8_t> k = hp::dense_kernel_runtime_layout(vec<int8_t>(c["kernel"]), n_out, n_in);
+        const std::vector<int32_t> bias = vec<int32_t>(c["bias"]);
+        std::vector<int16_t> portable(size_t(hp_round4(n_out)), 99), emulated(portable.size(), 99);
+        hp_dense_s8(in.data(), hp_round4(n_in), k.data(), bias.data(), n_out, &p.p, portable.data());
+        dsp::hp_dense_s8(in.data(), hp_round4(n_in), k.data(), bias.data(), n_out, &p.p, emulated.data());
+        EXPECT_EQ(narrow(portable, p.p.output_offset, size_t(n_out)), vec<int>(c["output"])) << n_in << "->" << n_out;
+        for (size_t o = size_t(n_out); o < portable.size(); o++) EXPECT_EQ(portable[o], 0);  // padding
         EXPECT_EQ(emulated, portable);
     }
 }
@@ -147,35 +215,25 @@ TEST(QuantKernels, DenseS32MatchesReferenceOnBothPaths)
 {
     for (const json& c : fixture()["dense_s32"]) {
         int n_in = c["inputs"], n_out = c["outputs"];
-        std::vector<int8_t> in = vec<int8_t>(c["input"]), k = vec<int8_t>(c["kernel"]);
-        std::vector<int32_t> bias = vec<int32_t>(c["bias"]);
-        std::vector<int16_t> buffer(static_cast<size_t>(n_in));
+        const std::vector<int16_t> in = widen(vec<int8_t>(c["input"]), 0, c["input_offset"], size_t(hp_round4(n_in)));
+        const std::vector<int8_t> k = hp::dense_kernel_runtime_layout(vec<int8_t>(c["kernel"]), n_out, n_in);
+        const std::vector<int32_t> bias = vec<int32_t>(c["bias"]);
         std::vector<int32_t> portable(static_cast<size_t>(n_out)), emulated(portable.size());
-        hp_dense_s8_s32(in.data(), n_in, k.data(), bias.data(), n_out, c["input_offset"], buffer.data(), portable.data());
-        dsp::hp_dense_s8_s32(in.data(), n_in, k.data(), bias.data(), n_out, c["input_offset"], buffer.data(), emulated.data());
+        hp_dense_s8_s32(in.data(), hp_round4(n_in), k.data(), bias.data(), n_out, portable.data());
+        dsp::hp_dense_s8_s32(in.data(), hp_round4(n_in), k.data(), bias.data(), n_out, emulated.data());
         EXPECT_EQ(portable, vec<int32_t>(c["output"])) << n_in << "->" << n_out;
         EXPECT_EQ(emulated, portable);
     }
 }
 
-TEST(QuantKernels, MaxpoolMatchesReference)
-{
-    for (const json& c : fixture()["maxpool"]) {
-        int h = c["height"], w = c["width"], ch = c["channels"];
-        std::vector<int8_t> in = vec<int8_t>(c["input"]), out(static_cast<size_t>((h / 2) * (w / 2) * ch));
-        hp_maxpool2x2_s8(in.data(), h, w, ch, out.data());
-        EXPECT_EQ(std::vector<int>(out.begin(), out.end()), vec<int>(c["output"]));
-    }
-}
-
-// Random shapes (every remainder of the 4-wide DSP loop) and extreme values: the emulated DSP
-// path must equal the portable path bit for bit.
+// Random shapes (odd and even channel counts, every remainder of the 4-wide dense blocks) and
+// extreme values: the emulated DSP path must equal the portable path bit for bit.
 TEST(QuantKernels, DspPathEqualsPortablePath)
 {
     std::mt19937 rng(7);
     std::uniform_int_distribution<int> byte(-128, 127), weight(-127, 127), small(1, 9);
     for (int trial = 0; trial < 300; trial++) {
-        int h = 3 + small(rng), w = 3 + small(rng), ch = small(rng), f = small(rng);
+        int h = 4 + small(rng), w = 4 + small(rng), ch = small(rng), f = small(rng);
         std::vector<int8_t> in(static_cast<size_t>(h * w * ch)), k(static_cast<size_t>(9 * ch * f));
         for (auto& v : in) v = int8_t(trial % 3 == 0 ? (rng() & 1 ? 127 : -128) : byte(rng));
         for (auto& v : k) v = int8_t(trial % 3 == 0 ? (rng() & 1 ? 127 : -127) : weight(rng));
@@ -184,31 +242,28 @@ TEST(QuantKernels, DspPathEqualsPortablePath)
             bias[i] = int32_t(rng() % 20001) - 10000;
             hp_quantize_multiplier(std::ldexp(1.0 + (rng() % 1000) / 1000.0, -int(rng() % 12) - 1), &mult[i], &shift[i]);
         }
-        hp_quant_params_s8 p{int32_t(byte(rng)) + (trial % 2), int32_t(byte(rng)), -128, 127, mult.data(), shift.data()};
+        const int32_t input_offset = int32_t(byte(rng)) + (trial % 2);
+        hp_quant_params_s8 p{int32_t(byte(rng)), -128, 127, mult.data(), shift.data()};
         if (trial % 4 == 1) p.activation_min = p.output_offset;
-        std::vector<int16_t> buffer(static_cast<size_t>(std::max(9 * ch, h * w * ch)));
-        std::vector<int8_t> a(static_cast<size_t>((h - 2) * (w - 2) * f)), b(a.size());
-        hp_conv2d_3x3_s8(in.data(), h, w, ch, k.data(), bias.data(), f, &p, buffer.data(), a.data());
-        dsp::hp_conv2d_3x3_s8(in.data(), h, w, ch, k.data(), bias.data(), f, &p, buffer.data(), b.data());
-        ASSERT_EQ(a, b) << "conv " << h << "x" << w << "x" << ch << " f" << f;
-        std::vector<int8_t> pooled(static_cast<size_t>(((h - 2) / 2) * ((w - 2) / 2) * f)), fa(pooled.size()),
-            fb(pooled.size());
-        std::vector<int16_t> buffer4(static_cast<size_t>(45 * ch));
-        hp_maxpool2x2_s8(a.data(), h - 2, w - 2, f, pooled.data());
-        hp_conv2d_3x3_maxpool2x2_s8(in.data(), h, w, ch, k.data(), bias.data(), f, &p, buffer4.data(), fa.data());
-        dsp::hp_conv2d_3x3_maxpool2x2_s8(in.data(), h, w, ch, k.data(), bias.data(), f, &p, buffer4.data(), fb.data());
-        ASSERT_EQ(fa, pooled) << "fused " << h << "x" << w << "x" << ch << " f" << f;
-        ASSERT_EQ(fb, pooled) << "fused dsp " << h << "x" << w << "x" << ch << " f" << f;
+        const std::vector<int16_t> x = widen(in, ch, input_offset);
+        const std::vector<int16_t> kp = hp::conv_kernel_runtime_layout(k, f, ch);
+        std::vector<int16_t> fa(static_cast<size_t>(((h - 2) / 2) * ((w - 2) / 2) * f)), fb(fa.size());
+        hp_conv2d_3x3_maxpool2x2_s8(x.data(), h, w, (ch + 1) / 2, kp.data(), bias.data(), f, &p, fa.data());
+        dsp::hp_conv2d_3x3_maxpool2x2_s8(x.data(), h, w, (ch + 1) / 2, kp.data(), bias.data(), f, &p, fb.data());
+        ASSERT_EQ(fa, fb) << "conv " << h << "x" << w << "x" << ch << " f" << f;
 
         int n_in = int(in.size()), n_out = 1 + int(rng() % 40);
-        std::vector<int8_t> dk(static_cast<size_t>(n_in * n_out)), da(static_cast<size_t>(n_out)), db(da.size());
+        std::vector<int8_t> dk(static_cast<size_t>(n_in * n_out));
         for (auto& v : dk) v = int8_t(weight(rng));
-        hp_dense_s8(in.data(), n_in, dk.data(), bias.data(), n_out, &p, buffer.data(), da.data());
-        dsp::hp_dense_s8(in.data(), n_in, dk.data(), bias.data(), n_out, &p, buffer.data(), db.data());
+        const std::vector<int8_t> dl = hp::dense_kernel_runtime_layout(dk, n_out, n_in);
+        const std::vector<int16_t> dx = widen(in, 0, input_offset, size_t(hp_round4(n_in)));
+        std::vector<int16_t> da(size_t(hp_round4(n_out))), db(da.size());
+        hp_dense_s8(dx.data(), hp_round4(n_in), dl.data(), bias.data(), n_out, &p, da.data());
+        dsp::hp_dense_s8(dx.data(), hp_round4(n_in), dl.data(), bias.data(), n_out, &p, db.data());
         ASSERT_EQ(da, db) << "dense " << n_in << "->" << n_out;
-        std::vector<int32_t> la(da.size()), lb(da.size());
-        hp_dense_s8_s32(in.data(), n_in, dk.data(), bias.data(), n_out, p.input_offset, buffer.data(), la.data());
-        dsp::hp_dense_s8_s32(in.data(), n_in, dk.data(), bias.data(), n_out, p.input_offset, buffer.data(), lb.data());
+        std::vector<int32_t> la(static_cast<size_t>(n_out)), lb(la.size());
+        hp_dense_s8_s32(dx.data(), hp_round4(n_in), dl.data(), bias.data(), n_out, la.data());
+        dsp::hp_dense_s8_s32(dx.data(), hp_round4(n_in), dl.data(), bias.data(), n_out, lb.data());
         ASSERT_EQ(la, lb) << "dense s32 " << n_in << "->" << n_out;
     }
 }

@@ -168,7 +168,7 @@ QuantModel parse_quant_model(std::span<const unsigned char> bytes, const std::st
     m.conv = read_layer(r, "conv", size_t(s.conv_filters), size_t(9) * s.channels, true);
     m.dense1 = read_layer(r, "dense", size_t(s.dense_units), size_t(s.flat_size()), true);
     m.dense2 = read_layer(r, "output dense", size_t(s.outputs()), size_t(s.dense_units), false);
-    m.set_output_scales();
+    m.set_derived();
     uint32_t names = r.u32("class name count");
     if (names != 0 && names != uint32_t(s.classes))
         throw Error(where, std::to_string(names) + " class names for " + std::to_string(s.classes) + " classes");

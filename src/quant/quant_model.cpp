@@ -82,15 +82,41 @@ void QuantModel::validate(const std::string& where) const
     check_layer(where, "dense", dense1, conv.output_scale, size_t(s.dense_units), size_t(s.flat_size()), true);
     check_layer(where, "output dense", dense2, dense1.output_scale, size_t(s.outputs()), size_t(s.dense_units), false);
     QuantModel derived = *this;
-    derived.set_output_scales();
+    derived.set_derived();
     if (derived.output_scales != output_scales) throw Error(where, "output scales do not match the layers' scales");
+    if (derived.conv_kernel_runtime != conv_kernel_runtime || derived.dense1_kernel_runtime != dense1_kernel_runtime ||
+        derived.dense2_kernel_runtime != dense2_kernel_runtime)
+        throw Error(where, "runtime kernels do not match the layers' kernels");
 }
 
-void QuantModel::set_output_scales()
+std::vector<int16_t> conv_kernel_runtime_layout(const std::vector<int8_t>& kernel, int filters, int channels)
+{
+    const size_t padded = size_t(channels + (channels & 1)), taps = size_t(9) * size_t(filters);
+    std::vector<int16_t> out(taps * padded, 0);
+    for (size_t t = 0; t < taps; t++)
+        for (size_t c = 0; c < size_t(channels); c++) out[t * padded + c] = kernel[t * size_t(channels) + c];
+    return out;
+}
+
+std::vector<int8_t> dense_kernel_runtime_layout(const std::vector<int8_t>& kernel, int outputs, int inputs)
+{
+    const size_t in4 = size_t(hp_round4(inputs)), out4 = size_t(hp_round4(outputs));
+    static const size_t position[4] = {0, 2, 1, 3};  // w0 w2 w1 w3: where input i % 4 goes
+    std::vector<int8_t> out(out4 * in4, 0);
+    for (size_t o = 0; o < size_t(outputs); o++)
+        for (size_t i = 0; i < size_t(inputs); i++)
+            out[(o / 4) * 4 * in4 + (i / 4) * 16 + (o % 4) * 4 + position[i % 4]] = kernel[o * size_t(inputs) + i];
+    return out;
+}
+
+void QuantModel::set_derived()
 {
     output_scales.resize(dense2.weight_scales.size());
     for (size_t o = 0; o < output_scales.size(); o++)
         output_scales[o] = float(double(dense1.output_scale) * double(dense2.weight_scales[o]));
+    conv_kernel_runtime = conv_kernel_runtime_layout(conv.kernel, shape.conv_filters, shape.channels);
+    dense1_kernel_runtime = dense_kernel_runtime_layout(dense1.kernel, shape.dense_units, shape.flat_size());
+    dense2_kernel_runtime = dense_kernel_runtime_layout(dense2.kernel, shape.outputs(), shape.dense_units);
 }
 
 long QuantModel::parameter_count() const
@@ -102,9 +128,9 @@ long QuantModel::parameter_count() const
 size_t QuantModel::weight_bytes() const
 {
     size_t n = 0;
-    for (const QuantLayer* l : {&conv, &dense1, &dense2})
-        n += l->kernel.size() + 4 * (l->bias.size() + l->multiplier.size() + l->shift.size());
-    return n + 4 * output_scales.size();
+    for (const QuantLayer* l : {&conv, &dense1, &dense2}) n += 4 * (l->bias.size() + l->multiplier.size() + l->shift.size());
+    return n + 2 * conv_kernel_runtime.size() + dense1_kernel_runtime.size() + dense2_kernel_runtime.size() +
+           4 * output_scales.size();
 }
 
 hp_model_s8 QuantModel::runtime_view() const
@@ -118,17 +144,17 @@ hp_model_s8 QuantModel::runtime_view() const
     v.outputs = shape.outputs();
     v.input_scale = input_scale;
     v.input_zero_point = input_zero_point;
-    v.conv_kernel = conv.kernel.data();
+    v.conv_kernel = conv_kernel_runtime.data();
     v.conv_bias = conv.bias.data();
     v.conv_multiplier = conv.multiplier.data();
     v.conv_shift = conv.shift.data();
     v.conv_zero_point = conv.output_zero_point;
-    v.dense1_kernel = dense1.kernel.data();
+    v.dense1_kernel = dense1_kernel_runtime.data();
     v.dense1_bias = dense1.bias.data();
     v.dense1_multiplier = dense1.multiplier.data();
     v.dense1_shift = dense1.shift.data();
     v.dense1_zero_point = dense1.output_zero_point;
-    v.dense2_kernel = dense2.kernel.data();
+    v.dense2_kernel = dense2_kernel_runtime.data();
     v.dense2_bias = dense2.bias.data();
     v.output_scales = output_scales.data();
     return v;
@@ -255,7 +281,7 @@ QuantModel quantize_model(const Model& model, const float* frames, size_t count,
                             conv_scale, conv_zp);
     q.dense1 = quantize_layer(w.dense1_kernel, w.dense1_bias, flat, units, conv_scale, dense_scale, dense_zp);
     q.dense2 = quantize_layer(w.dense2_kernel, w.dense2_bias, units, outs, dense_scale, 1.0f, 0, false);
-    q.set_output_scales();
+    q.set_derived();
     q.validate("quantized model");
     return q;
 }
@@ -291,9 +317,7 @@ std::vector<int32_t> predict_logits(const QuantModel& model, const float* inputs
     const size_t outs = size_t(model.shape.outputs());
     std::vector<int32_t> logits(count * outs);
     run_frames(model, count, threads, [&](const hp_model_s8& view, size_t n, void* scratch) {
-        std::vector<int8_t> q(in_size);
-        hp_quantize_f32_s8(inputs + n * in_size, int(in_size), view.input_scale, view.input_zero_point, q.data());
-        hp_model_s8_run_logits(&view, q.data(), logits.data() + n * outs, scratch);
+        hp_model_s8_run_logits(&view, inputs + n * in_size, logits.data() + n * outs, scratch);
     });
     return logits;
 }

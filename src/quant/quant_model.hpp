@@ -35,7 +35,10 @@ struct QuantModel {
     QuantLayer conv;    // kernel [F][3][3][C]; output = conv and pool output
     QuantLayer dense1;  // kernel [U][flat]
     QuantLayer dense2;  // kernel [O][U]; int32 output = logits
-    std::vector<float> output_scales;  // [O] float scale of the int32 logits (derived, see set_output_scales)
+    std::vector<float> output_scales;  // [O] float scale of the int32 logits (derived, see set_derived)
+    // The kernels in the runtime's layouts (hp_kernels_s8.h; derived, see set_derived).
+    std::vector<int16_t> conv_kernel_runtime;
+    std::vector<int8_t> dense1_kernel_runtime, dense2_kernel_runtime;
     CalibrationMethod method = CalibrationMethod::minmax;  // how it was calibrated (informative)
     uint32_t calibration_frames = 0;
     bool operator==(const QuantModel&) const = default;
@@ -44,15 +47,22 @@ struct QuantModel {
     // zero points in int8, weights in [-127, 127], multipliers matching the scales.
     void validate(const std::string& where) const;
 
-    // output_scales[o] = dense1.output_scale * dense2.weight_scales[o].
-    void set_output_scales();
+    // output_scales[o] = dense1.output_scale * dense2.weight_scales[o], and the runtime kernels.
+    void set_derived();
 
     long parameter_count() const;
-    size_t weight_bytes() const;  // int8 kernels + int32 biases, multipliers, shifts
+    size_t weight_bytes() const;  // runtime kernels (conv int16, dense int8 padded) + int32 biases, multipliers, shifts + output scales
 
     // A runtime view (pointers into this model; valid while *this lives unchanged).
     hp_model_s8 runtime_view() const;
 };
+
+// A conv kernel [filters][3][3][channels] in the runtime's layout: int16, channels padded to even.
+std::vector<int16_t> conv_kernel_runtime_layout(const std::vector<int8_t>& kernel, int filters, int channels);
+
+// A dense kernel [outputs][inputs] in the runtime's layout: rows and inputs padded to multiples
+// of 4 with zeros, blocks of 4 rows x 4 inputs, each row's four stored as w0 w2 w1 w3.
+std::vector<int8_t> dense_kernel_runtime_layout(const std::vector<int8_t>& kernel, int outputs, int inputs);
 
 // "minmax" or "percentile"; throws hp::Error otherwise.
 CalibrationMethod parse_calibration_method(const std::string& name);

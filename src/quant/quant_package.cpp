@@ -4,6 +4,7 @@
 
 #include "codegen/embedded_files.hpp"
 #include "core/error.hpp"
+#include "hp_kernels_s8.h"
 
 namespace hp {
 
@@ -66,23 +67,25 @@ std::string model_data_h()
 std::string model_data_c(const QuantModel& q)
 {
     const ModelShape& s = q.shape;
-    const std::string C = std::to_string(s.channels), F = std::to_string(s.conv_filters),
-                      U = std::to_string(s.dense_units), O = std::to_string(s.outputs()),
-                      flat = std::to_string(s.flat_size());
+    const std::string F = std::to_string(s.conv_filters), U = std::to_string(s.dense_units),
+                      O = std::to_string(s.outputs());
     std::ostringstream o;
     o << kBanner << "#include \"hp_model_data.h\"\n\n"
       << "/* int8 weights (symmetric per output channel), int32 biases, requantization multipliers and\n"
       << " * shifts; " << q.weight_bytes() << " bytes. Calibrated (" << calibration_method_name(q.method) << ") on "
       << q.calibration_frames << " frames. */\n\n"
-      << int_array("int8_t", "hp_conv_kernel", q.conv.kernel, "conv kernel [" + F + "][3][3][" + C + "]")
+      << int_array("int16_t", "hp_conv_kernel", q.conv_kernel_runtime,
+                   "conv kernel [" + F + "][3][3][" + std::to_string(s.channels + (s.channels & 1)) + "], int16 channel pairs")
       << int32_array("hp_conv_bias", q.conv.bias, "conv bias [" + F + "]")
       << int32_array("hp_conv_multiplier", q.conv.multiplier, "conv requantization multiplier [" + F + "]")
       << int32_array("hp_conv_shift", q.conv.shift, "conv requantization shift [" + F + "]")
-      << int_array("int8_t", "hp_dense1_kernel", q.dense1.kernel, "dense kernel [" + U + "][" + flat + "]")
+      << int_array("int8_t", "hp_dense1_kernel", q.dense1_kernel_runtime,
+                   "dense kernel, blocks of 4 rows x 4 inputs (hp_kernels_s8.h)")
       << int32_array("hp_dense1_bias", q.dense1.bias, "dense bias [" + U + "]")
       << int32_array("hp_dense1_multiplier", q.dense1.multiplier, "dense requantization multiplier [" + U + "]")
       << int32_array("hp_dense1_shift", q.dense1.shift, "dense requantization shift [" + U + "]")
-      << int_array("int8_t", "hp_dense2_kernel", q.dense2.kernel, "output kernel [" + O + "][" + U + "]")
+      << int_array("int8_t", "hp_dense2_kernel", q.dense2_kernel_runtime,
+                   "output kernel, blocks of 4 rows x 4 inputs")
       << int32_array("hp_dense2_bias", q.dense2.bias, "output bias [" + O + "]")
       << float_array("hp_output_scales", q.output_scales, "float scale of each int32 logit [" + O + "]");
     o << "const hp_model_s8 hp_model_data = {\n    " << s.height << ", " << s.width << ", " << s.channels << ", "
@@ -140,9 +143,7 @@ std::map<std::string, std::string> quant_package_files(const QuantModel& q, cons
     app_c += R"(
 int hp_run_logits(const float *input, int32_t *logits)
 {
-    static int8_t quantized[HP_APP_INPUT_SIZE];
-    hp_quantize_f32_s8(input, HP_APP_INPUT_SIZE, hp_model_data.input_scale, hp_model_data.input_zero_point, quantized);
-    return hp_model_s8_run_logits(&hp_model_data, quantized, logits, scratch);
+    return hp_model_s8_run_logits(&hp_model_data, input, logits, scratch);
 }
 )";
     std::string& app_h = files.at("hp_app.h");
