@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "hp_model_f32_batch.h"
 
 namespace hp {
 
@@ -16,7 +17,7 @@ std::vector<float> predict_scores(const Model& model, const float* inputs, size_
     const hp_model_f32 view = model.runtime_view();
     const size_t frame_floats = size_t(model.shape.height) * size_t(model.shape.width) * size_t(model.shape.channels);
     const size_t outputs = size_t(model.shape.outputs());
-    const size_t scratch_floats = hp_model_f32_scratch_floats(&view);
+    const size_t scratch_floats = hp_model_f32_batch_scratch_floats(&view);
     std::vector<float> scores(count * outputs);
     if (count == 0) return scores;
     if (inputs == nullptr || scratch_floats == 0) throw Error("predict_scores: no input frames or bad model dimensions");
@@ -25,14 +26,15 @@ std::vector<float> predict_scores(const Model& model, const float* inputs, size_
     workers = std::min(workers, (count + kMinFramesPerThread - 1) / kMinFramesPerThread);
     workers = std::max<size_t>(workers, 1);
 
-    // Each worker runs a contiguous range of frames with its own scratch buffer.
+    // Each worker runs a contiguous range of frames with its own scratch buffer, whole blocks of
+    // HP_LANES frames but for the last worker's tail.
     auto run = [&](size_t begin, size_t end) {
         std::vector<float> scratch(scratch_floats);
-        for (size_t i = begin; i < end; i++)
-            hp_model_f32_run(&view, inputs + i * frame_floats, scores.data() + i * outputs, scratch.data());
+        hp_model_f32_run_batch(&view, inputs + begin * frame_floats, end - begin, scores.data() + begin * outputs,
+                               scratch.data());
     };
     std::vector<std::jthread> pool;
-    const size_t per_worker = (count + workers - 1) / workers;
+    const size_t per_worker = ((count + workers - 1) / workers + HP_LANES - 1) / HP_LANES * HP_LANES;
     for (size_t w = 1; w < workers; w++) {
         size_t begin = std::min(count, w * per_worker), end = std::min(count, begin + per_worker);
         if (begin < end) pool.emplace_back(run, begin, end);

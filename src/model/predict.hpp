@@ -1,4 +1,5 @@
-// Batched host inference over many frames, on threads, through the C99 runtime.
+// Batched host inference over many frames, on threads, through the C99 runtime (hp_model_f32_batch.h:
+// blocks of HP_LANES frames at once, each frame's scores bit-identical to hp_model_f32_run's).
 #pragma once
 
 #include <cstddef>

@@ -1,0 +1,95 @@
+/* The float32 forward pass over many frames (see hp_model_f32_batch.h): blocks of HP_LANES frames
+ * in the lanes layout through the *_lanes kernels, the remaining frames through hp_model_f32_run. */
+#include "hp_model_f32_batch.h"
+
+#include <stdint.h>
+
+#include "hp_kernels_f32.h"
+
+#define LANES HP_LANES
+/* The lanes buffers start on a 64-byte boundary: every vector of a block then sits in one cache
+ * line. */
+#define ALIGN_FLOATS 16
+
+struct sizes {
+    size_t input, pool, units, outputs; /* floats per frame of each tensor */
+};
+
+static struct sizes sizes_of(const hp_model_f32 *m)
+{
+    struct sizes s;
+    s.input = (size_t)m->height * (size_t)m->width * (size_t)m->channels;
+    s.pool = (size_t)((m->height - 2) / 2) * (size_t)((m->width - 2) / 2) * (size_t)m->conv_filters;
+    s.units = (size_t)m->dense_units;
+    s.outputs = (size_t)m->outputs;
+    return s;
+}
+
+size_t hp_model_f32_batch_scratch_floats(const hp_model_f32 *model)
+{
+    struct sizes s;
+    /* hp_model_f32_scratch_floats checks the dimensions; its buffer (pool and hidden units of one
+     * frame) is smaller than the lanes buffers it shares the scratch with. */
+    if (hp_model_f32_scratch_floats(model) == 0) return 0;
+    s = sizes_of(model);
+    return (s.input + s.pool + s.units + s.outputs) * LANES + ALIGN_FLOATS - 1;
+}
+
+/* [LANES][n] frames -> [n][LANES]: frame l's value i goes to lanes[i * LANES + l]. Lanes
+ * innermost: one vector store per value (3.5x faster than frame by frame on the host). */
+static void to_lanes(const float *restrict frames, size_t n, float *restrict lanes)
+{
+    size_t i;
+    int l;
+    for (i = 0; i < n; i++)
+        for (l = 0; l < LANES; l++) lanes[i * LANES + l] = frames[(size_t)l * n + i];
+}
+
+/* [n][LANES] -> [LANES][n]. */
+static void from_lanes(const float *restrict lanes, size_t n, float *restrict frames)
+{
+    size_t i;
+    int l;
+    for (l = 0; l < LANES; l++)
+        for (i = 0; i < n; i++) frames[(size_t)l * n + i] = lanes[i * LANES + l];
+}
+
+int hp_model_f32_run_batch(const hp_model_f32 *model, const float *inputs, size_t frames,
+                           float *scores, float *scratch)
+{
+    const hp_model_f32 *m = model;
+    struct sizes s;
+    float *x, *pool, *hidden, *out;
+    size_t b;
+    if (m == NULL || scratch == NULL || hp_model_f32_scratch_floats(m) == 0 ||
+        (frames > 0 && (inputs == NULL || scores == NULL)))
+        return -1;
+    s = sizes_of(m);
+    x = scratch + (ALIGN_FLOATS - (uintptr_t)scratch / sizeof(float) % ALIGN_FLOATS) % ALIGN_FLOATS;
+    pool = x + s.input * LANES;
+    hidden = pool + s.pool * LANES;
+    out = hidden + s.units * LANES;
+
+    for (b = 0; b + LANES <= frames; b += LANES) {
+        float *row = scores + b * s.outputs;
+        int l;
+        to_lanes(inputs + b * s.input, s.input, x);
+        hp_conv2d_3x3_relu_maxpool2x2_f32_lanes(x, m->height, m->width, m->channels,
+                                                m->conv_kernel, m->conv_bias, m->conv_filters, pool);
+        hp_dense_f32_lanes(pool, (int)s.pool, m->dense1_kernel, m->dense1_bias, m->dense_units, 1,
+                           hidden);
+        hp_dense_f32_lanes(hidden, m->dense_units, m->dense2_kernel, m->dense2_bias, m->outputs, 0,
+                           out);
+        from_lanes(out, s.outputs, row);
+        /* The output functions of hp_model_f32_run, frame by frame. */
+        for (l = 0; l < LANES; l++, row += s.outputs) {
+            if (m->outputs == 1)
+                hp_sigmoid_f32(row, 1);
+            else
+                hp_softmax_f32(row, m->outputs);
+        }
+    }
+    for (; b < frames; b++)
+        hp_model_f32_run(m, inputs + b * s.input, scores + b * s.outputs, scratch);
+    return 0;
+}

@@ -1,0 +1,154 @@
+// The batched forward pass (hp_model_f32_batch.h) against the per-frame one (hp_model_f32_run):
+// every frame's scores must be the same bits, on ST's pretrained model over the whole public
+// dataset and on random models of odd shapes (filters and units that fill no whole block, odd
+// flattened sizes, a sigmoid output) with frame counts around the block size.
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "data/dataset.hpp"
+#include "hp_model.h"
+#include "hp_model_f32_batch.h"
+#include "model/model_file.hpp"
+#include "model/predict.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+std::vector<uint32_t> bits(const float* values, size_t n)
+{
+    std::vector<uint32_t> out(n);
+    for (size_t i = 0; i < n; i++) out[i] = std::bit_cast<uint32_t>(values[i]);
+    return out;
+}
+
+// Scores of every frame through hp_model_f32_run, one at a time.
+std::vector<float> frame_by_frame(const hp_model_f32& view, const float* inputs, size_t frames)
+{
+    const size_t frame_floats = size_t(view.height) * size_t(view.width) * size_t(view.channels);
+    std::vector<float> scratch(hp_model_f32_scratch_floats(&view)), scores(frames * size_t(view.outputs));
+    for (size_t i = 0; i < frames; i++) {
+        EXPECT_EQ(hp_model_f32_run(&view, inputs + i * frame_floats, &scores[i * size_t(view.outputs)], scratch.data()),
+                  0);
+    }
+    return scores;
+}
+
+std::vector<float> batched(const hp_model_f32& view, const float* inputs, size_t frames)
+{
+    std::vector<float> scratch(hp_model_f32_batch_scratch_floats(&view)), scores(frames * size_t(view.outputs));
+    EXPECT_EQ(hp_model_f32_run_batch(&view, inputs, frames, scores.data(), scratch.data()), 0);
+    return scores;
+}
+
+// Index of the first frame whose scores differ in any bit, or frames.
+size_t first_difference(const std::vector<float>& a, const std::vector<float>& b, int outputs)
+{
+    const std::vector<uint32_t> x = bits(a.data(), a.size()), y = bits(b.data(), b.size());
+    for (size_t i = 0; i < x.size(); i++)
+        if (x[i] != y[i]) return i / size_t(outputs);
+    return x.size() / size_t(outputs);
+}
+
+hp::Model random_model(const hp::ModelShape& shape, unsigned seed)
+{
+    hp::Model m = hp::Model::zeros(shape, {});
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(-0.6f, 0.6f);
+    for (auto* w : {&m.weights.conv_kernel, &m.weights.conv_bias, &m.weights.dense1_kernel, &m.weights.dense1_bias,
+                    &m.weights.dense2_kernel, &m.weights.dense2_bias})
+        for (float& x : *w) x = u(rng);
+    return m;
+}
+
+TEST(BatchInference, BitIdenticalOnStPublicDataset)
+{
+    HP_REQUIRE_SHARED();
+    const hp::Model model = hp::read_keras_h5(hp::test::st_pretrained_h5());
+    const hp::Dataset data = hp::load_dataset(hp::test::public_dataset_zip(), {});
+    ASSERT_GT(data.size(), 11000u);
+    const hp_model_f32 view = model.runtime_view();
+    const int outputs = view.outputs;
+    const std::vector<float> expected = frame_by_frame(view, data.inputs.data(), data.size());
+
+    const std::vector<float> got = batched(view, data.inputs.data(), data.size());
+    EXPECT_EQ(first_difference(got, expected, outputs), data.size());
+    // Blocks that start elsewhere (another alignment of the input, another tail).
+    const size_t skip = 5;
+    const std::vector<float> shifted = batched(view, data.input(skip), data.size() - skip);
+    const std::vector<float> expected_shifted(expected.begin() + skip * size_t(outputs), expected.end());
+    EXPECT_EQ(first_difference(shifted, expected_shifted, outputs), data.size() - skip);
+    for (int threads : {1, 2}) {
+        const std::vector<float> scores = hp::predict_scores(model, data.inputs.data(), data.size(), threads);
+        EXPECT_EQ(first_difference(scores, expected, outputs), data.size()) << threads << " threads";
+    }
+}
+
+struct OddShape {
+    int height, width, channels, filters, units, classes;
+};
+
+class BatchInferenceShapes : public ::testing::TestWithParam<OddShape> {};
+
+TEST_P(BatchInferenceShapes, BitIdenticalForAnyFrameCount)
+{
+    const OddShape s = GetParam();
+    hp::ModelShape shape;
+    shape.height = s.height;
+    shape.width = s.width;
+    shape.channels = s.channels;
+    shape.conv_filters = s.filters;
+    shape.dense_units = s.units;
+    shape.classes = s.classes;
+    const hp::Model model = random_model(shape, unsigned(s.height * 1000 + s.filters * 10 + s.classes));
+    const hp_model_f32 view = model.runtime_view();
+    const size_t frame_floats = size_t(s.height) * size_t(s.width) * size_t(s.channels);
+    const size_t most = 3 * HP_LANES + 5;
+    std::vector<float> inputs(most * frame_floats);
+    std::mt19937 rng(17);
+    std::normal_distribution<float> n(0.0f, 1.5f);
+    for (float& x : inputs) x = n(rng);
+    for (size_t i = 0; i < inputs.size(); i += 7) inputs[i] = 0.0f;  // zeros, as masked zones give
+
+    const std::vector<float> expected = frame_by_frame(view, inputs.data(), most);
+    for (size_t frames : {size_t(0), size_t(1), size_t(HP_LANES - 1), size_t(HP_LANES), size_t(HP_LANES + 1),
+                          size_t(2 * HP_LANES), most}) {
+        std::vector<float> got = batched(view, inputs.data(), frames);
+        const std::vector<float> want(expected.begin(), expected.begin() + ptrdiff_t(frames) * view.outputs);
+        EXPECT_EQ(first_difference(got, want, view.outputs), frames) << frames << " frames";
+    }
+    // The scratch buffer may start anywhere (the lanes buffers align themselves).
+    std::vector<float> scratch(hp_model_f32_batch_scratch_floats(&view) + 1), got(most * size_t(view.outputs));
+    ASSERT_EQ(hp_model_f32_run_batch(&view, inputs.data(), most, got.data(), scratch.data() + 1), 0);
+    EXPECT_EQ(first_difference(got, expected, view.outputs), most);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, BatchInferenceShapes,
+    ::testing::Values(OddShape{4, 4, 2, 5, 7, 2},     // 1x1 pool, one filter block + 1, units in no block, sigmoid
+                      OddShape{5, 5, 1, 3, 9, 3},     // odd flattened size (3), no whole filter block
+                      OddShape{9, 7, 2, 13, 19, 11},  // 3x2 pool, 3 filter blocks + 1, 2 unit blocks + 3, 8 + 3 outputs
+                      OddShape{8, 8, 2, 8, 32, 8},    // ST's shape (its specialized code path)
+                      OddShape{8, 8, 3, 8, 16, 2}),   // ST's input size with another channel count
+    [](const ::testing::TestParamInfo<OddShape>& info) {
+        const OddShape& s = info.param;
+        return std::to_string(s.height) + "x" + std::to_string(s.width) + "x" + std::to_string(s.channels) + "_f" +
+               std::to_string(s.filters) + "_u" + std::to_string(s.units) + "_p" + std::to_string(s.classes);
+    });
+
+TEST(BatchInference, RejectsBadArguments)
+{
+    hp::Model model = random_model(hp::ModelShape{}, 3);
+    hp_model_f32 view = model.runtime_view();
+    std::vector<float> scratch(hp_model_f32_batch_scratch_floats(&view)), scores(8), frame(128);
+    EXPECT_EQ(hp_model_f32_run_batch(&view, frame.data(), 1, scores.data(), nullptr), -1);
+    EXPECT_EQ(hp_model_f32_run_batch(nullptr, frame.data(), 1, scores.data(), scratch.data()), -1);
+    view.height = 3;
+    EXPECT_EQ(hp_model_f32_batch_scratch_floats(&view), 0u);
+    EXPECT_EQ(hp_model_f32_run_batch(&view, frame.data(), 1, scores.data(), scratch.data()), -1);
+}
+
+}  // namespace
