@@ -12,46 +12,69 @@
 #include "hp_kernels_s8.h"
 #include "hp_s8_dsp.h"
 
-/* The windows of one filter, channel pairs given at compile time when inlined with a constant
- * (the DSP loop for one pair, C = 1 or 2), else any count. */
+#if defined(__ARM_FEATURE_DSP)
+/* One kernel row of one channel pair (C = 1 or 2: a tap is one word) for the four pixels of a
+ * window: the row's three kernel words, the four input words of the window's top and bottom
+ * rows, twelve SMLAD. */
+static inline void kernel_row_one_pair(const int16_t *k, const int16_t *top, const int16_t *bottom, int32_t *acc00,
+                                       int32_t *acc01, int32_t *acc10, int32_t *acc11)
+{
+    const int32_t w0 = hp_word(k), w1 = hp_word(k + 2), w2 = hp_word(k + 4);
+    int32_t x0 = hp_word(top), x1 = hp_word(top + 2), x2 = hp_word(top + 4), x3 = hp_word(top + 6);
+    *acc00 = __smlad(w2, x2, __smlad(w1, x1, __smlad(w0, x0, *acc00)));
+    *acc01 = __smlad(w2, x3, __smlad(w1, x2, __smlad(w0, x1, *acc01)));
+    x0 = hp_word(bottom);
+    x1 = hp_word(bottom + 2);
+    x2 = hp_word(bottom + 4);
+    x3 = hp_word(bottom + 6);
+    *acc10 = __smlad(w2, x2, __smlad(w1, x1, __smlad(w0, x0, *acc10)));
+    *acc11 = __smlad(w2, x3, __smlad(w1, x2, __smlad(w0, x1, *acc11)));
+}
+#endif
+
+/* The max of the four accumulators of the window at `corner` (any channel count, portable). */
+static inline int32_t window_any(const int16_t *corner, int row, int pixel, const int16_t *k, int32_t bias)
+{
+    int32_t acc00 = bias, acc01 = bias, acc10 = bias, acc11 = bias;
+    for (int ky = 0; ky < 3; ky++, k += 3 * pixel) {
+        const int16_t *top = corner + ky * row, *bottom = top + row;
+        for (int j = 0; j < 3 * pixel; j++) {
+            acc00 += k[j] * top[j];
+            acc01 += k[j] * top[pixel + j];
+            acc10 += k[j] * bottom[j];
+            acc11 += k[j] * bottom[pixel + j];
+        }
+    }
+    const int32_t top_max = acc00 > acc01 ? acc00 : acc01, bottom_max = acc10 > acc11 ? acc10 : acc11;
+    return top_max > bottom_max ? top_max : bottom_max;
+}
+
+/* The windows of one filter: out[(py * out_w + px) * stride]. */
 static inline void one_filter(const int16_t *input, int out_h, int out_w, int width, const int pairs,
-                              const int16_t *w, int32_t bias, const hp_requant_s32 *r,
-                              const hp_quant_params_s8 *params, int16_t *out, int stride)
+                              const int16_t *k, int32_t bias, const hp_quant_params_s8 *params, int f,
+                              int16_t *out, int stride)
 {
     const int pixel = 2 * pairs, row = width * pixel;
     for (int py = 0; py < out_h; py++) {
         /* top-left input of the 2x2 conv pixels (2py + dy, 2px + dx) */
         const int16_t *corner = input + 2 * py * row;
         for (int px = 0; px < out_w; px++, corner += 2 * pixel, out += stride) {
-            int32_t acc00 = bias, acc01 = bias, acc10 = bias, acc11 = bias;
-            const int16_t *k = w, *top = corner;
-            for (int ky = 0; ky < 3; ky++, k += 3 * pixel, top += row) {
-                const int16_t *bottom = top + row;
+            int32_t best;
 #if defined(__ARM_FEATURE_DSP)
-                for (int c = 0; c < pixel; c += 2) { /* one SMLAD per tap and channel pair */
-                    const int32_t w0 = hp_word(k + c), w1 = hp_word(k + pixel + c), w2 = hp_word(k + 2 * pixel + c);
-                    int32_t x0 = hp_word(top + c), x1 = hp_word(top + pixel + c), x2 = hp_word(top + 2 * pixel + c),
-                            x3 = hp_word(top + 3 * pixel + c);
-                    acc00 = __smlad(w2, x2, __smlad(w1, x1, __smlad(w0, x0, acc00)));
-                    acc01 = __smlad(w2, x3, __smlad(w1, x2, __smlad(w0, x1, acc01)));
-                    x0 = hp_word(bottom + c);
-                    x1 = hp_word(bottom + pixel + c);
-                    x2 = hp_word(bottom + 2 * pixel + c);
-                    x3 = hp_word(bottom + 3 * pixel + c);
-                    acc10 = __smlad(w2, x2, __smlad(w1, x1, __smlad(w0, x0, acc10)));
-                    acc11 = __smlad(w2, x3, __smlad(w1, x2, __smlad(w0, x1, acc11)));
-                }
-#else
-                for (int j = 0; j < 3 * pixel; j++) {
-                    acc00 += k[j] * top[j];
-                    acc01 += k[j] * top[pixel + j];
-                    acc10 += k[j] * bottom[j];
-                    acc11 += k[j] * bottom[pixel + j];
-                }
-#endif
+            if (pairs == 1) {
+                int32_t acc00 = bias, acc01 = bias, acc10 = bias, acc11 = bias;
+                kernel_row_one_pair(k, corner, corner + row, &acc00, &acc01, &acc10, &acc11);
+                kernel_row_one_pair(k + 6, corner + row, corner + 2 * row, &acc00, &acc01, &acc10, &acc11);
+                kernel_row_one_pair(k + 12, corner + 2 * row, corner + 3 * row, &acc00, &acc01, &acc10, &acc11);
+                const int32_t top_max = acc00 > acc01 ? acc00 : acc01, bottom_max = acc10 > acc11 ? acc10 : acc11;
+                best = top_max > bottom_max ? top_max : bottom_max;
+            } else {
+                best = window_any(corner, row, pixel, k, bias);
             }
-            const int32_t top_max = acc00 > acc01 ? acc00 : acc01, bottom_max = acc10 > acc11 ? acc10 : acc11;
-            *out = hp_output_s8(top_max > bottom_max ? top_max : bottom_max, r, params);
+#else
+            best = window_any(corner, row, pixel, k, bias);
+#endif
+            *out = hp_output_s8(best, params, f);
         }
     }
 }
@@ -60,21 +83,17 @@ HP_NOINLINE static void filters_one_pair(const int16_t *input, int out_h, int ou
                                          const int32_t *bias, int filters, const hp_quant_params_s8 *params,
                                          int16_t *output)
 {
-    for (int f = 0; f < filters; f++) {
-        const hp_requant_s32 r = hp_requant_split(params->multiplier[f], params->shift[f]);
-        one_filter(input, out_h, out_w, width, 1, kernel + f * 18, bias[f], &r, params, output + f, filters);
-    }
+    for (int f = 0; f < filters; f++)
+        one_filter(input, out_h, out_w, width, 1, kernel + f * 18, bias[f], params, f, output + f, filters);
 }
 
 HP_NOINLINE static void filters_any(const int16_t *input, int out_h, int out_w, int width, int pairs,
                                     const int16_t *kernel, const int32_t *bias, int filters,
                                     const hp_quant_params_s8 *params, int16_t *output)
 {
-    for (int f = 0; f < filters; f++) {
-        const hp_requant_s32 r = hp_requant_split(params->multiplier[f], params->shift[f]);
-        one_filter(input, out_h, out_w, width, pairs, kernel + f * 18 * pairs, bias[f], &r, params, output + f,
+    for (int f = 0; f < filters; f++)
+        one_filter(input, out_h, out_w, width, pairs, kernel + f * 18 * pairs, bias[f], params, f, output + f,
                    filters);
-    }
 }
 
 void hp_conv2d_3x3_maxpool2x2_s8(const int16_t *input, int height, int width, int pairs, const int16_t *kernel,

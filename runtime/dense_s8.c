@@ -41,14 +41,7 @@ void hp_dense_s8(const int16_t *input, int inputs4, const int8_t *kernel, const 
         int32_t acc[4];
         for (int k = 0; k < 4; k++) acc[k] = o + k < outputs ? bias[o + k] : 0;
         dot4(kernel, input, inputs4, acc);
-        for (int k = 0; k < 4; k++) {
-            if (o + k < outputs) {
-                const hp_requant_s32 r = hp_requant_split(params->multiplier[o + k], params->shift[o + k]);
-                output[o + k] = hp_output_s8(acc[k], &r, params);
-            } else {
-                output[o + k] = 0;
-            }
-        }
+        for (int k = 0; k < 4; k++) output[o + k] = o + k < outputs ? hp_output_s8(acc[k], params, o + k) : 0;
     }
 }
 

@@ -1,6 +1,7 @@
 /* int8 layer kernels of the runtime, one per file (CMSIS-NN style). hp_model_s8.c chains them.
  *
- * Quantization follows TFLite's integer scheme: a real value r is stored as an int8 q with
+ * Quantization follows TFLite's integer scheme (requantization rounds once, see
+ * hp_requantize_s32): a real value r is stored as an int8 q with
  * r = scale * (q - zero_point). Activations are asymmetric per tensor (any zero point);
  * weights are symmetric per output channel (zero point 0); biases are int32 with scale
  * input_scale * weight_scale[channel]. A layer accumulates (q_in - zero_point_in) * q_w in int32
@@ -47,55 +48,26 @@ typedef struct {
  * 0 (multiplier 0, shift 0); above 2^30 they saturate to (2^31 - 1, 30). Host side only. */
 void hp_quantize_multiplier(double real_multiplier, int32_t *multiplier, int32_t *shift);
 
-/* One output channel's requantization, split once per channel so that applying it to each
- * accumulator is a multiply-accumulate and a few single-cycle instructions. */
-typedef struct {
-    int32_t multiplier;
-    int32_t left;  /* shift > 0: saturating left shift first */
-    int32_t right; /* shift < 0: rounding right shift after */
-    int32_t mask;  /* 2^right - 1 */
-} hp_requant_s32;
-
-static inline hp_requant_s32 hp_requant_split(int32_t multiplier, int32_t shift)
-{
-    hp_requant_s32 r;
-    r.multiplier = multiplier;
-    r.left = shift > 0 ? shift : 0;
-    r.right = shift > 0 ? 0 : -shift;
-    r.mask = (int32_t)(((uint32_t)1 << r.right) - 1);
-    return r;
-}
-
-/* x * multiplier * 2^(shift - 31), rounded to nearest, exactly as TFLite's
- * MultiplyByQuantizedMultiplier (gemmlowp's SaturatingRoundingDoublingHighMul, then
- * RoundingDivideByPOT: ties away from zero). A left shift saturates instead of overflowing. */
-static inline int32_t hp_requant_apply(int32_t x, const hp_requant_s32 *r)
-{
-    if (r->left) { /* saturating left shift, in 32 bits */
-        const int32_t limit = INT32_MAX >> r->left;
-        x = x > limit ? INT32_MAX : x < -limit - 1 ? INT32_MIN : (int32_t)((uint32_t)x << r->left);
-    }
-    /* saturating rounding doubling high multiply. gemmlowp adds 2^30 (1 - 2^30 if negative) and
-     * divides by 2^31 truncating; for a negative sum, truncation = floor((sum + 2^31 - 1) / 2^31),
-     * so both cases are floor((product + 2^30) / 2^31): one multiply-accumulate and a shift. */
-    const int32_t high = (x == INT32_MIN && r->multiplier == INT32_MIN)
-                             ? INT32_MAX /* the only overflow */
-                             : (int32_t)(((int64_t)x * r->multiplier + ((int64_t)1 << 30)) >> 31);
-    /* rounding divide by 2^right, ties away from zero */
-    const int32_t threshold = (r->mask >> 1) + (int32_t)((uint32_t)high >> 31);
-    return (high >> r->right) + ((high & r->mask) > threshold);
-}
-
+/* round(x * multiplier * 2^(shift - 31)): floor((x * multiplier + 2^(s - 1)) / 2^s) with
+ * s = 31 - shift, saturated to int32 (one rounding, ties up; TFLite rounds twice, which differs
+ * by one in rare ties). For shift <= -2 (multipliers below 1/4, every layer of ST's model),
+ * s >= 33 and the rounding constant only touches the high word of the 64-bit product:
+ * floor(p / 2^s) = floor(high(p) / 2^(s - 32)), so on Cortex-M this is SMULL, ADD and ASR. */
 static inline int32_t hp_requantize_s32(int32_t x, int32_t multiplier, int32_t shift)
 {
-    const hp_requant_s32 r = hp_requant_split(multiplier, shift);
-    return hp_requant_apply(x, &r);
+    if (shift <= -2) {
+        const int32_t high = (int32_t)(((int64_t)x * multiplier) >> 32); /* |high| <= 2^30 */
+        return (high + (int32_t)(1u << (-shift - 2))) >> (-shift - 1);
+    }
+    const int64_t y = ((int64_t)x * multiplier + ((int64_t)1 << (30 - shift))) >> (31 - shift);
+    return y > INT32_MAX ? INT32_MAX : y < INT32_MIN ? INT32_MIN : (int32_t)y;
 }
 
-/* An accumulator -> int8 (requantize, offset, clamp), returned as q - zero point. */
-static inline int16_t hp_output_s8(int32_t acc, const hp_requant_s32 *r, const hp_quant_params_s8 *params)
+/* An accumulator of output channel c -> int8 (requantize, offset, clamp), returned as
+ * q - zero point. */
+static inline int16_t hp_output_s8(int32_t acc, const hp_quant_params_s8 *params, int c)
 {
-    int32_t v = hp_requant_apply(acc, r) + params->output_offset;
+    int32_t v = hp_requantize_s32(acc, params->multiplier[c], params->shift[c]) + params->output_offset;
     v = v < params->activation_min ? params->activation_min : v;
     v = v > params->activation_max ? params->activation_max : v;
     return (int16_t)(v - params->output_offset);

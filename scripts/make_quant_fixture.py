@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""Writes tests/fixtures/quant_fixture.json: TFLite's integer arithmetic emulated with Python
-integers (QuantizeMultiplier, MultiplyByQuantizedMultiplier, int8 conv / max pool / dense with
-int32 accumulators, float -> int8 input quantization) on random cases, as an independent
-reference for the C99 int8 kernels. Run once; the output is committed.
+"""Writes tests/fixtures/quant_fixture.json: the int8 arithmetic emulated with Python integers
+(TFLite's QuantizeMultiplier; requantization x * multiplier * 2^(shift - 31) rounded once to
+nearest, ties up, saturated to int32; int8 conv / max pool / dense with int32 accumulators,
+float -> int8 input quantization) on random cases, as an independent reference for the C99
+int8 kernels. Run once; the output is committed.
 
     /usr/bin/python3 scripts/make_quant_fixture.py
 """
@@ -36,32 +37,10 @@ def quantize_multiplier(real):
     return fixed, shift
 
 
-def c_div(a, b):
-    """C integer division (truncates toward zero)."""
-    q = abs(a) // abs(b)
-    return q if (a >= 0) == (b >= 0) else -q
-
-
-def srdhm(a, b):
-    """gemmlowp SaturatingRoundingDoublingHighMul."""
-    if a == INT32_MIN and b == INT32_MIN:
-        return INT32_MAX
-    ab = a * b
-    nudge = (1 << 30) if ab >= 0 else 1 - (1 << 30)
-    return c_div(ab + nudge, 1 << 31)
-
-
-def rounding_divide_by_pot(x, exponent):
-    mask = (1 << exponent) - 1
-    remainder = x & mask
-    threshold = (mask >> 1) + (1 if x < 0 else 0)
-    return (x >> exponent) + (1 if remainder > threshold else 0)
-
-
 def requantize(x, multiplier, shift):
-    left, right = max(shift, 0), max(-shift, 0)
-    shifted = min(max(x * (1 << left), INT32_MIN), INT32_MAX)  # saturating left shift
-    return rounding_divide_by_pot(srdhm(shifted, multiplier), right)
+    """floor((x * multiplier + 2^(s - 1)) / 2^s) with s = 31 - shift, saturated to int32."""
+    s = 31 - shift
+    return min(max((x * multiplier + (1 << (s - 1))) >> s, INT32_MIN), INT32_MAX)
 
 
 def output_s8(acc, p, c):

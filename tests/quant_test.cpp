@@ -119,7 +119,7 @@ TEST(QuantKernels, QuantizeMultiplierMatchesTflite)
     }
 }
 
-TEST(QuantKernels, RequantizeMatchesTflite)
+TEST(QuantKernels, RequantizeMatchesReference)
 {
     size_t n = 0;
     for (const json& c : fixture()["requantize"]) {
