@@ -13,8 +13,8 @@
  * multiply-accumulate needs, ready for SMLAD (two 16-bit multiply-accumulates per instruction)
  * without widening or offsetting it again in the layer that reads it. Weights are in the
  * layouts the Cortex-M4/M7 DSP path reads (made on the host, see src/quant/quant_model.cpp):
- *   conv kernel  int16 [filters][3][3][pairs * 2]: one 32-bit word per tap and channel pair
- *                (an odd channel count is padded with a zero channel);
+ *   conv kernel  int16 [filters][3][3][2]: one 32-bit word per tap (the int8 network takes 1 or
+ *                2 input channels, distance and signal; one channel is padded with a zero one);
  *   dense kernel int8 [outputs4 / 4][inputs4 / 4][4 rows][4 inputs]: outputs4 and inputs4
  *                rounded up to 4 (zero padded); for each block of four rows and four inputs,
  *                the rows' four weights one after the other, each stored as w0 w2 w1 w3, so
@@ -78,18 +78,18 @@ static inline int hp_round4(int n) { return (n + 3) & ~3; }
 
 /* q = clamp(round(x / scale) + zero_point, -128, 127), rounding half away from zero (a division,
  * not a multiplication by 1/scale, so host and microcontroller agree bit for bit; NaN becomes
- * -128), stored as q - zero_point. x [pixels][channels] -> q [pixels][pairs * 2], pairs =
- * (channels + 1) / 2, a padded channel 0. q may be x itself (each value is read before the
- * bytes it occupies are written): the network quantizes its input in place. */
+ * -128), stored as q - zero_point. x [pixels][channels] (channels 1 or 2) -> q [pixels][2], a
+ * second channel 0 when there is one. q may be x itself (each value is read before the bytes it
+ * occupies are written): the network quantizes its input in place. */
 void hp_quantize_f32_s16(const float *x, int pixels, int channels, float scale, int32_t zero_point, int16_t *q);
 
 /* 3x3 convolution (stride 1, valid), bias, requantization (ReLU through activation_min), then
  * 2x2 max pooling (stride 2, floor). The max of the four int32 accumulators is requantized once:
  * requantization, offset and clamp are non-decreasing, so this equals pooling the conv output.
- *   input  [height][width][pairs * 2] int16 q - zero point (pairs >= 1)
- *   kernel [filters][3][3][pairs * 2] int16, bias [filters] int32
+ *   input  [height][width][2] int16 q - zero point
+ *   kernel [filters][3][3][2] int16, bias [filters] int32
  *   output [(height-2)/2][(width-2)/2][filters] int16 q - zero point     height, width >= 4 */
-void hp_conv2d_3x3_maxpool2x2_s8(const int16_t *input, int height, int width, int pairs, const int16_t *kernel,
+void hp_conv2d_3x3_maxpool2x2_s8(const int16_t *input, int height, int width, const int16_t *kernel,
                                  const int32_t *bias, int filters, const hp_quant_params_s8 *params, int16_t *output);
 
 /* Fully connected layer with bias and requantization (ReLU through activation_min).

@@ -1,7 +1,7 @@
 /* Chains the int8 kernels into the network of hp_model_s8.h.
  *
  * Scratch layout (int16 activations are q - zero point, see hp_kernels_s8.h):
- *   a: quantized input [H][W][C rounded up to even] int16, then the dense output [round4(U)]
+ *   a: quantized input [H][W][2] int16, then the dense output [round4(U)]
  *      int16 followed by the int32 logits [O]
  *   b: pooled conv output [round4(PH*PW*F)] int16 */
 #include "hp_model_s8.h"
@@ -13,14 +13,14 @@ typedef struct { size_t a, b; } regions;
 
 static int bad_dimensions(const hp_model_s8 *m)
 {
-    return m->height < 4 || m->width < 4 || m->channels < 1 || m->conv_filters < 1 || m->dense_units < 1 ||
-           m->outputs < 1;
+    return m->height < 4 || m->width < 4 || m->channels < 1 || m->channels > 2 || m->conv_filters < 1 ||
+           m->dense_units < 1 || m->outputs < 1;
 }
 
 static regions scratch_regions(const hp_model_s8 *m)
 {
     const size_t flat = (size_t)((m->height - 2) / 2) * (size_t)((m->width - 2) / 2) * (size_t)m->conv_filters;
-    const size_t in = 2 * (size_t)m->height * m->width * (size_t)(m->channels + (m->channels & 1));
+    const size_t in = 4 * (size_t)m->height * m->width;
     const size_t out = 2 * (size_t)hp_round4(m->dense_units) + 4 * (size_t)m->outputs;
     regions r;
     r.a = in > out ? in : out; /* both multiples of 4 */
@@ -52,8 +52,7 @@ static const int32_t *run_layers(const hp_model_s8 *m, const float *input, unsig
     p.activation_min = m->conv_zero_point; /* ReLU */
     p.multiplier = m->conv_multiplier;
     p.shift = m->conv_shift;
-    hp_conv2d_3x3_maxpool2x2_s8(a, m->height, m->width, (m->channels + 1) / 2, m->conv_kernel, m->conv_bias,
-                                m->conv_filters, &p, b);
+    hp_conv2d_3x3_maxpool2x2_s8(a, m->height, m->width, m->conv_kernel, m->conv_bias, m->conv_filters, &p, b);
     for (int i = flat; i < hp_round4(flat); i++) b[i] = 0;
 
     p.output_offset = m->dense1_zero_point;

@@ -27,13 +27,13 @@ extern "C" {
 #endif
 
 typedef struct {
-    int height, width, channels; /* input H, W, C */
+    int height, width, channels; /* input H, W, C (1 or 2) */
     int conv_filters;            /* F */
     int dense_units;             /* U */
     int outputs;                 /* O: classes, or 1 for a 2-class sigmoid model */
     float input_scale;
     int32_t input_zero_point;
-    const int16_t *conv_kernel;       /* [F][3][3][C rounded up to even] int16 */
+    const int16_t *conv_kernel;       /* [F][3][3][2] int16 (a second channel 0 when C = 1) */
     const int32_t *conv_bias;         /* [F] */
     const int32_t *conv_multiplier;   /* [F] */
     const int32_t *conv_shift;        /* [F] */

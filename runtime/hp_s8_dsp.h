@@ -10,13 +10,6 @@
 #ifndef HP_S8_DSP_H
 #define HP_S8_DSP_H
 
-/* Keeps a loop nest in a function of its own, so its registers are allocated for it alone. */
-#if defined(__GNUC__)
-#define HP_NOINLINE __attribute__((noinline))
-#else
-#define HP_NOINLINE
-#endif
-
 #if defined(__ARM_FEATURE_DSP)
 
 #include <stdint.h>

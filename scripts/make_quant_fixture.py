@@ -137,7 +137,7 @@ def main():
         "requantize": rq,
         "quantize_input": {"scale": float(np.float32(scale)), "zero_point": zero_point,
                            "x": [float(v) for v in x], "q": quantize_input(x, np.float32(scale), zero_point)},
-        "conv": [conv_case(6, 5, 3, 4, True), conv_case(8, 8, 2, 8, True), conv_case(4, 7, 1, 3, False)],
+        "conv": [conv_case(6, 5, 2, 4, True), conv_case(8, 8, 2, 8, True), conv_case(4, 7, 1, 3, False)],
         "maxpool": [maxpool_case(6, 6, 8), maxpool_case(5, 7, 3)],
         "dense": [dense_case(13, 5, True), dense_case(72, 32, True), dense_case(32, 8, False), dense_case(3, 2, False)],
         "dense_s32": [dense_s32_case(32, 8), dense_s32_case(7, 1), dense_s32_case(130, 3)],

@@ -74,6 +74,9 @@ void QuantModel::validate(const std::string& where) const
     if (s.height < 4 || s.width < 4) throw Error(where, "input must be at least 4x4");
     if (s.channels < 1 || s.conv_filters < 1 || s.dense_units < 1 || s.classes < 2)
         throw Error(where, "layer sizes must be positive and classes >= 2");
+    if (s.channels > 2)
+        throw Error(where, "the int8 network takes 1 or 2 input channels (distance, signal), not " +
+                               std::to_string(s.channels));
     if (!class_names.empty() && int(class_names.size()) != s.classes)
         throw Error(where, std::to_string(class_names.size()) + " class names for " + std::to_string(s.classes) + " classes");
     check_scale(where, "input scale", input_scale);
