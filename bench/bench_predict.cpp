@@ -1,7 +1,9 @@
 // Host inference speed of ST's pretrained model on the public dataset's 11,443 kept frames:
-// one frame at a time through hp_model_f32_run (latency), and the whole set through
-// predict_scores on 1 and 2 threads (throughput). bench/inference_vs_ort.sh sets it beside
-// ONNX Runtime (wall-clock times, as ONNX Runtime's side measures). Env HP_BENCH_MODEL / HP_BENCH_DATA override the shared model and dataset.
+// one frame at a time through hp_model_f32_run (latency), the whole set through predict_scores
+// (the batched pass of hp_model_f32_batch.h) on 1 and 2 threads (throughput), and the whole set
+// through hp_model_f32_run frame after frame (the same scores, for comparison).
+// bench/inference_vs_ort.sh sets it beside ONNX Runtime (wall-clock times, as ONNX Runtime's side
+// measures). Env HP_BENCH_MODEL / HP_BENCH_DATA override the shared model and dataset.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -62,6 +64,20 @@ void BM_Batch(benchmark::State& state)
     state.SetItemsProcessed(int64_t(state.iterations()) * int64_t(s.data.size()));
 }
 BENCHMARK(BM_Batch)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void BM_FrameByFrame(benchmark::State& state)
+{
+    const Setup& s = setup();
+    const hp_model_f32 view = s.model.runtime_view();
+    std::vector<float> scratch(hp_model_f32_scratch_floats(&view)), scores(s.data.size() * size_t(view.outputs));
+    for (auto _ : state) {
+        for (size_t i = 0; i < s.data.size(); i++)
+            hp_model_f32_run(&view, s.data.input(i), scores.data() + i * size_t(view.outputs), scratch.data());
+        benchmark::DoNotOptimize(scores.data());
+    }
+    state.SetItemsProcessed(int64_t(state.iterations()) * int64_t(s.data.size()));
+}
+BENCHMARK(BM_FrameByFrame)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Host inference speed, handposture vs ONNX Runtime, side by side in one run, on ST's pretrained
 # model and the public dataset's 11,443 kept frames (the same input tensors for both):
-#   handposture: bench/bench_predict.cpp (hp_model_f32_run per frame; predict_scores on 1 and 2 threads)
+#   handposture: bench/bench_predict.cpp (hp_model_f32_run per frame; predict_scores, the batched
+#                pass of runtime/hp_model_f32_batch.h, on 1 and 2 threads; hp_model_f32_run frame by frame)
 #   ONNX Runtime: bench/ort_bench.js (onnxruntime-node, intra-op threads 1) on our ONNX export
 # usage: bench/inference_vs_ort.sh [BUILD_DIR]      (default: build; needs scripts/install-deps.sh)
 set -euo pipefail
@@ -38,6 +39,7 @@ const cpuRate = (name) => Math.max(...runs(name).map((b) => b.items_per_second *
 const single = 1 / rate('BM_SingleFrame/real_time'), singleCpu = 1 / cpuRate('BM_SingleFrame/real_time');
 const batch1 = rate('BM_Batch/threads:1/real_time'), batch1Cpu = cpuRate('BM_Batch/threads:1/real_time');
 const batch2 = rate('BM_Batch/threads:2/real_time');
+const byFrame = rate('BM_FrameByFrame/real_time');
 const f = (x, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const frames = `batch of ${f(ort.frames)} frames`;
 const rows = [
@@ -45,6 +47,7 @@ const rows = [
   [`${frames}, 1 thread (frames/s, wall)`, f(batch1), f(ort.batch_frames_per_second), f(batch1 / ort.batch_frames_per_second, 2) + 'x'],
   [`${frames}, 1 thread (frames/s, CPU time)`, f(batch1Cpu), f(ort.batch_cpu_frames_per_second), f(batch1Cpu / ort.batch_cpu_frames_per_second, 2) + 'x'],
   [`${frames}, 2 threads (frames/s, wall)`, f(batch2), '-', '-'],
+  [`${f(ort.frames)} frames one by one (hp_model_f32_run), 1 thread (frames/s, wall)`, f(byFrame), '-', f(byFrame / ort.batch_frames_per_second, 2) + 'x'],
   ['batch of 1, latency (us/frame, wall)', f(single * 1e6, 3), f(ort.single_frame_seconds * 1e6, 2), f(ort.single_frame_seconds / single, 1) + 'x lower'],
   ['batch of 1, latency (us/frame, CPU time)', f(singleCpu * 1e6, 3), f(ort.single_frame_cpu_seconds * 1e6, 2), f(ort.single_frame_cpu_seconds / singleCpu, 1) + 'x lower'],
 ];
