@@ -1,37 +1,45 @@
 /* Fully connected layer, bias, optional ReLU (see hp_kernels_f32.h). */
 #include "hp_kernels_f32.h"
 
-/* Output units computed together (one AVX register on the host; on a Cortex-M4F two sets of 8
- * accumulators, 8 weights and the input fit its 32 S registers). */
+/* Output units computed together: one AVX register on the host, 8 + 8 accumulators in the
+ * Cortex-M4F's S registers. Units of a whole block take two multiply-add chains, bias + even
+ * inputs and odd inputs, added at the end; the units after the last whole block one chain. */
 #define UNIT_BLOCK 8
 
-/* Loops over units must become straight-line code, or the accumulators live in memory; -O2 and
- * -Os do not unroll them by themselves. */
-#if defined(__GNUC__) && !defined(__clang__)
-#define UNROLLED _Pragma("GCC unroll 8")
-#else
-#define UNROLLED
-#endif
-
 #if defined(__ARM_ARCH_7EM__) && defined(__ARM_FP) && defined(__GNUC__)
-/* Cortex-M4F/M7: the 16 accumulators in s0-s15, one vldm per 8 weights into s16-s23 (GCC loads
- * each weight with its own vldr) and one per input pair into s24-s25: 23 instructions per 16
- * multiply-adds, the same chains and fused multiply-adds as the C below. */
-static void dense_block(const float *restrict input, int inputs, const float *restrict kernel,
-                        const float *restrict bias, int outputs, int first, float *restrict output)
+/* Cortex-M4F/M7: GCC loads each weight with its own vldr. Here the two chains of 8 units stay in
+ * s0-s15, one vldm brings the 8 weights of an input into s16-s23 and one the input pair into
+ * s24-s25: 23 instructions per 16 multiply-adds (vfma, fused as fmaf). */
+
+/* What dense_blocks reads besides its registers. */
+typedef struct {
+    const float *input;
+    int pairs, odd; /* inputs / 2, inputs % 2 */
+    int relu;
+} dense_args;
+
+/* Units [0, 8 * blocks): output[j] = bias[j] + chains over the inputs, ReLU if a->relu (on the
+ * float bits: a negative sign bit makes 0). stride: bytes from one input's weights to the
+ * next's. */
+static void dense_blocks(const dense_args *a, const float *kernel, const float *bias, int stride,
+                         int blocks, float *output)
 {
-    const float *w = kernel + first;
-    const int stride = 4 * outputs, zero = 0; /* stride in bytes */
-    int pairs = inputs / 2;
+    const float *x, *w;
+    int n, t;
     __asm__ volatile(
-        "vldm %[bias], {s0-s7}\n\t"
-        "vmov s8, s9, %[zero], %[zero]\n\t"
-        "vmov s10, s11, %[zero], %[zero]\n\t"
-        "vmov s12, s13, %[zero], %[zero]\n\t"
-        "vmov s14, s15, %[zero], %[zero]\n\t"
-        "cmp %[pairs], #0\n\t"
+        "4:\n\t" /* block of 8 units */
+        "vldmia %[bias]!, {s0-s7}\n\t"
+        "movs %[t], #0\n\t"
+        "vmov s8, s9, %[t], %[t]\n\t"
+        "vmov s10, s11, %[t], %[t]\n\t"
+        "vmov s12, s13, %[t], %[t]\n\t"
+        "vmov s14, s15, %[t], %[t]\n\t"
+        "ldr %[x], [%[a]]\n\t"
+        "mov %[w], %[kernel]\n\t"
+        "ldr %[n], [%[a], #4]\n\t"
+        "cmp %[n], #0\n\t"
         "beq 2f\n"
-        "1:\n\t"
+        "1:\n\t" /* input pair */
         "vldmia %[x]!, {s24-s25}\n\t"
         "vldm %[w], {s16-s23}\n\t"
         "add %[w], %[w], %[stride]\n\t"
@@ -53,12 +61,13 @@ static void dense_block(const float *restrict input, int inputs, const float *re
         "vfma.f32 s13, s25, s21\n\t"
         "vfma.f32 s14, s25, s22\n\t"
         "vfma.f32 s15, s25, s23\n\t"
-        "subs %[pairs], %[pairs], #1\n\t"
+        "subs %[n], %[n], #1\n\t"
         "bne 1b\n"
         "2:\n\t"
-        "tst %[inputs], #1\n\t"
+        "ldr %[t], [%[a], #8]\n\t"
+        "cmp %[t], #0\n\t"
         "beq 3f\n\t"
-        "vldr s24, [%[x]]\n\t"
+        "vldr s24, [%[x]]\n\t" /* the last input when their count is odd: even chain */
         "vldm %[w], {s16-s23}\n\t"
         "vfma.f32 s0, s24, s16\n\t"
         "vfma.f32 s1, s24, s17\n\t"
@@ -77,15 +86,52 @@ static void dense_block(const float *restrict input, int inputs, const float *re
         "vadd.f32 s5, s5, s13\n\t"
         "vadd.f32 s6, s6, s14\n\t"
         "vadd.f32 s7, s7, s15\n\t"
-        "vstm %[out], {s0-s7}"
-        : [x] "+&r"(input), [w] "+&r"(w), [pairs] "+&r"(pairs)
-        : [bias] "r"(bias + first), [zero] "r"(zero), [stride] "r"(stride), [inputs] "r"(inputs),
-          [out] "r"(output + first)
+        "vstmia %[out]!, {s0-s7}\n\t"
+        "ldr %[t], [%[a], #12]\n\t"
+        "cmp %[t], #0\n\t"
+        "beq 6f\n\t"
+        "sub %[x], %[out], #32\n\t"
+        "movs %[n], #8\n"
+        "5:\n\t" /* ReLU */
+        "ldr %[t], [%[x]]\n\t"
+        "bic %[t], %[t], %[t], asr #31\n\t"
+        "str %[t], [%[x]], #4\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "bne 5b\n"
+        "6:\n\t"
+        "add %[kernel], %[kernel], #32\n\t"
+        "subs %[blocks], %[blocks], #1\n\t"
+        "bne 4b"
+        : [kernel] "+&r"(kernel), [bias] "+&r"(bias), [out] "+&r"(output), [blocks] "+&r"(blocks),
+          [x] "=&r"(x), [w] "=&r"(w), [n] "=&r"(n), [t] "=&r"(t)
+        : [a] "r"(a), [stride] "r"(stride)
         : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13",
           "s14", "s15", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25", "cc",
           "memory");
 }
+
+void hp_dense_f32(const float *input, int inputs, const float *kernel, const float *bias,
+                  int outputs, int relu, float *output)
+{
+    /* Counts are positive: shifts and masks, no signed division code. */
+    const dense_args a = {input, inputs >> 1, inputs & 1, relu};
+    const int full = outputs & ~(UNIT_BLOCK - 1);
+    int o;
+    if (full > 0) dense_blocks(&a, kernel, bias, 4 * outputs, full / UNIT_BLOCK, output);
+    for (o = full; o < outputs; o++) {
+        const float y = hp_dot_f32(bias[o], input, kernel + o, outputs, inputs);
+        output[o] = relu && !(y > 0.0f) ? 0.0f : y;
+    }
+}
 #else
+/* Loops over units must become straight-line code, or the accumulators live in memory; -O2 and
+ * -Os do not unroll them by themselves. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define UNROLLED _Pragma("GCC unroll 8")
+#else
+#define UNROLLED
+#endif
+
 /* Units [first, first + UNIT_BLOCK): the weights of one input are contiguous. Even and odd inputs
  * go to two sets of accumulators: two independent multiply-add chains of half the length. */
 static void dense_block(const float *restrict input, int inputs, const float *restrict kernel,
@@ -110,24 +156,14 @@ static void dense_block(const float *restrict input, int inputs, const float *re
     UNROLLED for (j = 0; j < UNIT_BLOCK; j++) output[first + j] = even[j] + odd[j];
 }
 
-#endif
-
-/* The last units when their count is not a multiple of UNIT_BLOCK: one chain each. */
-static void dense_tail(const float *restrict input, int inputs, const float *restrict kernel,
-                       const float *restrict bias, int outputs, int first, float *restrict output)
-{
-    int o;
-    for (o = first; o < outputs; o++) output[o] = hp_dot_f32(bias[o], input, kernel + o, outputs, inputs);
-}
-
 void hp_dense_f32(const float *input, int inputs, const float *kernel, const float *bias,
                   int outputs, int relu, float *output)
 {
     const int full = outputs - outputs % UNIT_BLOCK;
-    int first;
-    for (first = 0; first < full; first += UNIT_BLOCK)
-        dense_block(input, inputs, kernel, bias, outputs, first, output);
-    if (full < outputs) dense_tail(input, inputs, kernel, bias, outputs, full, output);
+    int o;
+    for (o = 0; o < full; o += UNIT_BLOCK) dense_block(input, inputs, kernel, bias, outputs, o, output);
+    for (; o < outputs; o++) output[o] = hp_dot_f32(bias[o], input, kernel + o, outputs, inputs);
     /* ReLU as a separate pass: a select in the block's epilogue keeps it from vectorizing. */
     if (relu) hp_relu_f32(output, outputs);
 }
+#endif

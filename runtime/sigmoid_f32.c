@@ -5,8 +5,13 @@ void hp_sigmoid_f32(float *x, int n)
 {
     int i;
     for (i = 0; i < n; i++) {
-        /* e^x of a non-positive number only: no overflow for large |x|. */
-        const float e = hp_exp_f32(-fabsf(x[i]));
-        x[i] = x[i] >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+        /* sigmoid(x) = softmax([0, x])[1]: softmax subtracts the larger of 0 and x, so e^ only
+         * sees non-positive numbers and nothing overflows, and the package needs no second copy
+         * of the same arithmetic. */
+        float pair[2];
+        pair[0] = 0.0f;
+        pair[1] = x[i];
+        hp_softmax_f32(pair, 2);
+        x[i] = pair[1];
     }
 }

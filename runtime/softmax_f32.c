@@ -9,7 +9,11 @@
  * high part exact in float and a low part, so k * ln2_hi has no rounding error), exp(r) by its
  * minimax polynomial of degree 7 (Cephes' expf coefficients, about 1 ulp). A few dozen
  * instructions instead of the C library's expf, its error handling and errno (~650 B of flash on
- * a Cortex-M4F). */
+ * a Cortex-M4F). Not inlined on a microcontroller: GCC would split it and keep its range check
+ * both in the callers and in the copy sigmoid_f32.c calls (44 bytes of flash at -O2). */
+#if defined(__GNUC__) && defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M'
+__attribute__((noinline))
+#endif
 float hp_exp_f32(float x)
 {
     const float ln2_hi = 0.693359375f, ln2_lo = -2.12194440e-4f, log2e = 1.44269504088896341f;
