@@ -352,6 +352,30 @@ TEST(QuantModel, Int8AgreesWithFloatOnRandomModel)
     EXPECT_EQ(hp::predict_logits(q, frames.data(), 500, 1), hp::predict_logits(q, frames.data(), 500, 3));
 }
 
+// The deploy package quantizes its float tensor in place (the scratch is the tensor's memory):
+// same logits and scores as with the input apart.
+TEST(QuantModel, InputInsideScratchGivesTheSameResult)
+{
+    hp::Model m = random_model(13);
+    std::vector<float> frames = random_frames(50, 14);
+    hp::QuantModel q = hp::quantize_model(m, frames.data(), 50, hp::CalibrationMethod::minmax);
+    const hp_model_s8 view = q.runtime_view();
+    const size_t words = std::max(hp_model_s8_scratch_bytes(&view), size_t(128 * 4)) / 4;
+    const std::vector<int32_t> want = hp::predict_logits(q, frames.data(), 50, 1);
+    const std::vector<float> want_scores = hp::predict_scores(q, frames.data(), 50, 1);
+    for (size_t n = 0; n < 50; n++) {
+        std::vector<uint32_t> memory(words);
+        std::memcpy(memory.data(), frames.data() + n * 128, 128 * 4);
+        int32_t logits[8];
+        ASSERT_EQ(hp_model_s8_run_logits(&view, reinterpret_cast<const float*>(memory.data()), logits, memory.data()), 0);
+        EXPECT_EQ(std::vector<int32_t>(logits, logits + 8), std::vector<int32_t>(want.begin() + long(n) * 8, want.begin() + long(n + 1) * 8));
+        std::memcpy(memory.data(), frames.data() + n * 128, 128 * 4);
+        float scores[8];
+        ASSERT_EQ(hp_model_s8_run(&view, reinterpret_cast<const float*>(memory.data()), scores, memory.data()), 0);
+        EXPECT_EQ(std::vector<float>(scores, scores + 8), std::vector<float>(want_scores.begin() + long(n) * 8, want_scores.begin() + long(n + 1) * 8));
+    }
+}
+
 TEST(QuantModel, TwoClassModelUsesOneSigmoidOutput)
 {
     hp::Model m = random_model(5, 2);

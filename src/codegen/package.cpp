@@ -139,14 +139,14 @@ std::string model_data_c(const Model& m)
     return o.str();
 }
 
-std::string app_h(const Model& m, const DeployOptions& opt)
+std::string app_h(const ModelShape& s, const DeployOptions& opt, const AppNetwork& net)
 {
-    const ModelShape& s = m.shape;
     std::ostringstream o;
     o << kBanner
       << "/* Hand-posture recognition on one ToF frame: preprocessing, the network, ST's output selection\n"
          " * and label filter. No heap, static buffers only; not reentrant (one sensor, one caller). */\n"
-      << "#ifndef HP_APP_H\n#define HP_APP_H\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
+      << "#ifndef HP_APP_H\n#define HP_APP_H\n\n" << (net.header_includes.empty() ? "" : net.header_includes + "\n")
+      << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
       << "#define HP_APP_HEIGHT " << s.height << "\n"
       << "#define HP_APP_WIDTH " << s.width << "\n"
       << "#define HP_APP_CHANNELS " << s.channels << "\n"
@@ -177,7 +177,7 @@ std::string app_h(const Model& m, const DeployOptions& opt)
       << "int hp_init(void);\n\n"
       << "/* The network alone: input [HP_APP_INPUT_SIZE] normalized tensor -> scores [HP_APP_OUTPUTS].\n"
       << " * Returns 0, or -1. */\n"
-      << "int hp_run(const float *input, float *scores);\n\n"
+      << "int hp_run(const float *input, float *scores);\n\n" << net.header_api
       << "/* One sensor frame through preprocessing, the network (valid frames only), output selection\n"
       << " * (threshold " << c_number(opt.postprocess.score_threshold) << ") and label filter (n = "
       << opt.postprocess.label_filter_n << ", keep last valid = " << opt.postprocess.keep_last_valid
@@ -187,14 +187,11 @@ std::string app_h(const Model& m, const DeployOptions& opt)
     return o.str();
 }
 
-std::string app_c(const Model& m, const DeployOptions& opt)
+std::string app_c(const DeployOptions& opt, const AppNetwork& net)
 {
-    hp_model_f32 view = m.runtime_view();
-    const size_t scratch = hp_model_f32_scratch_floats(&view);
     std::ostringstream o;
-    o << kBanner << "#include \"hp_app.h\"\n\n#include <string.h>\n\n"
-      << "#include \"hp_model.h\"\n#include \"hp_model_data.h\"\n#include \"hp_postprocess.h\"\n#include \"hp_preprocess.h\"\n\n"
-      << "#define HP_APP_SCRATCH_FLOATS " << scratch << " /* hp_model_f32_scratch_floats() at generation */\n\n"
+    o << kBanner << "#include \"hp_app.h\"\n\n#include <string.h>\n\n" << net.includes
+      << "#include \"hp_model_data.h\"\n#include \"hp_postprocess.h\"\n#include \"hp_preprocess.h\"\n\n"
       << "const char *const hp_app_class_names[HP_APP_CLASSES] = {";
     for (size_t i = 0; i < opt.class_names.size(); i++) o << (i ? ", " : "") << c_string(opt.class_names[i]);
     o << "};\nconst int hp_app_class_codes[HP_APP_CLASSES] = {";
@@ -204,30 +201,28 @@ std::string app_c(const Model& m, const DeployOptions& opt)
       << c_float(opt.preprocess.min_distance) << ", " << c_float(opt.preprocess.background_distance) << "};\n"
       << "static const hp_postprocess_config postprocess_config = {" << c_float(opt.postprocess.score_threshold)
       << ", " << opt.postprocess.label_filter_n << ", " << opt.postprocess.keep_last_valid << "};\n\n"
-      << "static float scratch[HP_APP_SCRATCH_FLOATS];\n"
-      << "static float tensor[HP_APP_INPUT_SIZE];\n"
-      << "static hp_label_filter filter;\n\n"
+      << net.buffers << "static hp_label_filter filter;\n\n"
       << R"(int hp_init(void)
 {
-    /* scratch[] was sized with hp_model_f32_scratch_floats(&hp_model_data) at generation. */
     hp_label_filter_init(&filter);
     return 0;
 }
 
 int hp_run(const float *input, float *scores)
 {
-    return hp_model_f32_run(&hp_model_data, input, scores, scratch);
+    )" << net.run << R"(
 }
 
 int hp_process_frame(const hp_frame *zones, hp_result *out)
 {
     int status = hp_preprocess_frame(&preprocess_config, HP_APP_ZONES, zones->distance_mm,
-                                     zones->signal_per_spad, zones->target_status, zones->nb_targets, tensor);
+                                     zones->signal_per_spad, zones->target_status, zones->nb_targets, )"
+      << net.tensor << R"();
     if (status < 0) return -1;
     out->valid = status == HP_FRAME_KEPT;
     /* As ST's firmware: the network runs on valid frames only; an invalid frame scores all 0. */
     if (out->valid) {
-        if (hp_run(tensor, out->scores) != 0) return -1;
+        if (hp_run()" << net.tensor << R"(, out->scores) != 0) return -1;
     } else {
         memset(out->scores, 0, sizeof out->scores);
     }
@@ -236,13 +231,12 @@ int hp_process_frame(const hp_frame *zones, hp_result *out)
     out->filtered_code = hp_app_class_codes[out->filtered_class];
     return 0;
 }
-)";
+)" << net.functions;
     return o.str();
 }
 
-std::string ai_model_config_h(const Model& m, const DeployOptions& opt)
+std::string ai_model_config_h(const ModelShape& s, const DeployOptions& opt)
 {
-    const ModelShape& s = m.shape;
     std::ostringstream o;
     o << kBanner << "/* ST's model configuration header, as its demo application expects it. */\n"
       << "#ifndef __AI_MODEL_CONFIG_H__\n#define __AI_MODEL_CONFIG_H__\n\n"
@@ -271,10 +265,31 @@ std::map<std::string, std::string> package_files(const Model& model, const Deplo
     }
     files["hp_model_data.h"] = model_data_h(model);
     files["hp_model_data.c"] = model_data_c(model);
-    files["hp_app.h"] = app_h(model, options);
-    files["hp_app.c"] = app_c(model, options);
-    files["ai_model_config.h"] = ai_model_config_h(model, options);
+    files.merge(app_files(model.shape, options, float_app_network(model)));
     return files;
+}
+
+AppNetwork float_app_network(const Model& model)
+{
+    hp_model_f32 view = model.runtime_view();
+    AppNetwork net;
+    net.includes = "#include \"hp_model.h\"\n";
+    net.buffers = "#define HP_APP_SCRATCH_FLOATS " + std::to_string(hp_model_f32_scratch_floats(&view)) +
+                  " /* hp_model_f32_scratch_floats() at generation */\n\n"
+                  "static float scratch[HP_APP_SCRATCH_FLOATS];\n"
+                  "static float tensor[HP_APP_INPUT_SIZE];\n";
+    net.tensor = "tensor";
+    net.run = "return hp_model_f32_run(&hp_model_data, input, scores, scratch);";
+    return net;
+}
+
+std::map<std::string, std::string> app_files(const ModelShape& shape, const DeployOptions& options,
+                                             const AppNetwork& network)
+{
+    if (int(options.class_names.size()) != shape.classes) throw Error("deploy: class names not resolved for the model");
+    return {{"hp_app.h", app_h(shape, options, network)},
+            {"hp_app.c", app_c(options, network)},
+            {"ai_model_config.h", ai_model_config_h(shape, options)}};
 }
 
 void write_package(const fs::path& out_dir, const std::map<std::string, std::string>& files)

@@ -37,6 +37,27 @@ const std::vector<std::string>& deploy_targets();
 std::vector<std::string> resolve_class_names(const Model& model, const std::vector<std::string>& config_classes,
                                              const std::string& model_path);
 
+// What the application code (hp_app.h, hp_app.c) says about the network it runs; the rest of it
+// (API, preprocessing, output selection, label filter) is the same for every network.
+struct AppNetwork {
+    std::string includes;        // the runtime headers hp_app.c includes
+    std::string buffers;         // static buffers: the network's scratch and the float tensor
+                                 // hp_process_frame preprocesses into (they may share memory)
+    std::string tensor;          // the name of that float tensor [HP_APP_INPUT_SIZE]
+    std::string run;             // hp_run's body (input, scores)
+    std::string header_includes; // headers hp_app.h needs for header_api
+    std::string header_api;      // more declarations for hp_app.h, after hp_run
+    std::string functions;       // their definitions in hp_app.c
+};
+
+// The float32 network's part of the application code.
+AppNetwork float_app_network(const Model& model);
+
+// hp_app.h, hp_app.c and ai_model_config.h for a network of `shape` described by `network`.
+// options.class_names must be resolved.
+std::map<std::string, std::string> app_files(const ModelShape& shape, const DeployOptions& options,
+                                             const AppNetwork& network);
+
 // The package's files (name -> contents). options.class_names must be resolved.
 std::map<std::string, std::string> package_files(const Model& model, const DeployOptions& options);
 

@@ -1,5 +1,6 @@
 #include "quant/quant_package.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 #include "codegen/embedded_files.hpp"
@@ -97,14 +98,34 @@ std::string model_data_c(const QuantModel& q)
     return o.str();
 }
 
-// Replaces the one occurrence of `from` in `text`; throws if it is not there exactly once (the
-// float package generator changed: this must be updated with it).
-void replace_once(std::string& text, const std::string& file, const std::string& from, const std::string& to)
+// The int8 network's part of the application code: hp_run quantizes the float tensor and runs
+// the integer network; hp_run_logits gives its int32 logits. The scratch shares its memory with
+// the float tensor hp_process_frame preprocesses into (hp_model_s8 quantizes it in place).
+codegen::AppNetwork int8_app_network(const QuantModel& q)
 {
-    size_t at = text.find(from);
-    if (at == std::string::npos || text.find(from, at + 1) != std::string::npos)
-        throw Error("deploy: generated " + file + " no longer has the expected text '" + from + "'");
-    text.replace(at, from.size(), to);
+    const hp_model_s8 view = q.runtime_view();
+    const size_t tensor_bytes = 4 * size_t(q.shape.height) * q.shape.width * q.shape.channels;
+    const size_t words = (std::max(hp_model_s8_scratch_bytes(&view), tensor_bytes) + 3) / 4;
+    codegen::AppNetwork net;
+    net.includes = "#include \"hp_model_s8.h\"\n";
+    net.buffers = "#define HP_APP_SCRATCH_WORDS " + std::to_string(words) +
+                  " /* max(hp_model_s8_scratch_bytes(), the float tensor) / 4 at generation */\n\n"
+                  "/* The network quantizes the float tensor in place: its scratch is the tensor's memory. */\n"
+                  "static union {\n    float tensor[HP_APP_INPUT_SIZE];\n    uint32_t scratch[HP_APP_SCRATCH_WORDS];\n} memory;\n";
+    net.tensor = "memory.tensor";
+    net.run = "return hp_model_s8_run(&hp_model_data, input, scores, memory.scratch);";
+    net.header_includes = "#include <stdint.h>\n";
+    net.header_api =
+        "/* int8 model: the integer network's int32 logits [HP_APP_OUTPUTS] of a normalized tensor (what\n"
+        " * hp_run turns into scores), for checking a target against the host bit for bit. */\n"
+        "int hp_run_logits(const float *input, int32_t *logits);\n\n";
+    net.functions = R"(
+int hp_run_logits(const float *input, int32_t *logits)
+{
+    return hp_model_s8_run_logits(&hp_model_data, input, logits, memory.scratch);
+}
+)";
+    return net;
 }
 
 }  // namespace
@@ -112,47 +133,14 @@ void replace_once(std::string& text, const std::string& file, const std::string&
 std::map<std::string, std::string> quant_package_files(const QuantModel& q, const codegen::DeployOptions& options)
 {
     q.validate("quantized model");
-    // The application code depends on the shape and the options only: generate it for a float
-    // model of the same shape, then put the int8 network under it.
-    std::map<std::string, std::string> files = codegen::package_files(Model::zeros(q.shape, q.class_names), options);
-    for (auto it = files.begin(); it != files.end();)
-        it = codegen::runtime_file_in_package(it->first) ? files.erase(it) : std::next(it);
+    std::map<std::string, std::string> files;
     for (const codegen::EmbeddedFile& f : codegen::embedded_folder("runtime")) {
         std::string name(f.path.substr(std::string_view("runtime/").size()));
         if (runtime_file_in_int8_package(name)) files[name] = std::string(f.text);
     }
     files["hp_model_data.h"] = model_data_h();
     files["hp_model_data.c"] = model_data_c(q);
-
-    const hp_model_s8 view = q.runtime_view();
-    const size_t words = (hp_model_s8_scratch_bytes(&view) + 3) / 4;
-    std::string& app_c = files.at("hp_app.c");
-    replace_once(app_c, "hp_app.c", "#include \"hp_model.h\"\n", "#include \"hp_kernels_s8.h\"\n#include \"hp_model_s8.h\"\n");
-    const size_t define = app_c.find("#define HP_APP_SCRATCH_FLOATS ");
-    if (define == std::string::npos) throw Error("deploy: generated hp_app.c no longer defines HP_APP_SCRATCH_FLOATS");
-    app_c.replace(define, app_c.find('\n', define) - define,
-                  "#define HP_APP_SCRATCH_WORDS " + std::to_string(words) + " /* hp_model_s8_scratch_bytes() / 4 at generation */");
-    replace_once(app_c, "hp_app.c", "static float scratch[HP_APP_SCRATCH_FLOATS];",
-                 "static uint32_t scratch[HP_APP_SCRATCH_WORDS]; /* 4-byte aligned */");
-    replace_once(app_c, "hp_app.c", "return hp_model_f32_run(&hp_model_data, input, scores, scratch);",
-                 "return hp_model_s8_run(&hp_model_data, input, scores, scratch);");
-    for (size_t at; (at = app_c.find("hp_model_f32_scratch_floats")) != std::string::npos;)  // in comments
-        app_c.replace(at, std::string_view("hp_model_f32_scratch_floats").size(), "hp_model_s8_scratch_bytes");
-    if (app_c.find("hp_model_f32") != std::string::npos || app_c.find("SCRATCH_FLOATS") != std::string::npos)
-        throw Error("deploy: generated hp_app.c uses the float network in a way the int8 package does not replace");
-    app_c += R"(
-int hp_run_logits(const float *input, int32_t *logits)
-{
-    return hp_model_s8_run_logits(&hp_model_data, input, logits, scratch);
-}
-)";
-    std::string& app_h = files.at("hp_app.h");
-    replace_once(app_h, "hp_app.h", "int hp_run(const float *input, float *scores);\n",
-                 "int hp_run(const float *input, float *scores);\n\n"
-                 "/* int8 model: the integer network's int32 logits [HP_APP_OUTPUTS] of a normalized tensor (what\n"
-                 " * hp_run turns into scores), for checking a target against the host bit for bit. */\n"
-                 "int hp_run_logits(const float *input, int32_t *logits);\n");
-    replace_once(app_h, "hp_app.h", "#define HP_APP_H\n", "#define HP_APP_H\n\n#include <stdint.h>\n");
+    files.merge(codegen::app_files(q.shape, options, int8_app_network(q)));
     return files;
 }
 
