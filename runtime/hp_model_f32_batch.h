@@ -10,7 +10,7 @@
  * for operation and in the same order, so its scores are bit-identical to hp_model_f32_run's
  * (tests/batch_inference_test.cpp): batched and frame-by-frame predictions never disagree. That
  * holds as long as the compiler evaluates x * w + acc as written in both, which the build asks
- * of it (-ffp-contract=off in CMakeLists.txt; on a core with FMA, HP_MADD_F32 is fmaf).
+ * of it (-ffp-contract=off in CMakeLists.txt; where HP_MADD_F32 is fmaf, both fuse every one).
  *
  * Host-only: deployment packages leave these files out (a microcontroller runs one frame at a
  * time). No malloc, no state; the caller owns every buffer.
