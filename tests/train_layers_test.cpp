@@ -57,50 +57,68 @@ void expect_gradient(std::vector<float>& param, const std::vector<float>& analyt
 
 }  // namespace
 
-// Shapes cover both the 8x8 register blocks of the matrix products and the rows/columns left over.
+// Shapes cover both the 8-filter register blocks and the filters left over, and one or two lane
+// vectors of frames (lanes past the batch hold zero padding).
 static void check_conv2d(int B, int H, int W, int C, int F)
 {
     Rng rng(1);
-    const int OH = H - 2, OW = W - 2;
-    auto in = random_vector(size_t(B) * H * W * C, rng);
+    const int OH = H - 2, OW = W - 2, Bp = padded_batch(B);
+    auto in = random_vector(size_t(Bp) * H * W * C, rng);
     auto kernel = random_vector(size_t(9) * C * F, rng);
     auto bias = random_vector(size_t(F), rng);
-    auto r = random_vector(size_t(B) * OH * OW * F, rng);
-    std::vector<float> out(r.size()), patches(size_t(B) * OH * OW * 9 * C), din(in.size()), dkernel(kernel.size()),
-        dbias(bias.size());
+    auto r = random_vector(size_t(Bp) * OH * OW * F, rng);
+    for (size_t i = 0; i < r.size(); i++)
+        if (int(i % size_t(Bp)) >= B) r[i] = 0;  // padding lanes carry no gradient
+    std::vector<float> out(r.size()), din(in.size()), dkernel(kernel.size()), dbias(bias.size());
     auto objective = [&] {
-        conv2d_forward(out.data(), patches.data(), in.data(), kernel.data(), bias.data(), B, H, W, C, F);
+        conv2d_forward(out.data(), in.data(), kernel.data(), bias.data(), Bp, H, W, C, F);
         return dot(out, r);
     };
     objective();
-    conv2d_backward(din.data(), dkernel.data(), dbias.data(), r.data(), patches.data(), kernel.data(), B, H, W, C, F);
+    conv2d_backward(din.data(), dkernel.data(), dbias.data(), r.data(), in.data(), kernel.data(), Bp, H, W, C, F);
     expect_gradient(in, din, objective, 1e-2f, 1e-3, "conv input");
     expect_gradient(kernel, dkernel, objective, 1e-2f, 1e-3, "conv kernel");
     expect_gradient(bias, dbias, objective, 1e-2f, 1e-3, "conv bias");
 }
 
 TEST(TrainLayers, Conv2dGradients) { check_conv2d(2, 6, 5, 2, 3); }
-TEST(TrainLayers, Conv2dGradientsBlocked) { check_conv2d(3, 5, 7, 2, 17); }
+TEST(TrainLayers, Conv2dGradientsBlocked) { check_conv2d(19, 5, 7, 2, 17); }
 
 TEST(TrainLayers, Conv2dForwardMatchesDirectSum)
 {
     Rng rng(2);
-    const int B = 1, H = 5, W = 4, C = 2, F = 2;
-    auto in = random_vector(size_t(B) * H * W * C, rng);
+    const int B = 3, Bp = padded_batch(B), H = 5, W = 4, C = 2, F = 2;
+    ASSERT_EQ(Bp, kLanes);
+    auto in = random_vector(size_t(Bp) * H * W * C, rng);
     auto kernel = random_vector(size_t(9) * C * F, rng);
-    std::vector<float> bias{0.5f, -0.25f}, out(size_t(B) * 3 * 2 * F), patches(size_t(B) * 3 * 2 * 9 * C);
-    conv2d_forward(out.data(), patches.data(), in.data(), kernel.data(), bias.data(), B, H, W, C, F);
-    for (int oy = 0; oy < 3; oy++)
-        for (int ox = 0; ox < 2; ox++)
-            for (int f = 0; f < F; f++) {
-                double s = bias[size_t(f)];
-                for (int ky = 0; ky < 3; ky++)
-                    for (int kx = 0; kx < 3; kx++)
-                        for (int c = 0; c < C; c++)
-                            s += double(in[size_t(((oy + ky) * W + ox + kx) * C + c)]) *
-                                 kernel[size_t(((ky * 3 + kx) * C + c) * F + f)];
-                EXPECT_NEAR(out[size_t((oy * 2 + ox) * F + f)], s, 1e-5);
-            }
+    std::vector<float> bias{0.5f, -0.25f}, out(size_t(Bp) * 3 * 2 * F);
+    conv2d_forward(out.data(), in.data(), kernel.data(), bias.data(), Bp, H, W, C, F);
+    for (int b = 0; b < B; b++)
+        for (int oy = 0; oy < 3; oy++)
+            for (int ox = 0; ox < 2; ox++)
+                for (int f = 0; f < F; f++) {
+                    double s = bias[size_t(f)];
+                    for (int ky = 0; ky < 3; ky++)
+                        for (int kx = 0; kx < 3; kx++)
+                            for (int c = 0; c < C; c++)
+                                s += double(in[size_t(((oy + ky) * W + ox + kx) * C + c) * Bp + size_t(b)]) *
+                                     kernel[size_t(((ky * 3 + kx) * C + c) * F + f)];
+                    EXPECT_NEAR(out[size_t((oy * 2 + ox) * F + f) * Bp + size_t(b)], s, 1e-5);
+                }
+}
+
+TEST(TrainLayers, InterleaveLanesRoundTrip)
+{
+    std::vector<float> rows{1, 2, 3, 4, 5, 6}, lanes(3 * kLanes, -1.0f), back(6);  // 2 rows x 3 columns
+    interleave_lanes(lanes.data(), rows.data(), 2, kLanes, 3);
+    EXPECT_EQ(lanes[0], 1);
+    EXPECT_EQ(lanes[1], 4);
+    EXPECT_EQ(lanes[size_t(kLanes)], 2);
+    EXPECT_EQ(lanes[size_t(2 * kLanes) + 1], 6);
+    for (int c = 0; c < 3; c++)
+        for (int l = 2; l < kLanes; l++) EXPECT_EQ(lanes[size_t(c * kLanes + l)], 0.0f);
+    deinterleave_lanes(back.data(), lanes.data(), 2, kLanes, 3);
+    EXPECT_EQ(back, rows);
 }
 
 TEST(TrainLayers, ReluGradients)
@@ -119,37 +137,61 @@ TEST(TrainLayers, ReluGradients)
     expect_gradient(in, din, objective, 1e-3f, 1e-3, "relu");
 }
 
+TEST(TrainLayers, InterleaveLanesBlocksAndTail)
+{
+    // 19 frames of 48 values: one 16-frame block transposed by vectors, 3 frames element by element
+    Rng rng(30);
+    const int R = 19, Rp = padded_batch(R), cols = 48;
+    auto rows = random_vector(size_t(R) * cols, rng);
+    std::vector<float> lanes(size_t(cols) * Rp, -1.0f), back(rows.size());
+    interleave_lanes(lanes.data(), rows.data(), R, Rp, cols);
+    for (int c = 0; c < cols; c++)
+        for (int r = 0; r < Rp; r++)
+            ASSERT_EQ(lanes[size_t(c) * Rp + r], r < R ? rows[size_t(r) * cols + c] : 0.0f) << r << " " << c;
+    deinterleave_lanes(back.data(), lanes.data(), R, Rp, cols);
+    EXPECT_EQ(back, rows);
+}
+
 TEST(TrainLayers, MaxpoolGradients)
 {
     Rng rng(4);
-    const int B = 2, H = 5, W = 6, C = 3;  // odd height: the last row is not pooled (floor)
-    std::vector<float> in(size_t(B) * H * W * C);
+    const int Bp = kLanes, H = 5, W = 6, C = 3;  // odd height: the last row is not pooled (floor)
+    std::vector<float> in(size_t(Bp) * H * W * C);
     // distinct values 0.1 apart so a small perturbation never changes which one is the max
     std::vector<int> perm(in.size());
     for (size_t i = 0; i < perm.size(); i++) perm[i] = int(i);
     shuffle(perm.data(), perm.size(), rng);
     for (size_t i = 0; i < in.size(); i++) in[i] = 0.1f * float(perm[i]);
-    auto r = random_vector(size_t(B) * (H / 2) * (W / 2) * C, rng);
+    auto r = random_vector(size_t(Bp) * (H / 2) * (W / 2) * C, rng);
     std::vector<float> out(r.size()), din(in.size());
-    std::vector<int> argmax(r.size());
     auto objective = [&] {
-        maxpool_forward(out.data(), argmax.data(), in.data(), B, H, W, C);
+        maxpool_forward(out.data(), in.data(), Bp, H, W, C);
         return dot(out, r);
     };
     objective();
-    maxpool_backward(din.data(), r.data(), argmax.data(), B, H, W, C);
-    expect_gradient(in, din, objective, 1e-3f, 1e-3, "maxpool");
-    for (int x = 0; x < W * C; x++) EXPECT_EQ(din[size_t((H - 1) * W * C + x)], 0.0f);
+    maxpool_backward(din.data(), r.data(), in.data(), out.data(), Bp, H, W, C);
+    expect_gradient(in, din, objective, 1e-2f, 1e-3, "maxpool");  // eps < half the 0.1 spacing
+    for (int x = 0; x < W * C * Bp; x++) EXPECT_EQ(din[size_t((H - 1) * W * C * Bp + x)], 0.0f);
 }
 
-TEST(TrainLayers, MaxpoolTakesWindowMaximum)
+TEST(TrainLayers, MaxpoolTakesWindowMaximumAndTiesGoToTheFirst)
 {
-    // one image 2x2, one channel: max of the 4 values
-    std::vector<float> in{1, 4, 3, 2}, out(1);
-    std::vector<int> argmax(1);
-    maxpool_forward(out.data(), argmax.data(), in.data(), 1, 2, 2, 1);
+    // 2x2 window, one channel; frame 0: values 1 4 3 2; frame 1: 5 7 7 1 (a tie)
+    const int Bp = kLanes;
+    std::vector<float> in(size_t(4) * Bp), out(static_cast<size_t>(Bp)), dout(static_cast<size_t>(Bp), 1.0f), din(in.size());
+    const float frame0[4] = {1, 4, 3, 2}, frame1[4] = {5, 7, 7, 1};
+    for (int w = 0; w < 4; w++) {
+        in[size_t(w * Bp)] = frame0[w];
+        in[size_t(w * Bp + 1)] = frame1[w];
+    }
+    maxpool_forward(out.data(), in.data(), Bp, 2, 2, 1);
     EXPECT_EQ(out[0], 4.0f);
-    EXPECT_EQ(argmax[0], 1);
+    EXPECT_EQ(out[1], 7.0f);
+    maxpool_backward(din.data(), dout.data(), in.data(), out.data(), Bp, 2, 2, 1);
+    for (int w = 0; w < 4; w++) {
+        EXPECT_EQ(din[size_t(w * Bp)], w == 1 ? 1.0f : 0.0f) << w;
+        EXPECT_EQ(din[size_t(w * Bp + 1)], w == 1 ? 1.0f : 0.0f) << w;
+    }
 }
 
 TEST(TrainLayers, DropoutGradientsAndRate)
@@ -175,23 +217,28 @@ TEST(TrainLayers, DropoutGradientsAndRate)
 static void check_dense(int B, int I, int O)
 {
     Rng rng(7);
-    auto in = random_vector(size_t(B) * I, rng);
+    const int Bp = padded_batch(B);
+    auto in = random_vector(size_t(Bp) * I, rng);
     auto kernel = random_vector(size_t(I) * O, rng);
     auto bias = random_vector(size_t(O), rng);
-    auto r = random_vector(size_t(B) * O, rng);
-    std::vector<float> out(r.size()), din(in.size()), dkernel(kernel.size()), dbias(bias.size()), kernel_t(kernel.size());
+    auto r = random_vector(size_t(Bp) * O, rng);
+    for (size_t i = 0; i < r.size(); i++)
+        if (int(i % size_t(Bp)) >= B) r[i] = 0;  // padding lanes carry no gradient
+    std::vector<float> out(r.size()), din(in.size()), dkernel(kernel.size()), dbias(bias.size()),
+        dout_rows(size_t(B) * O);
     auto objective = [&] {
-        dense_forward(out.data(), in.data(), kernel.data(), bias.data(), B, I, O);
+        dense_forward(out.data(), in.data(), kernel.data(), bias.data(), Bp, I, O);
         return dot(out, r);
     };
-    dense_backward(din.data(), dkernel.data(), dbias.data(), r.data(), in.data(), kernel.data(), kernel_t.data(), B, I, O);
+    dense_backward(din.data(), dkernel.data(), dbias.data(), r.data(), in.data(), kernel.data(), dout_rows.data(), B, Bp,
+                   I, O);
     expect_gradient(in, din, objective, 1e-2f, 1e-3, "dense input");
     expect_gradient(kernel, dkernel, objective, 1e-2f, 1e-3, "dense kernel");
     expect_gradient(bias, dbias, objective, 1e-2f, 1e-3, "dense bias");
 }
 
 TEST(TrainLayers, DenseGradients) { check_dense(3, 7, 5); }
-TEST(TrainLayers, DenseGradientsBlocked) { check_dense(11, 13, 17); }
+TEST(TrainLayers, DenseGradientsBlocked) { check_dense(21, 13, 17); }
 
 TEST(TrainLayers, SoftmaxCrossEntropyGradients)
 {
@@ -245,7 +292,7 @@ TEST(TrainLayers, SigmoidBceGradients)
 }
 
 // The whole network: gradients of the mean loss with respect to every weight.
-static void check_network(int H, int W, int classes, float dropout)
+static void check_network(int H, int W, int classes, float dropout, int B = 3)
 {
     hp::ModelShape shape;
     shape.height = H;
@@ -259,7 +306,6 @@ static void check_network(int H, int W, int classes, float dropout)
     // non-zero biases so ReLUs are not all at their kink for zero inputs
     for (float& b : model.weights.conv_bias) b = 0.1f * (2 * rng.uniform01() - 1);
     for (float& b : model.weights.dense1_bias) b = 0.1f * (2 * rng.uniform01() - 1);
-    const int B = 3;
     auto x = random_vector(size_t(B) * H * W * 2, rng);
     std::vector<int> labels(static_cast<size_t>(B));
     for (int& l : labels) l = int(rng.below(uint32_t(classes)));
@@ -284,6 +330,47 @@ static void check_network(int H, int W, int classes, float dropout)
 TEST(TrainLayers, NetworkGradientsSoftmax) { check_network(8, 8, 5, 0.0f); }
 TEST(TrainLayers, NetworkGradientsWithDropout) { check_network(8, 8, 3, 0.3f); }
 TEST(TrainLayers, NetworkGradientsSigmoid4x4) { check_network(4, 4, 2, 0.0f); }
+// more frames than one lane vector holds: a full vector and a padded one
+TEST(TrainLayers, NetworkGradientsTwoLaneVectors) { check_network(8, 8, 8, 0.2f, 18); }
+
+// Batching is exact: the gradients of a 19-frame batch (one full lane vector, one padded) are the
+// mean of the 19 single-frame gradients, for every tensor.
+TEST(TrainLayers, NetworkBatchGradientIsTheMeanOfFrameGradients)
+{
+    hp::ModelShape shape;
+    std::vector<std::string> names(8, "x");
+    hp::Model model = initial_model(shape, names, 21);
+    Rng rng(22);
+    for (float& b : model.weights.conv_bias) b = 0.1f * (2 * rng.uniform01() - 1);
+    for (float& b : model.weights.dense1_bias) b = 0.1f * (2 * rng.uniform01() - 1);
+    const int B = 19, frame = 8 * 8 * 2;
+    auto x = random_vector(size_t(B) * frame, rng);
+    std::vector<int> labels(static_cast<size_t>(B));
+    for (int& l : labels) l = int(rng.below(8));
+    Network batch(shape, B), single(shape, 1);
+    hp::ModelWeights grads = model.weights, one = model.weights, mean = model.weights;
+    auto tensors = [](hp::ModelWeights& w) {
+        return std::vector<std::vector<float>*>{&w.conv_kernel,   &w.conv_bias,   &w.dense1_kernel,
+                                                &w.dense1_bias,   &w.dense2_kernel, &w.dense2_bias};
+    };
+    for (auto* t : tensors(mean)) t->assign(t->size(), 0.0f);
+    int correct = 0;
+    Rng unused(0);
+    double loss = batch.forward_backward(model.weights, x.data(), labels.data(), B, 0.0f, unused, grads, correct);
+    double loss_sum = 0;
+    for (int b = 0; b < B; b++) {
+        loss_sum += single.forward_backward(model.weights, x.data() + size_t(b) * frame, labels.data() + b, 1, 0.0f,
+                                            unused, one, correct);
+        auto from = tensors(one), to = tensors(mean);
+        for (size_t k = 0; k < from.size(); k++)
+            for (size_t i = 0; i < from[k]->size(); i++) (*to[k])[i] += (*from[k])[i] / float(B);
+    }
+    EXPECT_NEAR(loss, loss_sum, 1e-5 * loss_sum);
+    auto got = tensors(grads), want = tensors(mean);
+    for (size_t k = 0; k < got.size(); k++)
+        for (size_t i = 0; i < got[k]->size(); i++)
+            EXPECT_NEAR((*got[k])[i], (*want[k])[i], 1e-6) << "tensor " << k << " index " << i;
+}
 
 TEST(TrainLayers, GlorotUniformLimitsAndSeed)
 {

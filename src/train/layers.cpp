@@ -3,100 +3,242 @@
 #include <cmath>
 #include <cstring>
 
-// Convolutions and dense layers are matrix products; gemm() computes them in 8x8 register
-// blocks with the output channel innermost, which the compiler turns into vector FMAs.
+// Every hot loop works on f32x16 vectors of 16 frames (one AVX-512 register on the host; GCC/Clang
+// split the type into narrower registers on other targets) with a weight broadcast to all lanes.
+// Accumulators are small fixed arrays (template sizes) that the compiler keeps in registers.
 #define RESTRICT __restrict__
 
 namespace hp::train {
 
-// Eight floats in one vector register (GCC/Clang vector extension: plain arithmetic, any target).
+typedef float f32x16 __attribute__((vector_size(64)));
 typedef float f32x8 __attribute__((vector_size(32)));
 
-// One block of `MR` rows x 8 columns of C = A B: A(i, k) = A[i*a_rs + k*a_cs], B [K][ldb], C [.][ldc].
-// The MR accumulators stay in registers; each step broadcasts one A value per row.
-template <int MR>
-static inline void gemm_block(float* RESTRICT C, int ldc, const float* RESTRICT A, size_t a_rs, size_t a_cs,
-                              const float* RESTRICT B, int ldb, int K, bool accumulate)
+template <typename V>
+static inline V load(const float* p)
 {
-    f32x8 acc[MR] = {};
-    if (accumulate)
-        for (int r = 0; r < MR; r++) std::memcpy(&acc[r], C + size_t(r) * ldc, sizeof acc[r]);
-    for (int k = 0; k < K; k++) {
-        f32x8 b;
-        std::memcpy(&b, B + size_t(k) * ldb, sizeof b);
-        for (int r = 0; r < MR; r++) acc[r] += A[size_t(r) * a_rs + size_t(k) * a_cs] * b;
-    }
-    for (int r = 0; r < MR; r++) std::memcpy(C + size_t(r) * ldc, &acc[r], sizeof acc[r]);
+    V v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
 }
 
-// C [M][N] (row stride ldc) = A B, or C += A B if accumulate. A(i, k) = A[i*a_rs + k*a_cs]
-// (a_rs = K, a_cs = 1 for a row-major A; a_rs = 1, a_cs = M for a transposed one); B [K][N] row stride ldb.
-static void gemm(float* C, int ldc, const float* A, size_t a_rs, size_t a_cs, const float* B, int ldb, int M, int N,
-                 int K, bool accumulate)
+template <typename V>
+static inline void store(float* p, V v)
 {
-    const int N8 = N - N % 8;
-    int i = 0;
-    for (; i + 8 <= M; i += 8)
-        for (int j = 0; j < N8; j += 8)
-            gemm_block<8>(C + size_t(i) * ldc + j, ldc, A + size_t(i) * a_rs, a_rs, a_cs, B + j, ldb, K, accumulate);
-    for (; i < M; i++)
-        for (int j = 0; j < N8; j += 8)
-            gemm_block<1>(C + size_t(i) * ldc + j, ldc, A + size_t(i) * a_rs, a_rs, a_cs, B + j, ldb, K, accumulate);
-    // columns left over when N is not a multiple of 8 (e.g. a 1-output or 5-class layer)
-    for (int r = 0; r < M; r++)
-        for (int j = N8; j < N; j++) {
-            float sum = 0;
-            for (int k = 0; k < K; k++) sum += A[size_t(r) * a_rs + size_t(k) * a_cs] * B[size_t(k) * ldb + j];
-            C[size_t(r) * ldc + j] = (accumulate ? C[size_t(r) * ldc + j] : 0.0f) + sum;
+    std::memcpy(p, &v, sizeof v);
+}
+
+static inline f32x16 load16(const float* p) { return load<f32x16>(p); }
+static inline void store16(float* p, f32x16 v) { store(p, v); }
+
+// Sum of the 16 lanes, always in the same order.
+static inline float sum16(f32x16 v)
+{
+    f32x8 s = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+              __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+}
+
+#define INDICES(...) __VA_ARGS__
+// One stage of the 16 x 16 transpose below for rows r and r + d: swaps bit log2(d) of the row
+// index with the same bit of the column index.
+#define TRANSPOSE_STAGE(d, LO, HI)                                      \
+    for (int r = 0; r < 16; r++)                                        \
+        if (!(r & d)) {                                                 \
+            f32x16 a = v[r], b = v[r + d];                              \
+            v[r] = __builtin_shufflevector(a, b, INDICES LO);           \
+            v[r + d] = __builtin_shufflevector(a, b, INDICES HI);       \
+        }
+
+// Transposes the 16 x 16 block v in place (v[r][c] -> v[c][r]) in 4 stages of two-source shuffles.
+static inline void transpose16(f32x16 v[16])
+{
+    TRANSPOSE_STAGE(1, (0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30),
+                    (1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31))
+    TRANSPOSE_STAGE(2, (0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29),
+                    (2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31))
+    TRANSPOSE_STAGE(4, (0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27),
+                    (4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31))
+    TRANSPOSE_STAGE(8, (0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23),
+                    (8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31))
+}
+#undef TRANSPOSE_STAGE
+#undef INDICES
+
+void interleave_lanes(float* RESTRICT lanes, const float* RESTRICT rows, int R, int Rp, int cols)
+{
+    int r = 0;
+    if (cols % kLanes == 0)  // whole 16 x 16 blocks (a full batch of frames)
+        for (; r + kLanes <= R; r += kLanes)
+            for (int c = 0; c < cols; c += kLanes) {
+                f32x16 v[16];
+                for (int i = 0; i < 16; i++) v[i] = load16(rows + size_t(r + i) * cols + c);
+                transpose16(v);
+                for (int i = 0; i < 16; i++) store16(lanes + size_t(c + i) * Rp + r, v[i]);
+            }
+    for (int c = 0; c < cols; c++) {
+        for (int k = r; k < R; k++) lanes[size_t(c) * Rp + k] = rows[size_t(k) * cols + c];
+        for (int k = R; k < Rp; k++) lanes[size_t(c) * Rp + k] = 0.0f;
+    }
+}
+
+void deinterleave_lanes(float* RESTRICT rows, const float* RESTRICT lanes, int R, int Rp, int cols)
+{
+    for (int r = 0; r < R; r++)
+        for (int c = 0; c < cols; c++) rows[size_t(r) * cols + c] = lanes[size_t(c) * Rp + r];
+}
+
+// out[m][lanes] = bias[m] (or 0) + sum_k A(k, m) in[k][lanes] for NM rows m0.. and NL lane vectors;
+// A(k, m) = A[k*a_ks + m*a_ms]. Each weight is broadcast once for the NL vectors.
+template <int NM, int NL>
+static inline void lanes_block(float* RESTRICT out, const float* RESTRICT in, const float* RESTRICT A, size_t a_ks,
+                               size_t a_ms, const float* RESTRICT bias, int m0, int K, int Bp, int lane)
+{
+    f32x16 acc[NM][NL];
+    for (int q = 0; q < NM; q++)
+        for (int l = 0; l < NL; l++) acc[q][l] = f32x16{} + (bias ? bias[m0 + q] : 0.0f);
+    for (int k = 0; k < K; k++) {
+        f32x16 x[NL];
+        for (int l = 0; l < NL; l++) x[l] = load16(in + size_t(k) * Bp + lane + l * kLanes);
+        const float* a = A + size_t(k) * a_ks + size_t(m0) * a_ms;
+        for (int q = 0; q < NM; q++) {
+            const float w = a[size_t(q) * a_ms];
+            for (int l = 0; l < NL; l++) acc[q][l] += w * x[l];
+        }
+    }
+    for (int q = 0; q < NM; q++)
+        for (int l = 0; l < NL; l++) store16(out + size_t(m0 + q) * Bp + lane + l * kLanes, acc[q][l]);
+}
+
+template <int NL>
+static void lanes_matmul_at(float* out, const float* in, const float* A, size_t a_ks, size_t a_ms, const float* bias,
+                            int M, int K, int Bp, int lane)
+{
+    int m = 0;
+    for (; m + 8 <= M; m += 8) lanes_block<8, NL>(out, in, A, a_ks, a_ms, bias, m, K, Bp, lane);
+    for (; m < M; m++) lanes_block<1, NL>(out, in, A, a_ks, a_ms, bias, m, K, Bp, lane);
+}
+
+// out [M][Bp] = bias + A^T in, in [K][Bp]
+static void lanes_matmul(float* out, const float* in, const float* A, size_t a_ks, size_t a_ms, const float* bias,
+                         int M, int K, int Bp)
+{
+    int lane = 0;
+    for (; lane + 2 * kLanes <= Bp; lane += 2 * kLanes) lanes_matmul_at<2>(out, in, A, a_ks, a_ms, bias, M, K, Bp, lane);
+    if (lane < Bp) lanes_matmul_at<1>(out, in, A, a_ks, a_ms, bias, M, K, Bp, lane);
+}
+
+// NF filters f0.. of output pixel (oy, ox), NL lane vectors: the 3 rows of 3*C taps of the window.
+template <int NF, int NL>
+static inline void conv_block(float* RESTRICT out, const float* RESTRICT in, const float* RESTRICT kernel,
+                              const float* RESTRICT bias, int Bp, int W, int C, int F, int OW, int oy, int ox, int f0,
+                              int lane)
+{
+    f32x16 acc[NF][NL];
+    for (int q = 0; q < NF; q++)
+        for (int l = 0; l < NL; l++) acc[q][l] = f32x16{} + bias[f0 + q];
+    for (int ky = 0; ky < 3; ky++) {
+        const float* x = in + (size_t(oy + ky) * W + ox) * C * Bp + lane;  // 3*C taps, Bp apart
+        const float* k = kernel + size_t(ky) * 3 * C * F + f0;
+        for (int t = 0; t < 3 * C; t++) {
+            f32x16 v[NL];
+            for (int l = 0; l < NL; l++) v[l] = load16(x + size_t(t) * Bp + l * kLanes);
+            for (int q = 0; q < NF; q++) {
+                const float w = k[size_t(t) * F + q];
+                for (int l = 0; l < NL; l++) acc[q][l] += w * v[l];
+            }
+        }
+    }
+    for (int q = 0; q < NF; q++)
+        for (int l = 0; l < NL; l++)
+            store16(out + ((size_t(oy) * OW + ox) * F + f0 + q) * Bp + lane + l * kLanes, acc[q][l]);
+}
+
+template <int NL>
+static void conv_pixel(float* out, const float* in, const float* kernel, const float* bias, int Bp, int W, int C, int F,
+                       int OW, int oy, int ox, int lane)
+{
+    int f = 0;
+    for (; f + 8 <= F; f += 8) conv_block<8, NL>(out, in, kernel, bias, Bp, W, C, F, OW, oy, ox, f, lane);
+    for (; f < F; f++) conv_block<1, NL>(out, in, kernel, bias, Bp, W, C, F, OW, oy, ox, f, lane);
+}
+
+void conv2d_forward(float* out, const float* in, const float* kernel, const float* bias, int Bp, int H, int W, int C,
+                    int F)
+{
+    const int OH = H - 2, OW = W - 2;
+    for (int oy = 0; oy < OH; oy++)
+        for (int ox = 0; ox < OW; ox++) {
+            int lane = 0;
+            for (; lane + 2 * kLanes <= Bp; lane += 2 * kLanes)
+                conv_pixel<2>(out, in, kernel, bias, Bp, W, C, F, OW, oy, ox, lane);
+            if (lane < Bp) conv_pixel<1>(out, in, kernel, bias, Bp, W, C, F, OW, oy, ox, lane);
         }
 }
 
-void conv2d_forward(float* RESTRICT out, float* RESTRICT patches, const float* RESTRICT in, const float* RESTRICT kernel,
-                    const float* RESTRICT bias, int B, int H, int W, int C, int F)
+// dkernel for NT consecutive taps t0.. of kernel row ky (tap t = kx*C + c; its inputs are Bp apart)
+// and NF filters f0..: sum over output pixels and frames of the shifted input times dout. Each
+// dout vector is loaded once for the NT taps.
+template <int NT, int NF>
+static inline void conv_dkernel_block(float* RESTRICT dkernel, const float* RESTRICT dout, const float* RESTRICT in,
+                                      int Bp, int W, int C, int F, int OH, int OW, int ky, int t0, int f0)
 {
-    const int OH = H - 2, OW = W - 2, P = 9 * C, pixels = B * OH * OW;
-    for (int b = 0; b < B; b++)
-        for (int oy = 0; oy < OH; oy++)
-            for (int ox = 0; ox < OW; ox++) {
-                float* RESTRICT p = patches + ((size_t(b) * OH + oy) * OW + ox) * P;
-                for (int ky = 0; ky < 3; ky++) {  // the 3 x C inputs of one kernel row are contiguous in NHWC
-                    const float* RESTRICT x = in + ((size_t(b) * H + oy + ky) * W + ox) * C;
-                    if (C == 2)  // the usual case: a fixed-size copy the compiler unrolls
-                        for (int j = 0; j < 6; j++) p[ky * 6 + j] = x[j];
-                    else
-                        for (int j = 0; j < 3 * C; j++) p[ky * 3 * C + j] = x[j];
+    f32x16 acc[NT][NF] = {};
+    for (int oy = 0; oy < OH; oy++)
+        for (int ox = 0; ox < OW; ox++) {
+            const float* x = in + ((size_t(oy + ky) * W + ox) * C + t0) * Bp;
+            const float* d = dout + ((size_t(oy) * OW + ox) * F + f0) * Bp;
+            for (int lane = 0; lane < Bp; lane += kLanes) {
+                f32x16 g[NF];
+                for (int q = 0; q < NF; q++) g[q] = load16(d + size_t(q) * Bp + lane);
+                for (int t = 0; t < NT; t++) {
+                    f32x16 v = load16(x + size_t(t) * Bp + lane);
+                    for (int q = 0; q < NF; q++) acc[t][q] += v * g[q];
                 }
             }
-    for (int p = 0; p < pixels; p++)
-        for (int f = 0; f < F; f++) out[size_t(p) * F + f] = bias[f];
-    gemm(out, F, patches, size_t(P), 1, kernel, F, pixels, F, P, true);
+        }
+    for (int t = 0; t < NT; t++)
+        for (int q = 0; q < NF; q++) dkernel[(size_t(ky) * 3 * C + t0 + t) * F + f0 + q] = sum16(acc[t][q]);
 }
 
-void conv2d_backward(float* RESTRICT din, float* RESTRICT dkernel, float* RESTRICT dbias, const float* RESTRICT dout,
-                     const float* RESTRICT patches, const float* RESTRICT kernel, int B, int H, int W, int C, int F)
+template <int NF>
+static void conv_dkernel_row(float* dkernel, const float* dout, const float* in, int Bp, int W, int C, int F, int OH,
+                             int OW, int ky, int f0)
 {
-    const int OH = H - 2, OW = W - 2, P = 9 * C, pixels = B * OH * OW;
-    // dkernel [P][F] = patches^T [P][pixels] x dout [pixels][F]
-    gemm(dkernel, F, patches, 1, size_t(P), dout, F, P, F, pixels, false);
-    std::memset(dbias, 0, sizeof(float) * F);
-    for (int p = 0; p < pixels; p++)
-        for (int f = 0; f < F; f++) dbias[f] += dout[size_t(p) * F + f];
-    if (!din) return;
-    std::memset(din, 0, sizeof(float) * size_t(B) * H * W * C);
-    for (int b = 0; b < B; b++)
-        for (int oy = 0; oy < OH; oy++)
-            for (int ox = 0; ox < OW; ox++) {
-                const float* d = dout + ((size_t(b) * OH + oy) * OW + ox) * F;
-                for (int ky = 0; ky < 3; ky++) {
-                    float* dx = din + ((size_t(b) * H + oy + ky) * W + ox) * C;
-                    const float* k = kernel + size_t(ky) * 3 * C * F;
-                    for (int j = 0; j < 3 * C; j++) {
-                        float sum = 0;
-                        for (int f = 0; f < F; f++) sum += k[size_t(j) * F + f] * d[f];
-                        dx[j] += sum;
+    int t = 0;
+    for (; t + 2 <= 3 * C; t += 2) conv_dkernel_block<2, NF>(dkernel, dout, in, Bp, W, C, F, OH, OW, ky, t, f0);
+    for (; t < 3 * C; t++) conv_dkernel_block<1, NF>(dkernel, dout, in, Bp, W, C, F, OH, OW, ky, t, f0);
+}
+
+void conv2d_backward(float* din, float* dkernel, float* dbias, const float* dout, const float* in, const float* kernel,
+                     int Bp, int H, int W, int C, int F)
+{
+    const int OH = H - 2, OW = W - 2;
+    for (int ky = 0; ky < 3; ky++) {
+        int f = 0;
+        for (; f + 8 <= F; f += 8) conv_dkernel_row<8>(dkernel, dout, in, Bp, W, C, F, OH, OW, ky, f);
+        for (; f < F; f++) conv_dkernel_row<1>(dkernel, dout, in, Bp, W, C, F, OH, OW, ky, f);
+    }
+    for (int f = 0; f < F; f++) {
+        f32x16 acc = {};
+        for (int p = 0; p < OH * OW; p++)
+            for (int lane = 0; lane < Bp; lane += kLanes) acc += load16(dout + (size_t(p) * F + f) * Bp + lane);
+        dbias[f] = sum16(acc);
+    }
+    if (!din) return;  // the first layer's input needs no gradient
+    std::memset(din, 0, sizeof(float) * size_t(H) * W * C * Bp);
+    for (int oy = 0; oy < OH; oy++)
+        for (int ox = 0; ox < OW; ox++)
+            for (int ky = 0; ky < 3; ky++)
+                for (int kx = 0; kx < 3; kx++)
+                    for (int c = 0; c < C; c++) {
+                        float* dx = din + ((size_t(oy + ky) * W + ox + kx) * C + c) * Bp;
+                        const float* k = kernel + ((size_t(ky) * 3 + kx) * C + c) * F;
+                        for (int f = 0; f < F; f++) {
+                            const float* d = dout + ((size_t(oy) * OW + ox) * F + f) * Bp;
+                            for (int lane = 0; lane < Bp; lane += kLanes)
+                                store16(dx + lane, load16(dx + lane) + k[f] * load16(d + lane));
+                        }
                     }
-                }
-            }
 }
 
 void relu_forward(float* out, const float* in, size_t n)
@@ -109,46 +251,67 @@ void relu_backward(float* din, const float* dout, const float* out, size_t n)
     for (size_t i = 0; i < n; i++) din[i] = out[i] > 0 ? dout[i] : 0.0f;
 }
 
-void maxpool_forward(float* RESTRICT out, int* RESTRICT argmax, const float* RESTRICT in, int B, int H, int W, int C)
+void maxpool_forward(float* RESTRICT out, const float* RESTRICT in, int Bp, int H, int W, int C)
 {
     const int PH = H / 2, PW = W / 2;
-    for (int b = 0; b < B; b++)
-        for (int py = 0; py < PH; py++)
-            for (int px = 0; px < PW; px++) {
-                size_t o = ((size_t(b) * PH + py) * PW + px) * C;
-                size_t i00 = ((size_t(b) * H + 2 * py) * W + 2 * px) * C;
-                size_t i01 = i00 + C, i10 = i00 + size_t(W) * C, i11 = i10 + C;
-                for (int c = 0; c < C; c++) {
-                    // the first maximum in window order wins ties
-                    size_t best = i00 + c;
-                    if (in[i01 + c] > in[best]) best = i01 + c;
-                    if (in[i10 + c] > in[best]) best = i10 + c;
-                    if (in[i11 + c] > in[best]) best = i11 + c;
-                    out[o + c] = in[best];
-                    argmax[o + c] = int(best);
+    const size_t row = size_t(W) * C * Bp, px = size_t(C) * Bp;
+    for (int py = 0; py < PH; py++)
+        for (int qx = 0; qx < PW; qx++) {
+            const float* i00 = in + size_t(2 * py) * row + size_t(2 * qx) * px;
+            float* o = out + (size_t(py) * PW + qx) * px;
+            for (size_t e = 0; e < px; e += kLanes) {
+                f32x16 a = load16(i00 + e), b = load16(i00 + px + e), c = load16(i00 + row + e),
+                       d = load16(i00 + row + px + e);
+                f32x16 ab = a > b ? a : b, cd = c > d ? c : d;
+                store16(o + e, ab > cd ? ab : cd);
+            }
+        }
+}
+
+void maxpool_backward(float* RESTRICT din, const float* RESTRICT dout, const float* RESTRICT in,
+                      const float* RESTRICT out, int Bp, int H, int W, int C)
+{
+    const int PH = H / 2, PW = W / 2;
+    const size_t row = size_t(W) * C * Bp, px = size_t(C) * Bp;
+    std::memset(din, 0, sizeof(float) * size_t(H) * row);  // covers the unpooled last row/column
+    const f32x16 zero = {};
+    for (int py = 0; py < PH; py++)
+        for (int qx = 0; qx < PW; qx++) {
+            const size_t i00 = size_t(2 * py) * row + size_t(2 * qx) * px, o = (size_t(py) * PW + qx) * px;
+            const size_t at[4] = {i00, i00 + px, i00 + row, i00 + row + px};  // window order
+            for (size_t e = 0; e < px; e += kLanes) {
+                f32x16 m = load16(out + o + e), g = load16(dout + o + e);
+                for (int w = 0; w < 4; w++) {
+                    f32x16 x = load16(in + at[w] + e);
+                    store16(din + at[w] + e, x == m ? g : zero);
+                    g = x == m ? zero : g;  // later equal values in the window get nothing
                 }
             }
+        }
 }
 
-void maxpool_backward(float* RESTRICT din, const float* RESTRICT dout, const int* RESTRICT argmax, int B, int H, int W, int C)
+// SplitMix64 (Steele, Lea, Flood 2014): output i of the generator started at `state` (a
+// counter-based form, so the elements vectorize).
+static inline uint64_t splitmix64(uint64_t state, uint64_t i)
 {
-    const size_t n_in = size_t(B) * H * W * C, n_out = size_t(B) * (H / 2) * (W / 2) * C;
-    std::memset(din, 0, sizeof(float) * n_in);
-    for (size_t i = 0; i < n_out; i++) din[argmax[i]] += dout[i];
+    uint64_t z = state + (i + 1) * 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
 }
 
-void dropout_forward(float* out, float* mask, const float* in, size_t n, float rate, Rng& rng)
+void dropout_forward(float* RESTRICT out, float* RESTRICT mask, const float* RESTRICT in, size_t n, float rate,
+                     Rng& rng)
 {
-    // Each 32-bit draw decides two elements with 16 bits each: dropped iff u16 < rate * 2^16
-    // (the rate is resolved to 1/65536), which halves the generator's share of training time.
+    // Each 64-bit output decides 4 elements with 16 bits each: dropped iff u16 < rate * 2^16
+    // (the rate is resolved to 1/65536).
+    const uint64_t state = uint64_t(rng.next_u32()) << 32 | rng.next_u32();
     const float keep = 1.0f / (1.0f - rate);
     const uint32_t threshold = uint32_t(std::lround(double(rate) * 65536.0));
-    for (size_t i = 0; i + 1 < n; i += 2) {
-        uint32_t bits = rng.next_u32();
-        mask[i] = keep * float((bits & 0xffffu) >= threshold);
-        mask[i + 1] = keep * float((bits >> 16) >= threshold);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t bits = uint32_t(splitmix64(state, i / 4) >> (16 * (i % 4))) & 0xffffu;
+        mask[i] = bits >= threshold ? keep : 0.0f;
     }
-    if (n % 2) mask[n - 1] = keep * float((rng.next_u32() & 0xffffu) >= threshold);
     for (size_t i = 0; i < n; i++) out[i] = in[i] * mask[i];
 }
 
@@ -157,27 +320,60 @@ void dropout_backward(float* din, const float* dout, const float* mask, size_t n
     for (size_t i = 0; i < n; i++) din[i] = dout[i] * mask[i];
 }
 
-void dense_forward(float* RESTRICT out, const float* RESTRICT in, const float* RESTRICT kernel, const float* RESTRICT bias,
-                   int B, int I, int O)
+void dense_forward(float* out, const float* in, const float* kernel, const float* bias, int Bp, int I, int O)
 {
-    for (int b = 0; b < B; b++)
-        for (int j = 0; j < O; j++) out[size_t(b) * O + j] = bias[j];
-    gemm(out, O, in, size_t(I), 1, kernel, O, B, O, I, true);
+    lanes_matmul(out, in, kernel, size_t(O), 1, bias, O, I, Bp);  // A(i, o) = kernel[i][o]
+}
+
+// dkernel rows i0..i0+NI, columns o0.. in NV vectors of type V: sum over frames of
+// in[i][b] * dout_rows[b][o]; the NI x NV accumulators stay in registers.
+template <typename V, int NI, int NV>
+static inline void dense_dkernel_block(float* RESTRICT dkernel, const float* RESTRICT in,
+                                       const float* RESTRICT dout_rows, int B, int Bp, int O, int i0, int o0)
+{
+    constexpr int n = int(sizeof(V) / sizeof(float));
+    V acc[NI][NV] = {};
+    for (int b = 0; b < B; b++) {
+        V d[NV];
+        for (int v = 0; v < NV; v++) d[v] = load<V>(dout_rows + size_t(b) * O + o0 + v * n);
+        for (int q = 0; q < NI; q++) {
+            const float s = in[size_t(i0 + q) * Bp + b];
+            for (int v = 0; v < NV; v++) acc[q][v] += s * d[v];
+        }
+    }
+    for (int q = 0; q < NI; q++)
+        for (int v = 0; v < NV; v++) store(dkernel + size_t(i0 + q) * O + o0 + v * n, acc[q][v]);
+}
+
+template <typename V, int NV>
+static void dense_dkernel_columns(float* dkernel, const float* in, const float* dout_rows, int B, int Bp, int I, int O,
+                                  int o0)
+{
+    int i = 0;
+    for (; i + 4 <= I; i += 4) dense_dkernel_block<V, 4, NV>(dkernel, in, dout_rows, B, Bp, O, i, o0);
+    for (; i < I; i++) dense_dkernel_block<V, 1, NV>(dkernel, in, dout_rows, B, Bp, O, i, o0);
 }
 
 void dense_backward(float* RESTRICT din, float* RESTRICT dkernel, float* RESTRICT dbias, const float* RESTRICT dout,
-                    const float* RESTRICT in, const float* RESTRICT kernel, float* RESTRICT kernel_t, int B, int I, int O)
+                    const float* RESTRICT in, const float* RESTRICT kernel, float* RESTRICT dout_rows, int B, int Bp,
+                    int I, int O)
 {
-    // dkernel [I][O] = in^T [I][B] x dout [B][O]
-    gemm(dkernel, O, in, 1, size_t(I), dout, O, I, O, B, false);
-    std::memset(dbias, 0, sizeof(float) * size_t(O));
+    // dkernel [I][O] = in [I][B] dout_rows [B][O], vectors over outputs
+    deinterleave_lanes(dout_rows, dout, B, Bp, O);
+    int o = 0;
+    for (; o + 32 <= O; o += 32) dense_dkernel_columns<f32x16, 2>(dkernel, in, dout_rows, B, Bp, I, O, o);
+    for (; o + 8 <= O; o += 8) dense_dkernel_columns<f32x8, 1>(dkernel, in, dout_rows, B, Bp, I, O, o);
+    for (; o < O; o++)
+        for (int i = 0; i < I; i++) {
+            float sum = 0;
+            for (int b = 0; b < B; b++) sum += in[size_t(i) * Bp + b] * dout_rows[size_t(b) * O + o];
+            dkernel[size_t(i) * O + o] = sum;
+        }
+    for (int j = 0; j < O; j++) dbias[j] = 0.0f;
     for (int b = 0; b < B; b++)
-        for (int j = 0; j < O; j++) dbias[j] += dout[size_t(b) * O + j];
-    if (!din) return;
-    // din [B][I] = dout [B][O] x kernel^T [O][I]
-    for (int i = 0; i < I; i++)
-        for (int j = 0; j < O; j++) kernel_t[size_t(j) * I + i] = kernel[size_t(i) * O + j];
-    gemm(din, I, dout, size_t(O), 1, kernel_t, I, B, I, O, false);
+        for (int j = 0; j < O; j++) dbias[j] += dout_rows[size_t(b) * O + j];
+    // din [I][Bp] = kernel [I][O] dout [O][Bp]: A(o, i) = kernel[i][o]
+    if (din) lanes_matmul(din, dout, kernel, 1, size_t(O), nullptr, I, O, Bp);
 }
 
 double softmax_crossentropy_forward(float* probs, const float* logits, const int* labels, int B, int O)

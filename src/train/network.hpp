@@ -26,9 +26,10 @@ public:
 private:
     ModelShape shape_;
     int max_batch_;
-    std::vector<float> patches_, conv_, pool_, drop_, mask_, hidden_, logits_, probs_;
-    std::vector<int> argmax_;
-    std::vector<float> dlogits_, dhidden_, ddrop_, dpool_, dconv_, kernel_t_;
+    // activations [..][padded batch] (see layers.hpp), the loss's [batch][outputs] rows
+    std::vector<float> x_, conv_, pool_, drop_, mask_, hidden_, logits_;
+    std::vector<float> dlogits_, dhidden_, ddrop_, dpool_, dconv_;
+    std::vector<float> logit_rows_, probs_, dlogit_rows_, dout_rows_;
 };
 
 }  // namespace hp::train

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <ctime>
 #include <numeric>
 
@@ -53,12 +54,18 @@ static void check_sets(const Dataset& train, const Dataset& validation, const Tr
 static void copy_flipped(float* __restrict__ dst, const float* __restrict__ src, int H, int W, int C, bool flip_x,
                          bool flip_y)
 {
-    const int row = W * C;
+    const size_t row = size_t(W) * C;
+    if (!flip_x && !flip_y) {
+        std::memcpy(dst, src, sizeof(float) * row * size_t(H));
+        return;
+    }
     for (int y = 0; y < H; y++) {
         const float* __restrict__ s = src + size_t(flip_y ? H - 1 - y : y) * row;
         float* __restrict__ d = dst + size_t(y) * row;
         if (!flip_x)
-            for (int i = 0; i < row; i++) d[i] = s[i];
+            std::memcpy(d, s, sizeof(float) * row);
+        else if (C == 2)  // the usual case: one 8-byte move per zone
+            for (int x = 0; x < W; x++) std::memcpy(d + 2 * x, s + 2 * (W - 1 - x), 2 * sizeof(float));
         else
             for (int x = 0; x < W; x++)
                 for (int c = 0; c < C; c++) d[x * C + c] = s[(W - 1 - x) * C + c];
