@@ -3,11 +3,12 @@
 # (1) random 80/20 frame split: validation accuracy of the best checkpoint, epochs, time;
 # (2) leave-one-user-out: per held-out user accuracy, early stopping on 20 % random frames of
 #     the training users only.
-# Usage: scripts/measure_training.sh [dataset.zip|folder]   (HP_CLI: the handposture binary,
+# Usage: scripts/measure_training.sh [build-dir] [dataset.zip|folder]   (or HP_CLI: the handposture binary,
 # HP_SEEDS: seeds, default "42 43 44 45 46")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cli=${HP_CLI:-build/apps/handposture/handposture}
+if [ $# -gt 0 ] && [ -x "$1/apps/handposture/handposture" ]; then cli=$1/apps/handposture/handposture; shift; fi
 data=${1:-${HP_DATASET:-../shared/data/ST_VL53L8CX_handposture_dataset.zip}}
 seeds=${HP_SEEDS:-42 43 44 45 46}
 [ -x "$cli" ] || { echo "no handposture binary at $cli (build first or set HP_CLI)" >&2; exit 1; }
