@@ -585,6 +585,29 @@ TEST(QuantCli, QuantizePrintsFloatAndInt8Accuracy)
     EXPECT_NE(r.exit_code, 0) << r.output;
 }
 
+// crossval --quantize: one row per user with float32 and int8 held-out accuracy, and the JSON.
+TEST(QuantCli, CrossvalQuantizeScoresEachFoldBothWays)
+{
+    HP_REQUIRE_SHARED();
+    hp::test::ScratchDir dir;
+    const hp::test::CommandResult r =
+        hp::test::run_cli("crossval --data '" + hp::test::public_dataset_zip().string() +
+                          "' --split-by user --quantize --epochs 2 --quiet --json '" + (dir / "cv.json").string() + "'");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    for (const char* user : {"User1", "User2", "User3", "User4"}) EXPECT_NE(r.output.find(user), std::string::npos) << user;
+    EXPECT_NE(r.output.find("mean held-out accuracy over 4 folds: float32 "), std::string::npos) << r.output;
+    const json j = json::parse(read_text(dir / "cv.json"));
+    ASSERT_EQ(j["folds"].size(), 4u);
+    size_t held_out = 0;
+    for (const json& f : j["folds"]) {
+        EXPECT_GT(f["int8_accuracy"].get<double>(), 0.0);
+        EXPECT_NEAR(f["int8_accuracy"].get<double>(), f["float_accuracy"].get<double>(), 0.1);
+        held_out += f["held_out_frames"].get<size_t>();
+    }
+    EXPECT_EQ(held_out, 11443u);  // every frame held out once
+    EXPECT_EQ(j["calibration_method"], "minmax");
+}
+
 TEST(QuantFile, AnyModelTellsInt8FromKerasByContent)
 {
     hp::test::ScratchDir dir;
