@@ -9,37 +9,41 @@
 #if defined(__ARM_ARCH_7EM__) && defined(__ARM_FP) && defined(__GNUC__)
 /* Cortex-M4F/M7: GCC loads each weight with its own vldr. Here the two chains of 8 units stay in
  * s0-s15, one vldm brings the 8 weights of an input into s16-s23 and one the input pair into
- * s24-s25: 23 instructions per 16 multiply-adds (vfma, fused as fmaf). */
+ * s24-s25: 23 instructions per 16 multiply-adds (vfma, fused as fmaf). The units after the last
+ * whole block go one at a time through a one-chain loop of the same asm. */
 
-/* What dense_blocks reads besides its registers. */
+/* What dense_layer reads besides its registers (offsets in the asm). */
 typedef struct {
-    const float *input;
-    int pairs, odd; /* inputs / 2, inputs % 2 */
-    int relu;
+    const float *input; /*  0 */
+    int pairs;          /*  4: inputs / 2 */
+    int odd;            /*  8: inputs % 2 */
+    int relu;           /* 12 */
+    int inputs;         /* 16 */
 } dense_args;
 
-/* Units [0, 8 * blocks): output[j] = bias[j] + chains over the inputs, ReLU if a->relu (on the
- * float bits: a negative sign bit makes 0). stride: bytes from one input's weights to the
- * next's. */
-static void dense_blocks(const dense_args *a, const float *kernel, const float *bias, int stride,
-                         int blocks, float *output)
+/* output[u] = bias[u] + the chains over the inputs, u < units, ReLU if a->relu (on the float
+ * bits: a set sign bit makes 0). stride: bytes from one input's weights to the next's. */
+static void dense_layer(const dense_args *a, const float *kernel, const float *bias, int stride,
+                        int units, float *output)
 {
     const float *x, *w;
     int n, t;
     __asm__ volatile(
-        "4:\n\t" /* block of 8 units */
+        "4:\n\t" /* block: 8 units while 8 are left, else 1 */
+        "ldr %[x], [%[a]]\n\t"
+        "mov %[w], %[kernel]\n\t"
+        "cmp %[units], #8\n\t"
+        "blt 20f\n\t"
         "vldmia %[bias]!, {s0-s7}\n\t"
         "movs %[t], #0\n\t"
         "vmov s8, s9, %[t], %[t]\n\t"
         "vmov s10, s11, %[t], %[t]\n\t"
         "vmov s12, s13, %[t], %[t]\n\t"
         "vmov s14, s15, %[t], %[t]\n\t"
-        "ldr %[x], [%[a]]\n\t"
-        "mov %[w], %[kernel]\n\t"
         "ldr %[n], [%[a], #4]\n\t"
         "cmp %[n], #0\n\t"
         "beq 2f\n"
-        "1:\n\t" /* input pair */
+        "1:\n\t" /* input pair: bias + even inputs in s0-s7, odd inputs in s8-s15 */
         "vldmia %[x]!, {s24-s25}\n\t"
         "vldm %[w], {s16-s23}\n\t"
         "add %[w], %[w], %[stride]\n\t"
@@ -87,11 +91,30 @@ static void dense_blocks(const dense_args *a, const float *kernel, const float *
         "vadd.f32 s6, s6, s14\n\t"
         "vadd.f32 s7, s7, s15\n\t"
         "vstmia %[out]!, {s0-s7}\n\t"
+        "movs %[n], #8\n\t"
+        "b 30f\n"
+        "20:\n\t" /* one unit, one chain: bias + every input in order */
+        "vldmia %[bias]!, {s0}\n\t"
+        "ldr %[n], [%[a], #16]\n\t"
+        "cmp %[n], #0\n\t"
+        "beq 22f\n"
+        "21:\n\t"
+        "vldmia %[x]!, {s24}\n\t"
+        "vldr s16, [%[w]]\n\t"
+        "add %[w], %[w], %[stride]\n\t"
+        "vfma.f32 s0, s24, s16\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "bne 21b\n"
+        "22:\n\t"
+        "vstmia %[out]!, {s0}\n\t"
+        "movs %[n], #1\n"
+        "30:\n\t" /* n units done */
+        "add %[kernel], %[kernel], %[n], lsl #2\n\t"
+        "subs %[units], %[units], %[n]\n\t"
         "ldr %[t], [%[a], #12]\n\t"
         "cmp %[t], #0\n\t"
         "beq 6f\n\t"
-        "sub %[x], %[out], #32\n\t"
-        "movs %[n], #8\n"
+        "sub %[x], %[out], %[n], lsl #2\n"
         "5:\n\t" /* ReLU */
         "ldr %[t], [%[x]]\n\t"
         "bic %[t], %[t], %[t], asr #31\n\t"
@@ -99,10 +122,9 @@ static void dense_blocks(const dense_args *a, const float *kernel, const float *
         "subs %[n], %[n], #1\n\t"
         "bne 5b\n"
         "6:\n\t"
-        "add %[kernel], %[kernel], #32\n\t"
-        "subs %[blocks], %[blocks], #1\n\t"
+        "cmp %[units], #0\n\t"
         "bne 4b"
-        : [kernel] "+&r"(kernel), [bias] "+&r"(bias), [out] "+&r"(output), [blocks] "+&r"(blocks),
+        : [kernel] "+&r"(kernel), [bias] "+&r"(bias), [out] "+&r"(output), [units] "+&r"(units),
           [x] "=&r"(x), [w] "=&r"(w), [n] "=&r"(n), [t] "=&r"(t)
         : [a] "r"(a), [stride] "r"(stride)
         : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13",
@@ -113,15 +135,9 @@ static void dense_blocks(const dense_args *a, const float *kernel, const float *
 void hp_dense_f32(const float *input, int inputs, const float *kernel, const float *bias,
                   int outputs, int relu, float *output)
 {
-    /* Counts are positive: shifts and masks, no signed division code. */
-    const dense_args a = {input, inputs >> 1, inputs & 1, relu};
-    const int full = outputs & ~(UNIT_BLOCK - 1);
-    int o;
-    if (full > 0) dense_blocks(&a, kernel, bias, 4 * outputs, full / UNIT_BLOCK, output);
-    for (o = full; o < outputs; o++) {
-        const float y = hp_dot_f32(bias[o], input, kernel + o, outputs, inputs);
-        output[o] = relu && !(y > 0.0f) ? 0.0f : y;
-    }
+    /* Counts are positive: a shift and a mask, no signed division code. */
+    const dense_args a = {input, inputs >> 1, inputs & 1, relu, inputs};
+    if (outputs > 0) dense_layer(&a, kernel, bias, 4 * outputs, outputs, output);
 }
 #else
 /* Loops over units must become straight-line code, or the accumulators live in memory; -O2 and
