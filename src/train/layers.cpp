@@ -8,6 +8,10 @@
 // Accumulators are small fixed arrays (template sizes) that the compiler keeps in registers.
 #define RESTRICT __restrict__
 
+// Vectors pass by value only between functions of this file (all static), so the calling
+// convention a vector argument would have without AVX-512 does not matter here.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
 namespace hp::train {
 
 typedef float f32x16 __attribute__((vector_size(64)));
