@@ -175,9 +175,9 @@ static void conv_layer(const float *x0, conv_state *s, float *out)
         "str %[t], [%[s], #60]\n\t"
         "bne 7b"
         : [x0] "+&r"(x0), [x1] "=&r"(x1), [w] "=&r"(w), [bias] "=&r"(bias), [p] "+&r"(p),
-          [out] "+&r"(out), [pass] "=&r"(pass), [rows] "=&r"(rows), [n] "=&r"(n),
-          [w_skip] "=&r"(w_skip), [t] "=&r"(t)
-        : [s] "r"(s)
+          [out] "+&r"(out), [pass] "=&r"(pass), [rows] "=&l"(rows), [n] "=&l"(n),
+          [w_skip] "=&r"(w_skip), [t] "=&l"(t)
+        : [s] "l"(s)
         : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13",
           "s14", "s15", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25", "cc",
           "memory");

@@ -125,8 +125,8 @@ static void dense_layer(const dense_args *a, const float *kernel, const float *b
         "cmp %[units], #0\n\t"
         "bne 4b"
         : [kernel] "+&r"(kernel), [bias] "+&r"(bias), [out] "+&r"(output), [units] "+&r"(units),
-          [x] "=&r"(x), [w] "=&r"(w), [n] "=&r"(n), [t] "=&r"(t)
-        : [a] "r"(a), [stride] "r"(stride)
+          [x] "=&r"(x), [w] "=&r"(w), [n] "=&l"(n), [t] "=&r"(t)
+        : [a] "l"(a), [stride] "r"(stride)
         : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13",
           "s14", "s15", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25", "cc",
           "memory");
