@@ -16,7 +16,7 @@
 /* One kernel row for the four pixels of a window: the row's three kernel words, the four input
  * words of the window's top and bottom rows, twelve SMLAD. */
 static inline void kernel_row(const int16_t *k, const int16_t *top, const int16_t *bottom, int32_t *acc00,
-                       int32_t *acc01, int32_t *acc10, int32_t *acc11)
+                              int32_t *acc01, int32_t *acc10, int32_t *acc11)
 {
     const int32_t w0 = hp_word(k), w1 = hp_word(k + 2), w2 = hp_word(k + 4);
     int32_t x0 = hp_word(top), x1 = hp_word(top + 2), x2 = hp_word(top + 4), x3 = hp_word(top + 6);
