@@ -134,7 +134,7 @@ static void conv_layer(const float *x0, conv_state *s, float *out)
         "cmp %[t], #8\n\t"
         "it ge\n\t"
         "movge %[n], #8\n\t"
-        "sub %[t], %[t], %[n]\n\t"
+        "subs %[t], %[t], %[n]\n\t"
         "str %[t], [%[s], #52]\n\t"
         "add %[w], %[w], %[n], lsl #2\n\t"
         "add %[bias], %[bias], %[n], lsl #2\n\t"

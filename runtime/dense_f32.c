@@ -14,11 +14,9 @@
 
 /* What dense_layer reads besides its registers (offsets in the asm). */
 typedef struct {
-    const float *input; /*  0 */
-    int pairs;          /*  4: inputs / 2 */
-    int odd;            /*  8: inputs % 2 */
-    int relu;           /* 12 */
-    int inputs;         /* 16 */
+    const float *input; /* 0 */
+    int inputs;         /* 4 */
+    int relu;           /* 8 */
 } dense_args;
 
 /* output[u] = bias[u] + the chains over the inputs, u < units, ReLU if a->relu (on the float
@@ -41,7 +39,7 @@ static void dense_layer(const dense_args *a, const float *kernel, const float *b
         "vmov s12, s13, %[t], %[t]\n\t"
         "vmov s14, s15, %[t], %[t]\n\t"
         "ldr %[n], [%[a], #4]\n\t"
-        "cmp %[n], #0\n\t"
+        "lsrs %[n], %[n], #1\n\t" /* input pairs */
         "beq 2f\n"
         "1:\n\t" /* input pair: bias + even inputs in s0-s7, odd inputs in s8-s15 */
         "vldmia %[x]!, {s24-s25}\n\t"
@@ -68,8 +66,8 @@ static void dense_layer(const dense_args *a, const float *kernel, const float *b
         "subs %[n], %[n], #1\n\t"
         "bne 1b\n"
         "2:\n\t"
-        "ldr %[t], [%[a], #8]\n\t"
-        "cmp %[t], #0\n\t"
+        "ldr %[t], [%[a], #4]\n\t"
+        "lsls %[t], %[t], #31\n\t" /* odd count */
         "beq 3f\n\t"
         "vldr s24, [%[x]]\n\t" /* the last input when their count is odd: even chain */
         "vldm %[w], {s16-s23}\n\t"
@@ -95,7 +93,7 @@ static void dense_layer(const dense_args *a, const float *kernel, const float *b
         "b 30f\n"
         "20:\n\t" /* one unit, one chain: bias + every input in order */
         "vldmia %[bias]!, {s0}\n\t"
-        "ldr %[n], [%[a], #16]\n\t"
+        "ldr %[n], [%[a], #4]\n\t"
         "cmp %[n], #0\n\t"
         "beq 22f\n"
         "21:\n\t"
@@ -111,7 +109,7 @@ static void dense_layer(const dense_args *a, const float *kernel, const float *b
         "30:\n\t" /* n units done */
         "add %[kernel], %[kernel], %[n], lsl #2\n\t"
         "subs %[units], %[units], %[n]\n\t"
-        "ldr %[t], [%[a], #12]\n\t"
+        "ldr %[t], [%[a], #8]\n\t"
         "cmp %[t], #0\n\t"
         "beq 6f\n\t"
         "sub %[x], %[out], %[n], lsl #2\n"
@@ -135,8 +133,7 @@ static void dense_layer(const dense_args *a, const float *kernel, const float *b
 void hp_dense_f32(const float *input, int inputs, const float *kernel, const float *bias,
                   int outputs, int relu, float *output)
 {
-    /* Counts are positive: a shift and a mask, no signed division code. */
-    const dense_args a = {input, inputs >> 1, inputs & 1, relu, inputs};
+    const dense_args a = {input, inputs, relu};
     if (outputs > 0) dense_layer(&a, kernel, bias, 4 * outputs, outputs, output);
 }
 #else
