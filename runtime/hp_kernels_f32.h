@@ -3,8 +3,10 @@
  * Tensors are NHWC without the batch dimension (row, column, channel; channel fastest), weights
  * are in Keras layouts. Every kernel works on caller-owned buffers, allocates nothing and keeps
  * no state. Inner loops run over output channels / units, the contiguous axis of the weights,
- * with accumulators in a small local array: the host compiler vectorizes them, and on a
- * Cortex-M4F they stay in FPU registers with sequential weight reads.
+ * with accumulators in a small local array the host compiler vectorizes. On a Cortex-M4F/M7
+ * (ARMv7E-M with an FPU, GCC) the convolution and dense kernels take a short inline-asm path
+ * instead: blocks of 8 filters or units in S registers, one vldm per 8 weights feeding vfma,
+ * the same operations in the same order as the C.
  */
 #ifndef HP_KERNELS_F32_H
 #define HP_KERNELS_F32_H
