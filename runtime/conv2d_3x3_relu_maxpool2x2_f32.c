@@ -1,4 +1,5 @@
 /* 3x3 convolution + bias, ReLU, 2x2 max pooling, fused (see hp_kernels_f32.h). */
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hp_kernels_f32.h"
@@ -30,6 +31,8 @@ typedef struct {
     int windows_left;      /* 56: in the current row */
     int rows_left;         /* 60 */
 } conv_state;
+/* The asm's offsets: the build fails here if the layout were ever different. */
+typedef char conv_state_offsets[offsetof(conv_state, rows_left) == 60 ? 1 : -1];
 
 /* Every pool window, filters in blocks of 8 (1 after the last whole block): the four conv
  * outputs of the window (pixels at x0, x0 + channels and the two one row below) into

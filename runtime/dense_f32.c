@@ -1,4 +1,6 @@
 /* Fully connected layer, bias, optional ReLU (see hp_kernels_f32.h). */
+#include <stddef.h>
+
 #include "hp_kernels_f32.h"
 
 /* Output units computed together: one AVX register on the host, 8 + 8 accumulators in the
@@ -18,6 +20,8 @@ typedef struct {
     int inputs;         /* 4 */
     int relu;           /* 8 */
 } dense_args;
+/* The asm's offsets: the build fails here if the layout were ever different. */
+typedef char dense_args_offsets[offsetof(dense_args, relu) == 8 ? 1 : -1];
 
 /* output[u] = bias[u] + the chains over the inputs, u < units, ReLU if a->relu (on the float
  * bits: a set sign bit makes 0). stride: bytes from one input's weights to the next's. */

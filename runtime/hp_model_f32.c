@@ -15,7 +15,8 @@ static int dimensions_ok(const hp_model_f32 *m)
 /* Scratch: pooled output, then hidden units. */
 static size_t pool_floats(const hp_model_f32 *m)
 {
-    return (size_t)((m->height - 2) / 2) * (size_t)((m->width - 2) / 2) * (size_t)m->conv_filters;
+    /* Sizes were checked positive: shifts, no signed division code. */
+    return (size_t)((m->height - 2) >> 1) * (size_t)((m->width - 2) >> 1) * (size_t)m->conv_filters;
 }
 
 size_t hp_model_f32_scratch_floats(const hp_model_f32 *model)
