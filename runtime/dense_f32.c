@@ -46,7 +46,8 @@ static void dense_layer(const dense_args *a, const float *kernel, const float *b
         "lsrs %[n], %[n], #1\n\t" /* input pairs */
         "beq 2f\n"
         "1:\n\t" /* input pair: bias + even inputs in s0-s7, odd inputs in s8-s15 */
-        "vldmia %[x]!, {s24-s25}\n\t"
+        "vldmia %[x]!, {s24-s25}\n"
+        "5:\n\t"
         "vldm %[w], {s16-s23}\n\t"
         "add %[w], %[w], %[stride]\n\t"
         "vfma.f32 s0, s24, s16\n\t"
@@ -57,6 +58,8 @@ static void dense_layer(const dense_args *a, const float *kernel, const float *b
         "vfma.f32 s5, s24, s21\n\t"
         "vfma.f32 s6, s24, s22\n\t"
         "vfma.f32 s7, s24, s23\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "bmi 3f\n\t" /* that was the odd last input: even chain only */
         "vldm %[w], {s16-s23}\n\t"
         "add %[w], %[w], %[stride]\n\t"
         "vfma.f32 s8, s25, s16\n\t"
@@ -67,22 +70,14 @@ static void dense_layer(const dense_args *a, const float *kernel, const float *b
         "vfma.f32 s13, s25, s21\n\t"
         "vfma.f32 s14, s25, s22\n\t"
         "vfma.f32 s15, s25, s23\n\t"
-        "subs %[n], %[n], #1\n\t"
         "bne 1b\n"
         "2:\n\t"
         "ldr %[t], [%[a], #4]\n\t"
-        "lsls %[t], %[t], #31\n\t" /* odd count */
+        "lsls %[t], %[t], #31\n\t" /* odd count: the last input through the even half */
         "beq 3f\n\t"
-        "vldr s24, [%[x]]\n\t" /* the last input when their count is odd: even chain */
-        "vldm %[w], {s16-s23}\n\t"
-        "vfma.f32 s0, s24, s16\n\t"
-        "vfma.f32 s1, s24, s17\n\t"
-        "vfma.f32 s2, s24, s18\n\t"
-        "vfma.f32 s3, s24, s19\n\t"
-        "vfma.f32 s4, s24, s20\n\t"
-        "vfma.f32 s5, s24, s21\n\t"
-        "vfma.f32 s6, s24, s22\n\t"
-        "vfma.f32 s7, s24, s23\n"
+        "vldr s24, [%[x]]\n\t"
+        "movs %[n], #0\n\t"
+        "b 5b\n"
         "3:\n\t"
         "vadd.f32 s0, s0, s8\n\t"
         "vadd.f32 s1, s1, s9\n\t"
