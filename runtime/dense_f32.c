@@ -11,7 +11,7 @@
 #if defined(__ARM_ARCH_7EM__) && defined(__ARM_FP) && defined(__GNUC__)
 /* Cortex-M4F/M7: GCC loads each weight with its own vldr. Here the two chains of 8 units stay in
  * s0-s15, one vldm brings the 8 weights of an input into s16-s23 and one the input pair into
- * s24-s25: 23 instructions per 16 multiply-adds (vfma, fused as fmaf). The units after the last
+ * s24-s25: 24 instructions per 16 multiply-adds (vfma, fused as fmaf). The units after the last
  * whole block go one at a time through a one-chain loop of the same asm. */
 
 /* What dense_layer reads besides its registers (offsets in the asm). */
