@@ -68,23 +68,15 @@ static void conv_layer(const float *x0, conv_state *s, float *out)
         "sublt %[w_skip], %[w_skip], #4\n\t"
         "movs %[pass], #2\n"
         "0:\n\t" /* two pixels side by side */
+        "movs %[rows], #3\n\t"
         "ldr %[t], [%[s], #52]\n\t"
         "cmp %[t], #8\n\t"
         "blt 10f\n\t"
         "vldm %[bias], {s0-s7}\n\t"
-        "vldm %[bias], {s8-s15}\n\t"
-        "b 11f\n"
-        "10:\n\t"
-        "vldr s0, [%[bias]]\n\t"
-        "vmov.f32 s8, s0\n"
-        "11:\n\t"
-        "movs %[rows], #3\n"
-        "1:\n\t" /* kernel row */
-        "ldr %[n], [%[s]]\n\t"
-        "ldr %[t], [%[s], #52]\n\t"
-        "cmp %[t], #8\n\t"
-        "blt 12f\n"
-        "2:\n\t" /* tap, 8 filters */
+        "vldm %[bias], {s8-s15}\n"
+        "1:\n\t" /* kernel row, 8 filters */
+        "ldr %[n], [%[s]]\n"
+        "2:\n\t" /* tap */
         "vldmia %[x0]!, {s24}\n\t"
         "vldmia %[x1]!, {s25}\n\t"
         "vldmia %[w]!, {s16-s23}\n\t"
@@ -107,8 +99,18 @@ static void conv_layer(const float *x0, conv_state *s, float *out)
         "add %[w], %[w], %[w_skip]\n\t"
         "subs %[n], %[n], #1\n\t"
         "bne 2b\n\t"
+        "ldr %[t], [%[s], #4]\n\t"
+        "add %[x0], %[x0], %[t]\n\t"
+        "add %[x1], %[x1], %[t]\n\t"
+        "subs %[rows], %[rows], #1\n\t"
+        "bne 1b\n\t"
         "b 13f\n"
-        "12:\n\t" /* tap, 1 filter */
+        "10:\n\t" /* one filter */
+        "vldr s0, [%[bias]]\n\t"
+        "vmov.f32 s8, s0\n"
+        "11:\n\t" /* kernel row */
+        "ldr %[n], [%[s]]\n"
+        "12:\n\t" /* tap */
         "vldmia %[x0]!, {s24}\n\t"
         "vldmia %[x1]!, {s25}\n\t"
         "vldmia %[w]!, {s16}\n\t"
@@ -116,13 +118,13 @@ static void conv_layer(const float *x0, conv_state *s, float *out)
         "vfma.f32 s8, s25, s16\n\t"
         "add %[w], %[w], %[w_skip]\n\t"
         "subs %[n], %[n], #1\n\t"
-        "bne 12b\n"
-        "13:\n\t"
+        "bne 12b\n\t"
         "ldr %[t], [%[s], #4]\n\t"
         "add %[x0], %[x0], %[t]\n\t"
         "add %[x1], %[x1], %[t]\n\t"
         "subs %[rows], %[rows], #1\n\t"
-        "bne 1b\n\t"
+        "bne 11b\n"
+        "13:\n\t"
         "vstmia %[p]!, {s0-s15}\n\t"
         "ldr %[t], [%[s], #8]\n\t" /* 3 rows down, back to 1 row below the first pass */
         "sub %[x0], %[x0], %[t], lsl #1\n\t"
