@@ -3,7 +3,8 @@
  * Quantization follows TFLite's integer scheme (requantization rounds once, see
  * hp_requantize_s32): a real value r is stored as an int8 q with
  * r = scale * (q - zero_point). Activations are asymmetric per tensor (any zero point);
- * weights are symmetric per output channel (zero point 0); biases are int32 with scale
+ * weights are symmetric per output channel (zero point 0; int8, the conv layer's int16: its
+ * input's wide range makes int8 conv weights too coarse); biases are int32 with scale
  * input_scale * weight_scale[channel]. A layer accumulates (q_in - zero_point_in) * q_w in int32
  * and brings the sum to the output scale with a fixed-point multiplier and shift (requantize):
  *   q_out = clamp(zero_point_out + hp_requantize_s32(acc, multiplier[c], shift[c]), min, max)

@@ -68,8 +68,8 @@ def random_params(channels, relu):
 
 def conv_case(h, w, c, f, relu):
     x = rng.integers(-128, 128, (h, w, c))
-    k = rng.integers(-127, 128, (f, 3, 3, c))
-    b = rng.integers(-5000, 5000, f)
+    k = rng.integers(-32767, 32768, (f, 3, 3, c))  # the conv layer's weights are int16
+    b = rng.integers(-5000 * 256, 5000 * 256, f)
     p = random_params(f, relu)
     out = np.zeros((h - 2, w - 2, f), dtype=np.int64)
     for oy in range(h - 2):

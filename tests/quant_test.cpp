@@ -157,15 +157,15 @@ TEST(QuantKernels, QuantizeInputMatchesReference)
 
 TEST(QuantKernels, RuntimeLayoutsHoldEveryWeight)
 {
-    const std::vector<int8_t> conv = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18};  // F 2, C 1
+    const std::vector<int16_t> conv = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, -32767};  // F 2, C 1
     const std::vector<int16_t> pairs = hp::conv_kernel_runtime_layout(conv, 2, 1);
     ASSERT_EQ(pairs.size(), 36u);
     for (size_t t = 0; t < 18; t++) {
         EXPECT_EQ(pairs[2 * t], conv[t]);
         EXPECT_EQ(pairs[2 * t + 1], 0);
     }
-    std::vector<int8_t> dense(5 * 6);  // 5 outputs, 6 inputs
-    for (size_t i = 0; i < dense.size(); i++) dense[i] = int8_t(i + 1);
+    std::vector<int16_t> dense(5 * 6);  // 5 outputs, 6 inputs
+    for (size_t i = 0; i < dense.size(); i++) dense[i] = int16_t(i + 1);
     const std::vector<int8_t> d = hp::dense_kernel_runtime_layout(dense, 5, 6);
     ASSERT_EQ(d.size(), 8u * 8u);
     EXPECT_EQ(std::vector<int8_t>(d.begin(), d.begin() + 8), (std::vector<int8_t>{1, 3, 2, 4, 7, 9, 8, 10}));
@@ -182,7 +182,7 @@ TEST(QuantKernels, ConvMaxpoolMatchesReferenceOnBothPaths)
         Params p(c);
         int h = c["height"], w = c["width"], ch = c["channels"], f = c["filters"];
         const std::vector<int16_t> in = widen(vec<int8_t>(c["input"]), ch, p.input_offset);
-        const std::vector<int16_t> k = hp::conv_kernel_runtime_layout(vec<int8_t>(c["kernel"]), f, ch);
+        const std::vector<int16_t> k = hp::conv_kernel_runtime_layout(vec<int16_t>(c["kernel"]), f, ch);
         const std::vector<int32_t> bias = vec<int32_t>(c["bias"]);
         const std::vector<int> want = pool2x2(vec<int>(c["output"]), h - 2, w - 2, f);
         std::vector<int16_t> portable(want.size()), emulated(want.size());
@@ -199,7 +199,7 @@ TEST(QuantKernels, DenseMatchesReferenceOnBothPaths)
         Params p(c);
         int n_in = c["inputs"], n_out = c["outputs"];
         const std::vector<int16_t> in = widen(vec<int8_t>(c["input"]), 0, p.input_offset, size_t(hp_round4(n_in)));
-        const std::vector<int8_t> k = hp::dense_kernel_runtime_layout(vec<int8_t>(c["kernel"]), n_out, n_in);
+        const std::vector<int8_t> k = hp::dense_kernel_runtime_layout(vec<int16_t>(c["kernel"]), n_out, n_in);
         const std::vector<int32_t> bias = vec<int32_t>(c["bias"]);
         std::vector<int16_t> portable(size_t(hp_round4(n_out)), 99), emulated(portable.size(), 99);
         hp_dense_s8(in.data(), hp_round4(n_in), k.data(), bias.data(), n_out, &p.p, portable.data());
@@ -215,7 +215,7 @@ TEST(QuantKernels, DenseS32MatchesReferenceOnBothPaths)
     for (const json& c : fixture()["dense_s32"]) {
         int n_in = c["inputs"], n_out = c["outputs"];
         const std::vector<int16_t> in = widen(vec<int8_t>(c["input"]), 0, c["input_offset"], size_t(hp_round4(n_in)));
-        const std::vector<int8_t> k = hp::dense_kernel_runtime_layout(vec<int8_t>(c["kernel"]), n_out, n_in);
+        const std::vector<int8_t> k = hp::dense_kernel_runtime_layout(vec<int16_t>(c["kernel"]), n_out, n_in);
         const std::vector<int32_t> bias = vec<int32_t>(c["bias"]);
         std::vector<int32_t> portable(static_cast<size_t>(n_out)), emulated(portable.size());
         hp_dense_s8_s32(in.data(), hp_round4(n_in), k.data(), bias.data(), n_out, portable.data());
@@ -233,9 +233,10 @@ TEST(QuantKernels, DspPathEqualsPortablePath)
     std::uniform_int_distribution<int> byte(-128, 127), weight(-127, 127), small(1, 9);
     for (int trial = 0; trial < 300; trial++) {
         int h = 4 + small(rng), w = 4 + small(rng), ch = 1 + trial % 2, f = small(rng);
-        std::vector<int8_t> in(static_cast<size_t>(h * w * ch)), k(static_cast<size_t>(9 * ch * f));
+        std::vector<int8_t> in(static_cast<size_t>(h * w * ch));
+        std::vector<int16_t> k(static_cast<size_t>(9 * ch * f));  // the conv layer's weights are int16
         for (auto& v : in) v = int8_t(trial % 3 == 0 ? (rng() & 1 ? 127 : -128) : byte(rng));
-        for (auto& v : k) v = int8_t(trial % 3 == 0 ? (rng() & 1 ? 127 : -127) : weight(rng));
+        for (auto& v : k) v = int16_t(trial % 3 == 0 ? (rng() & 1 ? 32767 : -32767) : 258 * weight(rng));
         std::vector<int32_t> bias(static_cast<size_t>(std::max(f, 40))), mult(bias.size()), shift(bias.size());
         for (size_t i = 0; i < bias.size(); i++) {
             bias[i] = int32_t(rng() % 20001) - 10000;
@@ -252,8 +253,8 @@ TEST(QuantKernels, DspPathEqualsPortablePath)
         ASSERT_EQ(fa, fb) << "conv " << h << "x" << w << "x" << ch << " f" << f;
 
         int n_in = int(in.size()), n_out = 1 + int(rng() % 40);
-        std::vector<int8_t> dk(static_cast<size_t>(n_in * n_out));
-        for (auto& v : dk) v = int8_t(weight(rng));
+        std::vector<int16_t> dk(static_cast<size_t>(n_in * n_out));
+        for (auto& v : dk) v = int16_t(weight(rng));
         const std::vector<int8_t> dl = hp::dense_kernel_runtime_layout(dk, n_out, n_in);
         const std::vector<int16_t> dx = widen(in, 0, input_offset, size_t(hp_round4(n_in)));
         std::vector<int16_t> da(size_t(hp_round4(n_out))), db(da.size());

@@ -11,7 +11,7 @@
 
 namespace hp {
 
-static constexpr uint32_t kVersion = 1;
+static constexpr uint32_t kVersion = 2;  // 2: conv weights int16
 static constexpr size_t kMaxClassName = 64;
 
 namespace {
@@ -78,8 +78,8 @@ private:
 }  // namespace
 
 // The last layer (requantized = false) has int32 outputs: no output quantization, multipliers
-// or shifts in the file.
-static void write_layer(Writer& w, const QuantLayer& l, bool requantized)
+// or shifts in the file. weight_bytes: 2 for the conv layer (int16 weights), 1 for dense.
+static void write_layer(Writer& w, const QuantLayer& l, bool requantized, size_t weight_bytes)
 {
     if (requantized) {
         w.f32(l.output_scale);
@@ -89,10 +89,14 @@ static void write_layer(Writer& w, const QuantLayer& l, bool requantized)
     for (int32_t b : l.bias) w.i32(b);
     for (int32_t m : l.multiplier) w.i32(m);
     for (int32_t s : l.shift) w.i32(s);
-    w.bytes(l.kernel.data(), l.kernel.size());
+    for (int16_t k : l.kernel) {
+        const unsigned char b[2] = {(unsigned char)uint16_t(k), (unsigned char)(uint16_t(k) >> 8)};
+        w.bytes(b, weight_bytes);
+    }
 }
 
-static QuantLayer read_layer(Reader& r, const std::string& name, size_t outputs, size_t inputs, bool requantized)
+static QuantLayer read_layer(Reader& r, const std::string& name, size_t outputs, size_t inputs, bool requantized,
+                             size_t weight_bytes)
 {
     QuantLayer l;
     if (requantized) {
@@ -100,14 +104,16 @@ static QuantLayer read_layer(Reader& r, const std::string& name, size_t outputs,
         l.output_zero_point = r.i32(name + " output zero point");
     }
     // Sizes come from the validated shape; check the bytes are there before allocating.
-    r.need(outputs * (requantized ? 16 : 8) + outputs * inputs, name + " weights");
+    r.need(outputs * (requantized ? 16 : 8) + outputs * inputs * weight_bytes, name + " weights");
     for (size_t o = 0; o < outputs; o++) l.weight_scales.push_back(r.f32(name));
     for (size_t o = 0; o < outputs; o++) l.bias.push_back(r.i32(name));
     for (size_t o = 0; requantized && o < outputs; o++) l.multiplier.push_back(r.i32(name));
     for (size_t o = 0; requantized && o < outputs; o++) l.shift.push_back(r.i32(name));
     l.kernel.resize(outputs * inputs);
-    std::memcpy(l.kernel.data(), r.at(), l.kernel.size());
-    r.skip(l.kernel.size());
+    const unsigned char* b = r.at();
+    for (size_t i = 0; i < l.kernel.size(); i++, b += weight_bytes)
+        l.kernel[i] = weight_bytes == 2 ? int16_t(uint16_t(b[0] | b[1] << 8)) : int16_t(int8_t(b[0]));
+    r.skip(l.kernel.size() * weight_bytes);
     return l;
 }
 
@@ -123,9 +129,9 @@ std::vector<unsigned char> serialize_quant_model(const QuantModel& m)
     w.u32(m.calibration_frames);
     w.f32(m.input_scale);
     w.i32(m.input_zero_point);
-    write_layer(w, m.conv, true);
-    write_layer(w, m.dense1, true);
-    write_layer(w, m.dense2, false);
+    write_layer(w, m.conv, true, 2);
+    write_layer(w, m.dense1, true, 1);
+    write_layer(w, m.dense2, false, 1);
     w.u32(uint32_t(m.class_names.size()));
     for (const std::string& name : m.class_names) {
         w.u32(uint32_t(name.size()));
@@ -165,9 +171,9 @@ QuantModel parse_quant_model(std::span<const unsigned char> bytes, const std::st
     m.calibration_frames = r.u32("calibration frames");
     m.input_scale = r.f32("input scale");
     m.input_zero_point = r.i32("input zero point");
-    m.conv = read_layer(r, "conv", size_t(s.conv_filters), size_t(9) * s.channels, true);
-    m.dense1 = read_layer(r, "dense", size_t(s.dense_units), size_t(s.flat_size()), true);
-    m.dense2 = read_layer(r, "output dense", size_t(s.outputs()), size_t(s.dense_units), false);
+    m.conv = read_layer(r, "conv", size_t(s.conv_filters), size_t(9) * s.channels, true, 2);
+    m.dense1 = read_layer(r, "dense", size_t(s.dense_units), size_t(s.flat_size()), true, 1);
+    m.dense2 = read_layer(r, "output dense", size_t(s.outputs()), size_t(s.dense_units), false, 1);
     m.set_derived();
     uint32_t names = r.u32("class name count");
     if (names != 0 && names != uint32_t(s.classes))

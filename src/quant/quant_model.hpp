@@ -12,14 +12,16 @@
 
 namespace hp {
 
-// One weight layer: int8 kernel symmetric per output channel, int32 bias, requantization.
+// One weight layer: kernel symmetric per output channel (conv: int16 in [-32767, 32767], whose
+// input has a wide range, see quantize_model; dense: int8 in [-127, 127]), int32 bias,
+// requantization.
 // The last layer keeps int32 outputs: its output scale, zero point, multipliers and shifts are
 // unused (1, 0, empty, empty).
 struct QuantLayer {
     float output_scale = 1.0f;             // of this layer's int8 output
     int32_t output_zero_point = 0;
     std::vector<float> weight_scales;      // [out]
-    std::vector<int8_t> kernel;            // runtime layout, output channel first
+    std::vector<int16_t> kernel;           // output channel first: conv [F][3][3][C], dense [out][in]
     std::vector<int32_t> bias;             // [out], scale input_scale * weight_scales[o]
     std::vector<int32_t> multiplier, shift;  // [out], from input_scale * weight_scale / output_scale
     bool operator==(const QuantLayer&) const = default;
@@ -58,11 +60,11 @@ struct QuantModel {
 };
 
 // A conv kernel [filters][3][3][channels] in the runtime's layout: int16, channels padded to even.
-std::vector<int16_t> conv_kernel_runtime_layout(const std::vector<int8_t>& kernel, int filters, int channels);
+std::vector<int16_t> conv_kernel_runtime_layout(const std::vector<int16_t>& kernel, int filters, int channels);
 
-// A dense kernel [outputs][inputs] in the runtime's layout: rows and inputs padded to multiples
-// of 4 with zeros, blocks of 4 rows x 4 inputs, each row's four stored as w0 w2 w1 w3.
-std::vector<int8_t> dense_kernel_runtime_layout(const std::vector<int8_t>& kernel, int outputs, int inputs);
+// A dense kernel [outputs][inputs] (int8 values) in the runtime's layout: rows and inputs padded
+// to multiples of 4 with zeros, blocks of 4 rows x 4 inputs, each row's four stored as w0 w2 w1 w3.
+std::vector<int8_t> dense_kernel_runtime_layout(const std::vector<int16_t>& kernel, int outputs, int inputs);
 
 // "minmax" or "percentile"; throws hp::Error otherwise.
 CalibrationMethod parse_calibration_method(const std::string& name);
