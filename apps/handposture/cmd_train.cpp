@@ -89,6 +89,7 @@ bool stderr_is_terminal() { return isatty(STDERR_FILENO) == 1; }
 struct TrainArgs {
     RecipeArgs recipe;
     std::string out, validation, test;
+    bool resplit_each_epoch = false;
 };
 
 void run_train(const TrainArgs& a)
@@ -100,6 +101,12 @@ void run_train(const TrainArgs& a)
     s.dataset.classes = a.recipe.classes;
     s.validation_split = a.recipe.validation_split;
     s.split_by = train::parse_split_by(a.recipe.split_by, "--split-by");
+    s.resplit_each_epoch = a.resplit_each_epoch;
+    if (a.resplit_each_epoch && !a.validation.empty())
+        throw Error("--resplit-each-epoch", "needs a random --validation-split, not --validation");
+    if (a.resplit_each_epoch && s.split_by != train::SplitBy::frame)
+        throw Error("--resplit-each-epoch", "needs a random --validation-split of frames, not --split-by " +
+                                                a.recipe.split_by);
     s.options = recipe_options(a.recipe);
     s.out = a.out.empty() ? fs::path("experiments_outputs") / timestamp() : fs::path(a.out);
     s.progress_bar = stderr_is_terminal() && !a.recipe.quiet;
@@ -141,6 +148,7 @@ void run_config(const std::string& file, const std::string& out, bool quiet)
         s.dataset = dataset;
         s.validation_split = c.validation_split;
         s.split_by = c.split_by;
+        s.resplit_each_epoch = c.resplit_each_epoch;
         s.options = c.options;
         s.out = output_dir(c, out);
         s.logs_dir = c.logs_dir;
@@ -264,6 +272,9 @@ void add_train_commands(CLI::App& app)
     train->add_option("--validation", train_args->validation, "Validation data (instead of --validation-split)");
     train->add_option("--split-by", train_args->recipe.split_by,
                       "Validation split keeps whole groups: user or recording (default: random frames)");
+    train->add_flag("--resplit-each-epoch", train_args->resplit_each_epoch,
+                    "ST's loader, to compare with ST's figures: redraw the random validation split every epoch "
+                    "(validation frames are also training frames: val_accuracy is not a held-out figure)");
     train->add_option("--test", train_args->test, "Test data, scored with the best model");
     train->callback([train_args] { run_train(*train_args); });
 

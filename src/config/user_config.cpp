@@ -25,7 +25,7 @@ const std::set<std::string> known_leaves = {
     "general.project_name", "general.model_path", "general.logs_dir", "general.saved_models_dir",
     "general.global_seed", "general.display_figures", "general.gpu_memory_limit", "operation_mode", "dataset.name",
     "dataset.class_names", "dataset.training_path", "dataset.validation_path", "dataset.validation_split",
-    "dataset.test_path", "dataset.split_by", "preprocessing.Max_distance", "preprocessing.Min_distance",
+    "dataset.test_path", "dataset.split_by", "dataset.resplit_each_epoch", "preprocessing.Max_distance", "preprocessing.Min_distance",
     "preprocessing.Background_distance", "data_augmentation.random_flip.mode", "training.model.name",
     "training.model.version", "training.model.input_shape", "training.model.pretrained_weights", "training.dropout",
     "training.batch_size", "training.epochs", "training.optimizer", "training.callbacks",
@@ -330,6 +330,14 @@ static UserConfig parse_root(const YAML::Node& root, const std::filesystem::path
         } catch (const Error&) {
             r.fail("dataset.split_by", "unknown split '" + split_by + "' (use frame, user or recording)");
         }
+    }
+    // ST's loader redraws the random split every epoch: only meaningful for a random split
+    if (r.get(root, "dataset.resplit_each_epoch", c.resplit_each_epoch, "true or false") && c.resplit_each_epoch) {
+        if (!c.validation_path.empty())
+            r.fail("dataset.resplit_each_epoch", "needs a random validation_split, not dataset.validation_path");
+        if (c.split_by != train::SplitBy::frame)
+            r.fail("dataset.resplit_each_epoch",
+                   "needs a random validation_split of frames, not dataset.split_by " + train::split_by_name(c.split_by));
     }
 
     double v;

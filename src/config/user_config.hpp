@@ -33,6 +33,7 @@ struct UserConfig {
     std::filesystem::path training_path, validation_path, test_path;
     double validation_split = 0.2;
     train::SplitBy split_by = train::SplitBy::frame;  // extension: dataset.split_by
+    bool resplit_each_epoch = false;                  // extension: dataset.resplit_each_epoch (ST's loader)
 
     hp_preprocess_config preprocess = HP_PREPROCESS_DEFAULTS;
 

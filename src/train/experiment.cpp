@@ -81,6 +81,11 @@ static nlohmann::json dataset_json(const Dataset& d, const fs::path& source)
 
 ExperimentResult run_training(const ExperimentSettings& s, std::ostream& log)
 {
+    if (s.resplit_each_epoch && !s.validation.empty())
+        throw Error("resplit_each_epoch", "needs a random validation_split, not a validation set");
+    if (s.resplit_each_epoch && s.split_by != SplitBy::frame)
+        throw Error("resplit_each_epoch", "needs a random validation_split of frames, not split_by " +
+                                              split_by_name(s.split_by));
     Dataset all = load_dataset(s.data, s.dataset);
     Dataset train, validation;
     std::string validation_source;
@@ -88,6 +93,11 @@ ExperimentResult run_training(const ExperimentSettings& s, std::ostream& log)
         train = std::move(all);
         validation = load_dataset(s.validation, s.dataset);
         validation_source = s.validation.string();
+    } else if (s.resplit_each_epoch) {
+        train = std::move(all);
+        validation_source = "validation_split " + std::to_string(s.validation_split) +
+                            " of training data redrawn every epoch (ST's loader: validation frames are also "
+                            "training frames, not held out)";
     } else {
         Split split = split_dataset(all, s.validation_split, s.split_by, s.options.seed);
         train = all.subset(split.train);
@@ -97,17 +107,35 @@ ExperimentResult run_training(const ExperimentSettings& s, std::ostream& log)
     }
     std::optional<Dataset> test;
     if (!s.test.empty()) test = load_dataset(s.test, s.dataset);
-    log << "training frames: " << train.size() << ", validation frames: " << validation.size();
+    size_t train_frames = train.size(), validation_frames = validation.size();
+    if (s.resplit_each_epoch) {
+        Split first = resplit_for_epoch(train.size(), s.validation_split, s.options.seed, 0);
+        train_frames = first.train.size();
+        validation_frames = first.validation.size();
+    }
+    log << "training frames: " << train_frames << ", validation frames: " << validation_frames;
     if (test) log << ", test frames: " << test->size();
     log << " (" << train.height << "x" << train.width << ", " << train.class_names.size() << " classes)\n";
+    if (s.resplit_each_epoch)
+        log << "resplit each epoch (ST's loader): both sets are redrawn from all " << train.size()
+            << " frames every epoch, so validation frames are also training frames; val_accuracy is NOT a "
+               "held-out figure\n";
 
     ExperimentResult r;
-    r.training = train_model(train, validation, s.options, progress_callbacks(s, log));
+    if (s.resplit_each_epoch) {
+        r.training = train_model_resplit(train, s.validation_split, s.options, progress_callbacks(s, log));
+        // the validation frames of the best epoch: what the checkpoint was chosen on
+        validation = train.subset(
+            resplit_for_epoch(train.size(), s.validation_split, s.options.seed, r.training.best_epoch - 1).validation);
+    } else {
+        r.training = train_model(train, validation, s.options, progress_callbacks(s, log));
+    }
     const TrainResult& t = r.training;
     const Model& best = t.best_model;
     log << "best val_accuracy " << t.history[size_t(t.best_epoch - 1)].val_accuracy << " at epoch " << t.best_epoch
         << " of " << t.history.size() << (t.stopped_early ? " (early stopping)" : "") << ", " << t.seconds << " s ("
-        << t.seconds / double(t.history.size()) * 1000 << " ms/epoch)\n";
+        << t.seconds / double(t.history.size()) * 1000 << " ms/epoch)"
+        << (s.resplit_each_epoch ? " [not held out: resplit each epoch]" : "") << "\n";
 
     r.model_path = s.out / s.saved_models_dir / "best_model.h5";
     write_keras_h5(r.model_path, best);
@@ -116,8 +144,10 @@ ExperimentResult run_training(const ExperimentSettings& s, std::ostream& log)
 
     r.validation = score(best, validation);
     write_confusion_png(s.out / "confusion_matrix_validation.png", r.validation.confusion, best.class_names,
-                        "Validation: accuracy " + std::to_string(r.validation.accuracy * 100).substr(0, 5) + " %");
-    log << "validation accuracy " << r.validation.accuracy * 100 << " %\n"
+                        "Validation: accuracy " + std::to_string(r.validation.accuracy * 100).substr(0, 5) + " %" +
+                            (s.resplit_each_epoch ? " (not held out)" : ""));
+    log << "validation accuracy " << r.validation.accuracy * 100 << " %"
+        << (s.resplit_each_epoch ? " (best epoch's validation frames, also trained on: not held out)" : "") << "\n"
         << render_confusion_text(r.validation.confusion, best.class_names);
     if (test) {
         r.test = score(best, *test);
@@ -143,6 +173,7 @@ ExperimentResult run_training(const ExperimentSettings& s, std::ostream& log)
         {"dropout", o.dropout},
         {"random_flip", flip_name(o.flip)},
         {"seed", o.seed},
+        {"resplit_each_epoch", s.resplit_each_epoch},
         {"ReduceLROnPlateau", o.reduce_lr ? nlohmann::json{{"monitor", o.reduce_lr->monitor},
                                                            {"factor", o.reduce_lr->factor},
                                                            {"patience", o.reduce_lr->patience},
@@ -167,6 +198,11 @@ ExperimentResult run_training(const ExperimentSettings& s, std::ostream& log)
                    {"parameters", best.parameter_count()}}},
                  {"model", fs::relative(r.model_path, s.out).string()},
                  {"validation", r.validation.to_json()}};
+    r.summary["validation"]["held_out"] = !s.resplit_each_epoch;
+    if (s.resplit_each_epoch) {
+        r.summary["data"]["training"]["frames_per_epoch"] = train_frames;
+        r.summary["data"]["validation"]["frames_per_epoch"] = validation_frames;
+    }
     if (test) {
         r.summary["data"]["test"] = dataset_json(*test, s.test);
         r.summary["test"] = r.test->to_json();

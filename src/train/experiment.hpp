@@ -27,6 +27,9 @@ struct ExperimentSettings {
     DatasetOptions dataset;            // classes and preprocessing
     double validation_split = 0.2;
     SplitBy split_by = SplitBy::frame;
+    // ST's loader: the random validation_split redrawn every epoch (train_model_resplit); the
+    // validation frames are also training frames. Not with `validation` or groups.
+    bool resplit_each_epoch = false;
     TrainOptions options;
     std::filesystem::path out;         // output folder
     std::string logs_dir = "logs", saved_models_dir = "saved_models";

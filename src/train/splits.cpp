@@ -44,6 +44,40 @@ Split random_split(size_t n, double fraction, uint32_t seed)
     return s;
 }
 
+// A seed for stream `stream` of epoch `epoch`: SplitMix64's finalizer over (seed, epoch, stream),
+// so that neighbouring seeds and epochs give unrelated permutations.
+static uint32_t epoch_seed(uint32_t seed, int epoch, uint32_t stream)
+{
+    uint64_t z = (uint64_t(seed) << 32) ^ (uint64_t(uint32_t(epoch)) << 1) ^ stream;
+    z += 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return uint32_t((z ^ (z >> 31)) >> 32);
+}
+
+static std::vector<size_t> permutation(size_t n, uint32_t seed)
+{
+    std::vector<size_t> order(n);
+    std::iota(order.begin(), order.end(), size_t(0));
+    Rng rng(seed);
+    shuffle(order.data(), n, rng);
+    return order;
+}
+
+Split resplit_for_epoch(size_t n, double fraction, uint32_t seed, int epoch)
+{
+    check_fraction(fraction);
+    const size_t n_train = size_t(std::floor((1 - fraction) * double(n)));
+    if (n_train == 0 || n_train >= n)
+        throw Error("validation_split", "leaves no frames on one side of " + std::to_string(n) + " frames");
+    std::vector<size_t> a = permutation(n, epoch_seed(seed, epoch, 0)), b = permutation(n, epoch_seed(seed, epoch, 1));
+    Split s;
+    s.train.assign(a.begin(), a.begin() + std::ptrdiff_t(n_train));
+    s.validation.assign(b.begin() + std::ptrdiff_t(n_train), b.end());
+    std::sort(s.validation.begin(), s.validation.end());
+    return s;
+}
+
 Split group_split(const std::vector<std::string>& groups, double fraction, uint32_t seed)
 {
     check_fraction(fraction);

@@ -18,7 +18,7 @@ SplitBy parse_split_by(const std::string& name, const std::string& where);
 std::string split_by_name(SplitBy by);
 
 struct Split {
-    std::vector<size_t> train, validation;  // frame indices, ascending
+    std::vector<size_t> train, validation;  // frame indices, ascending (but see resplit_for_epoch)
 };
 
 // ceil(fraction * n) random frames (seeded) go to validation, the rest to training.
@@ -30,6 +30,15 @@ Split group_split(const std::vector<std::string>& groups, double fraction, uint3
 
 // The group of every frame of `data` (empty strings for SplitBy::frame).
 std::vector<std::string> frame_groups(const Dataset& data, SplitBy by);
+
+// ST's loader (model zoo hand_posture data_loader.py: shuffle(reshuffle_each_iteration=True),
+// then take / skip of the first int((1 - fraction) * n)): take and skip iterate the shuffle
+// separately, so each epoch draws two permutations. The split of epoch `epoch` (0-based):
+// train = the first floor((1 - fraction) * n) frames of permutation A, in that order (the order
+// they are fed in); validation = the frames after that position in an independent permutation B,
+// ascending. Both depend only on (seed, epoch). The sides overlap, so validation frames are also
+// training frames: a validation accuracy on them is not a held-out figure.
+Split resplit_for_epoch(size_t n, double fraction, uint32_t seed, int epoch);
 
 // validation_split of `data`: random_split for SplitBy::frame, group_split otherwise.
 Split split_dataset(const Dataset& data, double fraction, SplitBy by, uint32_t seed);

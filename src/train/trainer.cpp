@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <ctime>
+#include <functional>
 #include <numeric>
 
 #include "core/error.hpp"
@@ -12,6 +13,7 @@
 #include "train/adam.hpp"
 #include "train/init.hpp"
 #include "train/network.hpp"
+#include "train/splits.hpp"
 
 namespace hp::train {
 
@@ -72,8 +74,7 @@ static void copy_flipped(float* __restrict__ dst, const float* __restrict__ src,
     }
 }
 
-TrainResult train_model(const Dataset& train, const Dataset& validation, const TrainOptions& options,
-                        const TrainCallbacks& callbacks)
+static Model fresh_model(const Dataset& train, const TrainOptions& options)
 {
     ModelShape shape;
     shape.height = train.height;
@@ -82,14 +83,65 @@ TrainResult train_model(const Dataset& train, const Dataset& validation, const T
     shape.conv_filters = options.conv_filters;
     shape.dense_units = options.dense_units;
     shape.classes = int(train.class_names.size());
-    return train_model(initial_model(shape, train.class_names, options.seed), train, validation, options, callbacks);
+    return initial_model(shape, train.class_names, options.seed);
 }
+
+TrainResult train_model(const Dataset& train, const Dataset& validation, const TrainOptions& options,
+                        const TrainCallbacks& callbacks)
+{
+    return train_model(fresh_model(train, options), train, validation, options, callbacks);
+}
+
+// Before epoch `epoch` (0-based): fills `order` with the frames of `train` to feed, in that order,
+// and points `validation` at the frames to validate on.
+using EpochFrames = std::function<void(int epoch, std::vector<size_t>& order, const Dataset*& validation)>;
+
+static TrainResult train_epochs(Model model, const Dataset& train, const TrainOptions& o,
+                                const EpochFrames& next_epoch, const TrainCallbacks& callbacks);
 
 TrainResult train_model(Model model, const Dataset& train, const Dataset& validation, const TrainOptions& o,
                         const TrainCallbacks& callbacks)
 {
-    using clock = std::chrono::steady_clock;
     check_sets(train, validation, o);
+    // one permutation, reshuffled in place every epoch
+    Rng order_rng(o.seed + 1);
+    std::vector<size_t> permutation(train.size());
+    std::iota(permutation.begin(), permutation.end(), size_t(0));
+    EpochFrames next_epoch = [&](int, std::vector<size_t>& order, const Dataset*& val) {
+        shuffle(permutation.data(), permutation.size(), order_rng);
+        order = permutation;
+        val = &validation;
+    };
+    return train_epochs(std::move(model), train, o, next_epoch, callbacks);
+}
+
+TrainResult train_model_resplit(const Dataset& data, double fraction, const TrainOptions& o,
+                                const TrainCallbacks& callbacks)
+{
+    check_sets(data, data, o);
+    Dataset validation;  // this epoch's validation frames (inputs and labels only)
+    validation.height = data.height;
+    validation.width = data.width;
+    validation.class_names = data.class_names;
+    EpochFrames next_epoch = [&](int epoch, std::vector<size_t>& order, const Dataset*& val) {
+        Split split = resplit_for_epoch(data.size(), fraction, o.seed, epoch);
+        order = std::move(split.train);
+        const size_t frame = data.input_size();
+        validation.inputs.resize(split.validation.size() * frame);
+        validation.labels.resize(split.validation.size());
+        for (size_t i = 0; i < split.validation.size(); i++) {
+            std::memcpy(validation.inputs.data() + i * frame, data.input(split.validation[i]), sizeof(float) * frame);
+            validation.labels[i] = data.labels[split.validation[i]];
+        }
+        val = &validation;
+    };
+    return train_epochs(fresh_model(data, o), data, o, next_epoch, callbacks);
+}
+
+static TrainResult train_epochs(Model model, const Dataset& train, const TrainOptions& o,
+                                const EpochFrames& next_epoch, const TrainCallbacks& callbacks)
+{
+    using clock = std::chrono::steady_clock;
     const ModelShape s = model.shape;
     if (s.height != train.height || s.width != train.width || s.channels != 2 ||
         s.classes != int(train.class_names.size()))
@@ -98,17 +150,17 @@ TrainResult train_model(Model model, const Dataset& train, const Dataset& valida
     model.dropout = o.dropout;
     model.validate("model");
 
-    const size_t n = train.size(), frame = train.input_size();
-    const int B = o.batch_size, batches = int((n + size_t(B) - 1) / size_t(B));
-    // Separate streams: the shuffling does not depend on how many dropout draws were made.
-    Rng order_rng(o.seed + 1), flip_rng(o.seed + 2), dropout_rng(o.seed + 3);
+    const size_t frame = train.input_size();
+    const int B = o.batch_size;
+    // Separate streams (the order's is seed + 1): the shuffling does not depend on how many
+    // dropout draws were made.
+    Rng flip_rng(o.seed + 2), dropout_rng(o.seed + 3);
     Network net(s, B);
     Adam adam;
     adam.learning_rate = o.learning_rate;
     adam.reset(model.weights);
     ModelWeights grads = model.weights;
-    std::vector<size_t> order(n);
-    std::iota(order.begin(), order.end(), size_t(0));
+    std::vector<size_t> order;
     std::vector<float> x(size_t(B) * frame);
     std::vector<int> labels(static_cast<size_t>(B));
     const bool flip_x = o.flip == Flip::horizontal || o.flip == Flip::horizontal_and_vertical;
@@ -129,7 +181,10 @@ TrainResult train_model(Model model, const Dataset& train, const Dataset& valida
         EpochLog log;
         log.epoch = epoch + 1;
         log.lr = adam.learning_rate;
-        shuffle(order.data(), n, order_rng);
+        const Dataset* validation = nullptr;
+        next_epoch(epoch, order, validation);
+        const size_t n = order.size();
+        const int batches = int((n + size_t(B) - 1) / size_t(B));
         double loss_sum = 0;
         long correct_sum = 0;
         for (int batch = 0; batch < batches; batch++) {
@@ -153,8 +208,8 @@ TrainResult train_model(Model model, const Dataset& train, const Dataset& valida
         if (!std::isfinite(log.loss))
             throw Error("training", "the loss diverged to a non-finite value at epoch " + std::to_string(epoch + 1));
 
-        std::vector<float> scores = predict_scores(model, validation.inputs.data(), validation.size(), o.threads);
-        Metrics m = compute_metrics(scores, s.outputs(), validation.labels, validation.class_names);
+        std::vector<float> scores = predict_scores(model, validation->inputs.data(), validation->size(), o.threads);
+        Metrics m = compute_metrics(scores, s.outputs(), validation->labels, validation->class_names);
         log.val_loss = m.loss;
         log.val_accuracy = m.accuracy;
 

@@ -65,4 +65,11 @@ TrainResult train_model(const Dataset& train, const Dataset& validation, const T
 TrainResult train_model(Model model, const Dataset& train, const Dataset& validation, const TrainOptions& options,
                         const TrainCallbacks& callbacks = {});
 
+// ST's loader, for comparing with ST's figures: every epoch trains and validates on the split
+// resplit_for_epoch(data.size(), fraction, options.seed, epoch) of `data`, redrawn each epoch
+// (training frames fed in permutation order). The callbacks and the checkpoint see that
+// epoch's val_accuracy; its validation frames are also training frames, so it is not held out.
+TrainResult train_model_resplit(const Dataset& data, double fraction, const TrainOptions& options,
+                                const TrainCallbacks& callbacks = {});
+
 }  // namespace hp::train
