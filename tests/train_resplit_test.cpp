@@ -293,6 +293,13 @@ TEST(TrainResplitPublic, RunJsonRecordsTheModeAndTheOutputSaysItIsNotHeldOut)
     ASSERT_EQ(again.exit_code, 0) << again.output;
     EXPECT_TRUE(same_bits(read_keras_h5(dir / "a/saved_models/best_model.h5"),
                           read_keras_h5(dir / "b/saved_models/best_model.h5")));
+    // the same from user_config.yaml
+    write_text_atomically(dir / "u.yaml", "dataset:\n  training_path: " + test::public_dataset_zip().string() +
+                                              "\n  resplit_each_epoch: true\ntraining:\n  epochs: 2\n");
+    auto yaml = test::run_cli("run " + (dir / "u.yaml").string() + " --quiet --out " + (dir / "y").string());
+    ASSERT_EQ(yaml.exit_code, 0) << yaml.output;
+    EXPECT_NE(yaml.output.find("NOT a held-out figure"), std::string::npos) << yaml.output;
+    EXPECT_EQ(read_json(dir / "y/run.json")["settings"]["resplit_each_epoch"], true);
     // the default stays the honest split
     auto honest = test::run_cli("train --data " + test::public_dataset_zip().string() +
                                 " --epochs 1 --quiet --out " + (dir / "c").string());
