@@ -177,9 +177,18 @@ void write_strings(hid_t object, const char* name, const std::vector<std::string
     check(attribute.valid() ? H5Awrite(attribute.get(), type.get(), texts.data()) : -1, where, std::string("attribute ") + name);
 }
 
+// A creation property list of `list_class` without object timestamps: HDF5 stamps every object
+// with the second it was made, so the same model written twice would give different files.
+H5Handle untimed(hid_t list_class)
+{
+    H5Handle list = h5_plist(H5Pcreate(list_class));
+    if (!list.valid() || H5Pset_obj_track_times(list.get(), 0) < 0) throw Error("HDF5: cannot create a property list");
+    return list;
+}
+
 H5Handle create_group(hid_t parent, const std::string& name, const fs::path& where)
 {
-    H5Handle group = h5_group(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    H5Handle group = h5_group(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, untimed(H5P_GROUP_CREATE).get(), H5P_DEFAULT));
     if (!group.valid()) throw Error(where, "cannot create group " + name);
     return group;
 }
@@ -188,7 +197,8 @@ void write_dataset(hid_t group, const char* name, const std::vector<float>& valu
                    const fs::path& where)
 {
     H5Handle space = h5_space(H5Screate_simple(int(dims.size()), dims.data(), nullptr));
-    H5Handle dataset = h5_dataset(H5Dcreate2(group, name, H5T_IEEE_F32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    H5Handle dataset = h5_dataset(H5Dcreate2(group, name, H5T_IEEE_F32LE, space.get(), H5P_DEFAULT,
+                                                untimed(H5P_DATASET_CREATE).get(), H5P_DEFAULT));
     check(dataset.valid() ? H5Dwrite(dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) : -1,
           where, std::string("dataset ") + name);
 }
@@ -256,7 +266,7 @@ void write_keras_h5(const fs::path& path, const Model& model)
     const ModelShape& s = model.shape;
     const KerasLayerNames names;
     write_atomically(path, [&](const fs::path& tmp) {
-        hid_t id = H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t id = H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, untimed(H5P_FILE_CREATE).get(), H5P_DEFAULT);
         if (id < 0) throw Error(path, "cannot create HDF5 file");
         {
             H5Handle file = h5_file(id);
