@@ -9,10 +9,19 @@
  * each SMLAD is one tap. Per filter and kernel row, the three kernel words are loaded once for
  * the four pixels of a pooling window, and each input word once for the two pixels of a window
  * row that read it. */
+#include <stddef.h>
+
 #include "hp_kernels_s8.h"
 #include "hp_s8_dsp.h"
 
-#if defined(__ARM_FEATURE_DSP)
+/* Cortex-M4/M7 with GCC (or Clang) optimizing: the window loop in asm; otherwise C. */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__) && !defined(HP_ACLE_EMULATION)
+#define HP_CONV_ASM 1
+#endif
+
+#if defined(HP_CONV_ASM)
+/* (the asm below) */
+#elif defined(__ARM_FEATURE_DSP)
 /* One kernel row for the four pixels of a window: the row's three kernel words, the four input
  * words of the window's top and bottom rows, twelve SMLAD. */
 static inline void kernel_row(const int16_t *k, const int16_t *top, const int16_t *bottom, int32_t *acc00,
@@ -45,10 +54,176 @@ static inline void window(const int16_t *k, const int16_t *corner, int row, int3
 }
 #endif
 
+#if defined(HP_CONV_ASM)
+/* One filter over every window, by hand: GCC spills at this register pressure (~129
+ * instructions per window and filter against ~66 here). Per window: the four accumulators in
+ * r8-r11, per kernel row one LDM of its three words (r0-r2) and two LDM of four input words
+ * (r3-r6), twelve SMLAD; then the max, and the requantization (multiplier below 1/4: SMMUL, ADD,
+ * ASR), offset and clamp. What the loop reads besides registers is in this struct (offsets in
+ * the asm). */
+typedef struct {
+    int32_t multiplier;   /*  0 */
+    int32_t round;        /*  4: 2^(n - 1) */
+    int32_t n;            /*  8: -shift - 1 */
+    int32_t offset;       /* 12: output zero point */
+    int32_t low;          /* 16: activation_min */
+    int32_t high;         /* 20: activation_max */
+    const int16_t *kernel;/* 24: the filter's 18 int16 (9 words) */
+    int32_t bias;         /* 28 */
+    int row_bytes;        /* 32: one input row */
+    int16_t *out;         /* 36: next output */
+    int out_stride;       /* 40: bytes between a filter's outputs */
+    const int16_t *corner;/* 44: current window */
+    int cols_left;        /* 48 */
+    int rows_left;        /* 52 */
+    int out_w;            /* 56 */
+    const int16_t *row_start; /* 60 */
+} conv_filter_state;
+typedef char conv_filter_state_offsets[offsetof(conv_filter_state, row_start) == 60 ? 1 : -1];
+
+static void filter_windows(conv_filter_state *s)
+{
+    __asm__ volatile(
+        "1:\n\t" /* row of windows */
+        "ldr r0, [%[s], #60]\n\t"
+        "str r0, [%[s], #44]\n\t"
+        "ldr r0, [%[s], #56]\n\t"
+        "str r0, [%[s], #48]\n"
+        "2:\n\t" /* window */
+        "ldr r8, [%[s], #28]\n\t"
+        "mov r9, r8\n\t"
+        "mov r10, r8\n\t"
+        "mov r11, r8\n\t"
+        "ldr r12, [%[s], #44]\n\t"
+        "ldr lr, [%[s], #24]\n\t"
+        "ldm lr!, {r0, r1, r2}\n\t" /* kernel row: top pixels r8 r9, bottom pixels r10 r11 */
+        "ldm r12, {r3, r4, r5, r6}\n\t"
+        "smlad r8, r0, r3, r8\n\t"
+        "smlad r8, r1, r4, r8\n\t"
+        "smlad r8, r2, r5, r8\n\t"
+        "smlad r9, r0, r4, r9\n\t"
+        "smlad r9, r1, r5, r9\n\t"
+        "smlad r9, r2, r6, r9\n\t"
+        "ldr r3, [%[s], #32]\n\t"
+        "add r12, r12, r3\n\t" /* one row down: the bottom row, then the next kernel row's top */
+        "ldm r12, {r3, r4, r5, r6}\n\t"
+        "smlad r10, r0, r3, r10\n\t"
+        "smlad r10, r1, r4, r10\n\t"
+        "smlad r10, r2, r5, r10\n\t"
+        "smlad r11, r0, r4, r11\n\t"
+        "smlad r11, r1, r5, r11\n\t"
+        "smlad r11, r2, r6, r11\n\t"
+        "ldm lr!, {r0, r1, r2}\n\t" /* kernel row: top pixels r8 r9, bottom pixels r10 r11 */
+        "ldm r12, {r3, r4, r5, r6}\n\t"
+        "smlad r8, r0, r3, r8\n\t"
+        "smlad r8, r1, r4, r8\n\t"
+        "smlad r8, r2, r5, r8\n\t"
+        "smlad r9, r0, r4, r9\n\t"
+        "smlad r9, r1, r5, r9\n\t"
+        "smlad r9, r2, r6, r9\n\t"
+        "ldr r3, [%[s], #32]\n\t"
+        "add r12, r12, r3\n\t" /* one row down: the bottom row, then the next kernel row's top */
+        "ldm r12, {r3, r4, r5, r6}\n\t"
+        "smlad r10, r0, r3, r10\n\t"
+        "smlad r10, r1, r4, r10\n\t"
+        "smlad r10, r2, r5, r10\n\t"
+        "smlad r11, r0, r4, r11\n\t"
+        "smlad r11, r1, r5, r11\n\t"
+        "smlad r11, r2, r6, r11\n\t"
+        "ldm lr!, {r0, r1, r2}\n\t" /* kernel row: top pixels r8 r9, bottom pixels r10 r11 */
+        "ldm r12, {r3, r4, r5, r6}\n\t"
+        "smlad r8, r0, r3, r8\n\t"
+        "smlad r8, r1, r4, r8\n\t"
+        "smlad r8, r2, r5, r8\n\t"
+        "smlad r9, r0, r4, r9\n\t"
+        "smlad r9, r1, r5, r9\n\t"
+        "smlad r9, r2, r6, r9\n\t"
+        "ldr r3, [%[s], #32]\n\t"
+        "add r12, r12, r3\n\t" /* one row down: the bottom row, then the next kernel row's top */
+        "ldm r12, {r3, r4, r5, r6}\n\t"
+        "smlad r10, r0, r3, r10\n\t"
+        "smlad r10, r1, r4, r10\n\t"
+        "smlad r10, r2, r5, r10\n\t"
+        "smlad r11, r0, r4, r11\n\t"
+        "smlad r11, r1, r5, r11\n\t"
+        "smlad r11, r2, r6, r11\n\t"
+        /* the max of the four */
+        "cmp r8, r9\n\t"
+        "it lt\n\t"
+        "movlt r8, r9\n\t"
+        "cmp r10, r11\n\t"
+        "it lt\n\t"
+        "movlt r10, r11\n\t"
+        "cmp r8, r10\n\t"
+        "it lt\n\t"
+        "movlt r8, r10\n\t"
+        /* requantize, offset, clamp, minus the offset */
+        "ldm %[s], {r0, r1, r2, r3, r4, r5}\n\t"
+        "smmul r8, r8, r0\n\t"
+        "add r8, r8, r1\n\t"
+        "asr r8, r8, r2\n\t"
+        "add r8, r8, r3\n\t"
+        "cmp r8, r4\n\t"
+        "it lt\n\t"
+        "movlt r8, r4\n\t"
+        "cmp r8, r5\n\t"
+        "it gt\n\t"
+        "movgt r8, r5\n\t"
+        "sub r8, r8, r3\n\t"
+        "ldr r0, [%[s], #36]\n\t"
+        "ldr r1, [%[s], #40]\n\t"
+        "strh r8, [r0]\n\t"
+        "add r0, r0, r1\n\t"
+        "str r0, [%[s], #36]\n\t"
+        /* next window: two pixels right */
+        "ldr r0, [%[s], #44]\n\t"
+        "add r0, r0, #8\n\t"
+        "str r0, [%[s], #44]\n\t"
+        "ldr r0, [%[s], #48]\n\t"
+        "subs r0, r0, #1\n\t"
+        "str r0, [%[s], #48]\n\t"
+        "bne 2b\n\t"
+        /* next row of windows: two rows down */
+        "ldr r0, [%[s], #60]\n\t"
+        "ldr r1, [%[s], #32]\n\t"
+        "add r0, r0, r1, lsl #1\n\t"
+        "str r0, [%[s], #60]\n\t"
+        "ldr r0, [%[s], #52]\n\t"
+        "subs r0, r0, #1\n\t"
+        "str r0, [%[s], #52]\n\t"
+        "bne 1b"
+        :
+        : [s] "r"(s)
+        : "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r8", "r9", "r10", "r11", "r12", "lr", "cc", "memory");
+}
+#endif
+
 void hp_conv2d_3x3_maxpool2x2_s8(const int16_t *input, int height, int width, const int16_t *kernel,
                                  const int32_t *bias, int filters, const hp_quant_params_s8 *params, int16_t *output)
 {
-    const int out_h = (height - 2) / 2, out_w = (width - 2) / 2, row = 2 * width;
+    const int out_h = (height - 2) / 2, out_w = (width - 2) / 2;
+#if defined(HP_CONV_ASM)
+    conv_filter_state s;
+    if (out_h < 1 || out_w < 1) return;
+    s.offset = params->output_offset;
+    s.low = params->activation_min;
+    s.high = params->activation_max;
+    s.row_bytes = 4 * width;
+    s.out_stride = 2 * filters;
+    s.out_w = out_w;
+    for (int f = 0; f < filters; f++) {
+        s.multiplier = params->multiplier[f];
+        s.n = -params->shift[f] - 1; /* shift <= -2: n >= 1 */
+        s.round = (int32_t)(1u << (s.n - 1));
+        s.kernel = kernel + 18 * f;
+        s.bias = bias[f];
+        s.out = output + f;
+        s.rows_left = out_h;
+        s.row_start = input;
+        filter_windows(&s);
+    }
+#else
+    const int row = 2 * width;
     /* filter by filter, so its weights, bias and requantization stay at hand for every window */
     for (int f = 0; f < filters; f++, kernel += 18) {
         int16_t *out = output + f;
@@ -69,4 +244,5 @@ void hp_conv2d_3x3_maxpool2x2_s8(const int16_t *input, int height, int width, co
             }
         }
     }
+#endif
 }

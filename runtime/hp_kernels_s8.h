@@ -87,9 +87,12 @@ void hp_quantize_f32_s16(const float *x, int pixels, int channels, float scale, 
 /* 3x3 convolution (stride 1, valid), bias, requantization (ReLU through activation_min), then
  * 2x2 max pooling (stride 2, floor). The max of the four int32 accumulators is requantized once:
  * requantization, offset and clamp are non-decreasing, so this equals pooling the conv output.
- *   input  [height][width][2] int16 q - zero point
- *   kernel [filters][3][3][2] int16, bias [filters] int32
- *   output [(height-2)/2][(width-2)/2][filters] int16 q - zero point     height, width >= 4 */
+ *   input  [height][width][2] int16 q - zero point (4-byte aligned)
+ *   kernel [filters][3][3][2] int16 (4-byte aligned), bias [filters] int32
+ *   output [(height-2)/2][(width-2)/2][filters] int16 q - zero point     height, width >= 4
+ * Every multiplier must be below 1/4 (shift <= -2, multiplier >= 0): the Cortex-M4/M7 path
+ * requantizes with hp_requantize_s32's three-instruction form only. With int16 conv weights the
+ * conv multipliers are ~1e-5; the .hpq reader and hp_model_s8 reject others. */
 void hp_conv2d_3x3_maxpool2x2_s8(const int16_t *input, int height, int width, const int16_t *kernel,
                                  const int32_t *bias, int filters, const hp_quant_params_s8 *params, int16_t *output);
 

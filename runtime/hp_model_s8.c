@@ -17,6 +17,14 @@ static int bad_dimensions(const hp_model_s8 *m)
            m->dense_units < 1 || m->outputs < 1;
 }
 
+/* The conv kernel's precondition: multipliers below 1/4. */
+static int bad_conv_requantization(const hp_model_s8 *m)
+{
+    for (int f = 0; f < m->conv_filters; f++)
+        if (m->conv_shift[f] > -2 || m->conv_multiplier[f] < 0) return 1;
+    return 0;
+}
+
 static regions scratch_regions(const hp_model_s8 *m)
 {
     const size_t flat = (size_t)((m->height - 2) / 2) * (size_t)((m->width - 2) / 2) * (size_t)m->conv_filters;
@@ -67,7 +75,7 @@ static const int32_t *run_layers(const hp_model_s8 *m, const float *input, unsig
 
 int hp_model_s8_run_logits(const hp_model_s8 *model, const float *input, int32_t *logits, void *scratch)
 {
-    if (bad_dimensions(model)) return -1;
+    if (bad_dimensions(model) || bad_conv_requantization(model)) return -1;
     const int32_t *out = run_layers(model, input, (unsigned char *)scratch);
     for (int o = 0; o < model->outputs; o++) logits[o] = out[o];
     return 0;
@@ -75,7 +83,7 @@ int hp_model_s8_run_logits(const hp_model_s8 *model, const float *input, int32_t
 
 int hp_model_s8_run(const hp_model_s8 *model, const float *input, float *scores, void *scratch)
 {
-    if (bad_dimensions(model)) return -1;
+    if (bad_dimensions(model) || bad_conv_requantization(model)) return -1;
     const int32_t *logits = run_layers(model, input, (unsigned char *)scratch);
     for (int o = 0; o < model->outputs; o++) scores[o] = (float)logits[o] * model->output_scales[o];
     if (model->outputs == 1)

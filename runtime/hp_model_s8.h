@@ -52,14 +52,15 @@ typedef struct {
 size_t hp_model_s8_scratch_bytes(const hp_model_s8 *model);
 
 /* Quantize and the integer network: normalized float input [H*W*C] -> int32 logits [O].
- * Returns 0, or -1 on bad dimensions. This is what host and microcontroller must agree on bit
+ * Returns 0, or -1 as hp_model_s8_run. This is what host and microcontroller must agree on bit
  * for bit. `input` may lie at the start of `scratch` (it is quantized in place, and the scratch
  * must then also hold it: max(hp_model_s8_scratch_bytes, 4 * H * W * C) bytes), which saves a
  * buffer when the caller's float tensor is dead after the call; it is then overwritten. */
 int hp_model_s8_run_logits(const hp_model_s8 *model, const float *input, int32_t *logits, void *scratch);
 
 /* One frame: normalized float input [H*W*C] -> probabilities [O] (quantize, integer network,
- * dequantize, softmax or sigmoid). Returns 0, or -1 on bad dimensions. `input` may lie at the
+ * dequantize, softmax or sigmoid). Returns 0, or -1 on bad dimensions or a conv multiplier not
+ * below 1/4 (see hp_conv2d_3x3_maxpool2x2_s8). `input` may lie at the
  * start of `scratch`, as above. */
 int hp_model_s8_run(const hp_model_s8 *model, const float *input, float *scores, void *scratch);
 

@@ -377,6 +377,31 @@ TEST(QuantModel, InputInsideScratchGivesTheSameResult)
     }
 }
 
+// The conv kernel's Cortex-M path requantizes only multipliers below 1/4: the reader and the
+// runtime reject a conv layer with a larger one (with int16 conv weights they are ~1e-5).
+TEST(QuantModel, ConvMultiplierAtLeastQuarterIsRejected)
+{
+    hp::Model m = random_model(15);
+    std::vector<float> frames = random_frames(50, 16);
+    hp::QuantModel q = hp::quantize_model(m, frames.data(), 50, hp::CalibrationMethod::minmax);
+    for (int32_t shift : q.conv.shift) EXPECT_LE(shift, -2);
+    q.conv.output_scale = float(double(q.input_scale) * q.conv.weight_scales[0] * 2.0);  // channel 0: 0.5
+    for (size_t o = 0; o < q.conv.multiplier.size(); o++)
+        hp_quantize_multiplier(double(q.input_scale) * q.conv.weight_scales[o] / q.conv.output_scale, &q.conv.multiplier[o],
+                               &q.conv.shift[o]);
+    try {
+        q.validate("m.hpq");
+        FAIL() << "no error";
+    } catch (const hp::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("conv channel 0: requantization multiplier not below 1/4"), std::string::npos)
+            << e.what();
+    }
+    const hp_model_s8 view = q.runtime_view();
+    std::vector<uint32_t> scratch(hp_model_s8_scratch_bytes(&view) / 4);
+    float scores[8];
+    EXPECT_EQ(hp_model_s8_run(&view, frames.data(), scores, scratch.data()), -1);
+}
+
 TEST(QuantModel, TwoClassModelUsesOneSigmoidOutput)
 {
     hp::Model m = random_model(5, 2);

@@ -68,6 +68,9 @@ static void check_layer(const std::string& where, const std::string& name, const
         hp_quantize_multiplier(double(input_scale) * layer.weight_scales[o] / layer.output_scale, &m, &s);
         if (m != layer.multiplier[o] || s != layer.shift[o])
             throw Error(where, name + " multiplier/shift of channel " + std::to_string(o) + " do not match its scales");
+        if (weight_max > 127 && s > -2)  // the conv kernel's precondition (hp_kernels_s8.h)
+            throw Error(where, name + " channel " + std::to_string(o) +
+                                   ": requantization multiplier not below 1/4 (input scale x weight scale / output scale)");
     }
 }
 
@@ -232,6 +235,8 @@ static QuantLayer quantize_layer(const std::vector<float>& kernel_io, const std:
         float max_abs = 0.0f;
         for (size_t i = 0; i < inputs; i++) max_abs = std::max(max_abs, std::fabs(kernel_io[i * outputs + o]));
         float ws = max_abs > 0.0f ? float(double(max_abs) / weight_max) : 1.0f;
+        if (max_abs == 0.0f && weight_max > 127)  // a dead conv filter: keep its multiplier below 1/4
+            ws = float(std::ldexp(double(output_scale) / double(input_scale), -20));
         l.weight_scales[o] = ws;
         for (size_t i = 0; i < inputs; i++) {
             double q = std::round(double(kernel_io[i * outputs + o]) / double(ws));
