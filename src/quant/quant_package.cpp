@@ -75,7 +75,7 @@ std::string model_data_c(const QuantModel& q)
       << "/* int8 weights (symmetric per output channel), int32 biases, requantization multipliers and\n"
       << " * shifts; " << q.weight_bytes() << " bytes. Calibrated (" << calibration_method_name(q.method) << ") on "
       << q.calibration_frames << " frames. */\n\n"
-      << "/* The Cortex-M path loads the conv kernel a word at a time (LDM needs 4-byte alignment). */\n"
+      << "/* The Cortex-M path loads the kernels a word at a time (LDM needs 4-byte alignment). */\n"
       << "#if defined(__GNUC__)\n#define HP_WORD_ALIGNED __attribute__((aligned(4)))\n#else\n"
       << "#define HP_WORD_ALIGNED\n#endif\n\n"
       << int_array("int16_t", "hp_conv_kernel", q.conv_kernel_runtime,
@@ -84,12 +84,12 @@ std::string model_data_c(const QuantModel& q)
       << int32_array("hp_conv_multiplier", q.conv.multiplier, "conv requantization multiplier [" + F + "]")
       << int32_array("hp_conv_shift", q.conv.shift, "conv requantization shift [" + F + "]")
       << int_array("int8_t", "hp_dense1_kernel", q.dense1_kernel_runtime,
-                   "dense kernel, blocks of 4 rows x 4 inputs (hp_kernels_s8.h)")
+                   "dense kernel, blocks of 4 rows x 4 inputs (hp_kernels_s8.h)", 16, " HP_WORD_ALIGNED")
       << int32_array("hp_dense1_bias", q.dense1.bias, "dense bias [" + U + "]")
       << int32_array("hp_dense1_multiplier", q.dense1.multiplier, "dense requantization multiplier [" + U + "]")
       << int32_array("hp_dense1_shift", q.dense1.shift, "dense requantization shift [" + U + "]")
       << int_array("int8_t", "hp_dense2_kernel", q.dense2_kernel_runtime,
-                   "output kernel, blocks of 4 rows x 4 inputs")
+                   "output kernel, blocks of 4 rows x 4 inputs", 16, " HP_WORD_ALIGNED")
       << int32_array("hp_dense2_bias", q.dense2.bias, "output bias [" + O + "]")
       << float_array("hp_output_scales", q.output_scales, "float scale of each int32 logit [" + O + "]");
     o << "const hp_model_s8 hp_model_data = {\n    " << s.height << ", " << s.width << ", " << s.channels << ", "
