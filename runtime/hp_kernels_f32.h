@@ -15,8 +15,10 @@
 
 /* acc + x * w in the kernels' inner loops. On an Arm core with fused multiply-add (Cortex-M4F/M7
  * vfma.f32), fmaf is that one instruction, which ISO C mode does not otherwise emit (GCC makes
- * vmul + vadd). Elsewhere a * b + c: the host compiler contracts and vectorizes it (it does not
- * vectorize fmaf calls), and without FMA hardware fmaf would be a library call. */
+ * vmul + vadd). Elsewhere a * b + c, rounded twice as written: the build keeps the compiler from
+ * fusing some sites and not others (-ffp-contract=off), so the per-frame and the batched host
+ * passes (hp_model_f32_batch.h) give the same bits; GCC vectorizes it (not fmaf calls), and
+ * without FMA hardware fmaf would be a library call. */
 #if defined(__ARM_FEATURE_FMA)
 #define HP_MADD_F32(x, w, acc) fmaf(x, w, acc)
 #else
