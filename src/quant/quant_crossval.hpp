@@ -23,7 +23,7 @@ struct QuantFoldResult {
     double int8_accuracy = 0;        // of the same model quantized
 };
 
-// One result per group (sorted by name). Training as train::run_crossval (same splits and seeds);
+// One result per group (sorted by name), trained by train::run_crossval (same splits and seeds);
 // calibration on at most `calibration_frames` training frames evenly spread, with `method`.
 std::vector<QuantFoldResult> crossval_int8(const Dataset& data, train::SplitBy by, double validation_split,
                                            const train::TrainOptions& options, size_t calibration_frames,

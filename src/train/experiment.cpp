@@ -237,7 +237,8 @@ Metrics run_evaluation(const fs::path& model_path, const Dataset& data, const st
 }
 
 std::vector<FoldResult> run_crossval(const Dataset& data, SplitBy by, double validation_split,
-                                     const TrainOptions& options, std::ostream& log, bool quiet)
+                                     const TrainOptions& options, std::ostream& log, bool quiet,
+                                     const FoldCallback& on_fold)
 {
     if (by == SplitBy::frame) throw Error("split_by", "cross-validation needs groups: use user or recording");
     std::vector<FoldResult> results;
@@ -263,6 +264,7 @@ std::vector<FoldResult> run_crossval(const Dataset& data, SplitBy by, double val
         f.seconds = t.seconds;
         log << "held out " << f.group << ": accuracy " << f.held_out_accuracy * 100 << " % (" << f.held_out_frames
             << " frames; best epoch " << f.best_epoch << " of " << f.epochs << ")\n";
+        if (on_fold) on_fold(f, t.best_model, train, held_out);
         results.push_back(f);
     }
     return results;

@@ -61,10 +61,16 @@ struct FoldResult {
     double seconds = 0;
 };
 
+// Called after each fold with its result, its best model, the frames it was trained on
+// (without the validation frames) and the held-out group's frames.
+using FoldCallback = std::function<void(const FoldResult& fold, const Model& best_model, const Dataset& training,
+                                        const Dataset& held_out)>;
+
 // Leave-one-group-out: for each group, trains on the others (validation_split random frames
 // of the training groups for early stopping and the checkpoint) and scores the held-out group.
 std::vector<FoldResult> run_crossval(const Dataset& data, SplitBy by, double validation_split,
-                                     const TrainOptions& options, std::ostream& log, bool quiet);
+                                     const TrainOptions& options, std::ostream& log, bool quiet,
+                                     const FoldCallback& on_fold = {});
 
 // Keras-like epoch line: "Epoch 3/1000 - 0.01s - loss: ... - val_accuracy: ... - lr: ...".
 std::string format_epoch(const EpochLog& e, int epochs);
