@@ -655,4 +655,15 @@ TEST(QuantFile, AnyModelTellsInt8FromKerasByContent)
     EXPECT_TRUE(files.count("hp_model_s8.c") && files.count("conv2d_3x3_maxpool2x2_s8.c") && !files.count("hp_model_f32.c"));
     EXPECT_NE(files.at("hp_model_data.c").find("const hp_model_s8 hp_model_data"), std::string::npos);
     EXPECT_FALSE(files.count("requantize_s32.c"));  // host only
+    // the README describes the network each package holds
+    const std::string int8_readme = hp::deploy_package_readme(a, options, {});
+    const std::string float_readme = hp::deploy_package_readme(b, options, {});
+    EXPECT_NE(int8_readme.find("Model: CNN2D_ST_HandPosture, int8 (post-training quantized, minmax calibration on 100 frames"),
+              std::string::npos) << int8_readme;
+    EXPECT_NE(int8_readme.find("int hp_run_logits("), std::string::npos) << int8_readme;
+    EXPECT_NE(int8_readme.find("`hp_model_s8.c`"), std::string::npos) << int8_readme;
+    EXPECT_EQ(int8_readme.find("float32"), std::string::npos) << int8_readme;
+    EXPECT_NE(float_readme.find("Model: CNN2D_ST_HandPosture, float32, input"), std::string::npos) << float_readme;
+    EXPECT_NE(float_readme.find("`hp_model_f32.c`"), std::string::npos) << float_readme;
+    EXPECT_EQ(float_readme.find("hp_run_logits"), std::string::npos) << float_readme;
 }

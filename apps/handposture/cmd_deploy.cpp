@@ -126,8 +126,7 @@ void run_deploy(const DeployArgs& a)
             sizes.push_back(codegen::measure_package_size(scratch.path / "pkg", options.target, opt,
                                                           scratch.path / ("build" + std::string(opt))));
     }
-    files["README.md"] = codegen::package_readme(model.model, options, sizes);
-    if (model.is_int8()) files["README.md"] = int8_package_readme(files["README.md"], *model.quant);
+    files["README.md"] = deploy_package_readme(model, options, sizes);
     codegen::write_package(a.out, files);
     std::printf("wrote %s: %zu files for %s, %d classes", a.out.c_str(), files.size(), options.target.c_str(),
                 model.model.shape.classes);

@@ -103,7 +103,8 @@ void print_summary(const std::string& path, bool as_json)
     std::printf("%-18s %-9s %-13s %12s %12s\n", "total", "", "", grouped(m.parameter_count()).c_str(),
                 grouped(m.mac_count()).c_str());
     if (any.is_int8())
-        std::printf("\nweights: %s bytes as int8 (int8 kernels, int32 biases and requantization; %s calibration on %u frames)\n",
+        std::printf("\nweights: %s bytes as int8 (int16 conv and int8 dense kernels, int32 biases and "
+                    "requantization; %s calibration on %u frames)\n",
                     grouped(weight_bytes).c_str(), calibration_method_name(any.quant->method), any.quant->calibration_frames);
     else
         std::printf("\nweights: %s bytes as float32\n", grouped(weight_bytes).c_str());

@@ -56,7 +56,8 @@ void run_quantize(const QuantizeOptions& o)
     std::printf("float32 accuracy: %.2f %% (%zu frames)\n", 100.0 * mf.accuracy, data.size());
     std::printf("int8 accuracy:    %.2f %% (%+.2f points)\n", 100.0 * mq.accuracy, 100.0 * (mq.accuracy - mf.accuracy));
     std::printf("same class as float32: %.2f %% of frames\n", 100.0 * double(agree) / double(data.size()));
-    std::printf("wrote %s (%zu bytes of int8 weights, int32 biases and requantization)\n", o.out.c_str(), q.weight_bytes());
+    std::printf("wrote %s (%zu bytes of int16 conv and int8 dense weights, int32 biases and requantization)\n",
+                o.out.c_str(), q.weight_bytes());
 }
 
 }  // namespace

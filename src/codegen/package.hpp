@@ -48,6 +48,11 @@ struct AppNetwork {
     std::string header_includes; // headers hp_app.h needs for header_api
     std::string header_api;      // more declarations for hp_app.h, after hp_run
     std::string functions;       // their definitions in hp_app.c
+    // What the package's README says about it:
+    std::string readme_kind;     // the network's number format, e.g. "float32"
+    std::string readme_data;     // what hp_model_data.c holds
+    std::string readme_runtime;  // the runtime files the package copies
+    std::string readme_api;      // more lines for the README's API block (header_api's functions)
 };
 
 // The float32 network's part of the application code.
@@ -61,9 +66,10 @@ std::map<std::string, std::string> app_files(const ModelShape& shape, const Depl
 // The package's files (name -> contents). options.class_names must be resolved.
 std::map<std::string, std::string> package_files(const Model& model, const DeployOptions& options);
 
-// The package's README.md: what it holds, how to build and call it, and its flash/RAM (from
-// `sizes` when measured, else how to measure them).
-std::string package_readme(const Model& model, const DeployOptions& options, const std::vector<PackageSize>& sizes);
+// The package's README.md for `model`'s shape and the network `network` describes: what it holds,
+// how to build and call it, and its flash/RAM (from `sizes` when measured, else how to measure them).
+std::string package_readme(const Model& model, const DeployOptions& options, const AppNetwork& network,
+                           const std::vector<PackageSize>& sizes);
 
 // Runtime files a package copies: the float32 kernels and model, preprocessing, postprocessing.
 bool runtime_file_in_package(const std::string& file_name);

@@ -34,20 +34,12 @@ std::map<std::string, std::string> deploy_package_files(const AnyModel& model, c
     return codegen::package_files(model.model, options);
 }
 
-std::string int8_package_readme(std::string readme, const QuantModel& model)
+std::string deploy_package_readme(const AnyModel& model, const codegen::DeployOptions& options,
+                                  const std::vector<codegen::PackageSize>& sizes)
 {
-    const std::string from = "Model: CNN2D_ST_HandPosture, float32,";
-    const size_t at = readme.find(from);
-    if (at != std::string::npos)
-        readme.replace(at, from.size(),
-                       "Model: CNN2D_ST_HandPosture, int8 (post-training quantized, " +
-                           std::string(calibration_method_name(model.method)) + " calibration on " +
-                           std::to_string(model.calibration_frames) + " frames; `hp_model_s8.h`),");
-    const std::string weights = "the weights as `const float` arrays (flash)";
-    const size_t w = readme.find(weights);
-    if (w != std::string::npos)
-        readme.replace(w, weights.size(), "int8 weights, int32 biases and requantization as `const` arrays (flash)");
-    return readme;
+    const codegen::AppNetwork network =
+        model.quant ? int8_app_network(*model.quant) : codegen::float_app_network(model.model);
+    return codegen::package_readme(model.model, options, network, sizes);
 }
 
 std::map<std::string, std::string> int8_test_vector_files(const QuantModel& model, const codegen::DeployOptions& options,

@@ -30,8 +30,10 @@ std::vector<float> predict_scores(const AnyModel& model, const float* inputs, si
 // The files of a deploy package for either kind (codegen::package_files or quant_package_files).
 std::map<std::string, std::string> deploy_package_files(const AnyModel& model, const codegen::DeployOptions& options);
 
-// An int8 package's README: the float package's, with the model line saying int8.
-std::string int8_package_readme(std::string readme, const QuantModel& model);
+// The package's README.md for either kind (codegen::package_readme with the float or int8
+// network's description); `sizes` as measured, or empty.
+std::string deploy_package_readme(const AnyModel& model, const codegen::DeployOptions& options,
+                                  const std::vector<codegen::PackageSize>& sizes);
 
 // int8 test vectors (test/hp_s8_vectors.{h,c}) from `count` frames evenly spread over a dataset,
 // for firmware/harness_s8.c. Throws hp::Error if the dataset's frames do not fit the model.

@@ -72,8 +72,8 @@ std::string model_data_c(const QuantModel& q)
                       O = std::to_string(s.outputs());
     std::ostringstream o;
     o << kBanner << "#include \"hp_model_data.h\"\n\n"
-      << "/* int8 weights (symmetric per output channel), int32 biases, requantization multipliers and\n"
-      << " * shifts; " << q.weight_bytes() << " bytes. Calibrated (" << calibration_method_name(q.method) << ") on "
+      << "/* int16 conv and int8 dense weights (symmetric per output channel), int32 biases,\n"
+      << " * requantization multipliers and shifts; " << q.weight_bytes() << " bytes. Calibrated (" << calibration_method_name(q.method) << ") on "
       << q.calibration_frames << " frames. */\n\n"
       << "/* The Cortex-M path loads the kernels a word at a time (LDM needs 4-byte alignment). */\n"
       << "#if defined(__GNUC__)\n#define HP_WORD_ALIGNED __attribute__((aligned(4)))\n#else\n"
@@ -101,9 +101,8 @@ std::string model_data_c(const QuantModel& q)
     return o.str();
 }
 
-// The int8 network's part of the application code: hp_run quantizes the float tensor and runs
-// the integer network; hp_run_logits gives its int32 logits. The scratch shares its memory with
-// the float tensor hp_process_frame preprocesses into (hp_model_s8 quantizes it in place).
+}  // namespace
+
 codegen::AppNetwork int8_app_network(const QuantModel& q)
 {
     const hp_model_s8 view = q.runtime_view();
@@ -128,10 +127,15 @@ int hp_run_logits(const float *input, int32_t *logits)
     return hp_model_s8_run_logits(&hp_model_data, input, logits, memory.scratch);
 }
 )";
+    net.readme_kind = "int8 (post-training quantized, " + std::string(calibration_method_name(q.method)) +
+                      " calibration on " + std::to_string(q.calibration_frames) + " frames; `hp_model_s8.h`)";
+    net.readme_data = "int16 conv weights, int8 dense weights, int32 biases and requantization as `const` "
+                      "arrays (flash)";
+    net.readme_runtime = "`hp_model_s8.h`, `hp_model_s8.c`, `hp_kernels_s8.h`, `hp_s8_dsp.h`, `*_s8.c`, "
+                         "`softmax_f32.c`, `sigmoid_f32.c`, `hp_kernels_f32.h`";
+    net.readme_api = "int hp_run_logits(const float *input, int32_t *logits); /* int32 logits, as the host's */\n";
     return net;
 }
-
-}  // namespace
 
 std::map<std::string, std::string> quant_package_files(const QuantModel& q, const codegen::DeployOptions& options)
 {

@@ -16,6 +16,11 @@ namespace hp {
 // they end with, preprocessing and postprocessing (hp_quantize_multiplier stays on the host).
 bool runtime_file_in_int8_package(const std::string& file_name);
 
+// The int8 network's part of the application code and README: hp_run quantizes the float tensor
+// and runs the integer network; hp_run_logits gives its int32 logits. The scratch shares its
+// memory with the float tensor hp_process_frame preprocesses into (quantized in place).
+codegen::AppNetwork int8_app_network(const QuantModel& model);
+
 // The package's files (name -> contents); options.class_names must be resolved. Besides the
 // float package's API, hp_app.h declares hp_run_logits (int32 logits, for bit-exact checks).
 std::map<std::string, std::string> quant_package_files(const QuantModel& model, const codegen::DeployOptions& options);
