@@ -77,9 +77,9 @@ static inline int16_t hp_output_s8(int32_t acc, const hp_quant_params_s8 *params
 /* Rounds up to a multiple of 4 (dense rows and vectors are padded to it). */
 static inline int hp_round4(int n) { return (n + 3) & ~3; }
 
-/* q = clamp(round(x / scale) + zero_point, -128, 127), rounding half away from zero (a division,
- * not a multiplication by 1/scale, so host and microcontroller agree bit for bit; NaN becomes
- * -128), stored as q - zero_point. x [pixels][channels] (channels 1 or 2) -> q [pixels][2], a
+/* q = clamp(round(x * (1 / scale)) + zero_point, -128, 127), rounding to nearest with ties to even
+ * (VCVTR on the Cortex-M4F/M7, lrintf on the host: the same bits; NaN becomes the zero point),
+ * stored as q - zero_point. x [pixels][channels] (channels 1 or 2) -> q [pixels][2], a
  * second channel 0 when there is one. q may be x itself (each value is read before the bytes it
  * occupies are written): the network quantizes its input in place. */
 void hp_quantize_f32_s16(const float *x, int pixels, int channels, float scale, int32_t zero_point, int16_t *q);

@@ -2,7 +2,7 @@
 """Writes tests/fixtures/quant_fixture.json: the int8 arithmetic emulated with Python integers
 (TFLite's QuantizeMultiplier; requantization x * multiplier * 2^(shift - 31) rounded once to
 nearest, ties up, saturated to int32; int8 conv / max pool / dense with int32 accumulators,
-float -> int8 input quantization) on random cases, as an independent reference for the C99
+float -> int8 input quantization, ties to even) on random cases, as an independent reference for the C99
 int8 kernels. Run once; the output is committed.
 
     /usr/bin/python3 scripts/make_quant_fixture.py
@@ -49,10 +49,11 @@ def output_s8(acc, p, c):
 
 
 def quantize_input(x, scale, zero_point):
+    inverse = np.float32(1) / np.float32(scale)  # float32 reciprocal and product, as the C code
     out = []
     for v in x:
-        r = float(np.float32(v) / np.float32(scale))  # float32 division, as the C code
-        q = round_half_away(r) + zero_point
+        r = float(np.float32(v) * inverse)
+        q = round(r) + zero_point  # Python rounds half to even, as VCVTR and lrintf by default
         out.append(min(max(q, -128), 127))
     return out
 
@@ -132,6 +133,12 @@ def main():
     x = rng.normal(0, 2.5, 300).astype(np.float32)
     x[:6] = [0.0, scale * 0.5, -scale * 0.5, scale * 2.5, 1e9, -1e9]
     x = x.astype(np.float32)
+    # exact ties of x * (1 / scale), both signs, even and odd integer parts: ties go to even
+    inverse = np.float32(1) / np.float32(scale)
+    ties = [np.float32(t) / inverse for t in (0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 6.5, -7.5, 100.5, -99.5)]
+    ties = [v for v in ties if float(np.float32(v) * inverse) % 1 == 0.5]
+    assert len(ties) >= 6, ties
+    x[6:6 + len(ties)] = ties
     fixture = {
         "quantize_multiplier": qm,
         "requantize": rq,
