@@ -88,25 +88,20 @@ static int32_t quantize_one(float v, int32_t zero_point)
 void hp_quantize_f32_s16(const float *x, int pixels, int channels, float scale, int32_t zero_point, int16_t *q)
 {
     const float inverse = 1.0f / scale;
+    const int count = pixels * channels, step = channels == 2 ? 1 : 2; /* one channel: q[2i] */
     const int16_t zero = 0;
-    if (channels == 2) {
-        int i = 0;
+    int i = 0;
 #if defined(HP_QUANTIZE_VFP)
-        const int blocks = pixels / 2; /* 4 values each */
-        if (blocks > 0 && ((uintptr_t)x & 3) == 0 && ((uintptr_t)q & 3) == 0) { /* VLDM, STRD need words */
-            quantize_blocks_vfp(x, blocks, inverse, zero_point, q);
-            i = 4 * blocks;
-        }
+    const int blocks = count / 4;
+    if (channels == 2 && blocks > 0 && ((uintptr_t)x & 3) == 0 && ((uintptr_t)q & 3) == 0) { /* VLDM, STRD */
+        quantize_blocks_vfp(x, blocks, inverse, zero_point, q);
+        i = 4 * blocks;
+    }
 #endif
-        for (; i < 2 * pixels; i++) {
-            const int16_t v = (int16_t)(quantize_one(x[i] * inverse, zero_point) - zero_point);
-            memcpy(q + i, &v, sizeof v);
-        }
-        return;
-    }
-    for (int i = 0; i < pixels; i++) { /* one channel: every second value is 0 */
+    for (; i < count; i++) {
         const int16_t v = (int16_t)(quantize_one(x[i] * inverse, zero_point) - zero_point);
-        memcpy(q + 2 * i, &v, sizeof v);
+        memcpy(q + step * i, &v, sizeof v);
     }
-    for (int i = 0; i < pixels; i++) memcpy(q + 2 * i + 1, &zero, sizeof zero);
+    if (channels == 1) /* every second value is 0 */
+        for (i = 0; i < pixels; i++) memcpy(q + 2 * i + 1, &zero, sizeof zero);
 }
