@@ -79,11 +79,12 @@ static void dot4(const int8_t *block, const int16_t *x, int inputs4, int32_t *ac
 void hp_dense_s8(const int16_t *input, int inputs4, const int8_t *kernel, const int32_t *bias, int outputs,
                  const hp_quant_params_s8 *params, int16_t *output)
 {
+    const hp_quant_params_s8 p = *params; /* a local copy: the stores to output cannot change it */
     for (int o = 0; o < outputs; o += 4, kernel += 4 * inputs4) {
         int32_t acc[4];
         for (int k = 0; k < 4; k++) acc[k] = o + k < outputs ? bias[o + k] : 0;
         dot4(kernel, input, inputs4, acc);
-        for (int k = 0; k < 4; k++) output[o + k] = o + k < outputs ? hp_output_s8(acc[k], params, o + k) : 0;
+        for (int k = 0; k < 4; k++) output[o + k] = o + k < outputs ? hp_output_s8(acc[k], &p, o + k) : 0;
     }
 }
 
