@@ -544,12 +544,25 @@ TEST(QuantDeploy, QemuCortexM4MatchesHostBitExactly)
     const std::vector<size_t> picked = hp::calibration_subset(data.size(), 240);
     for (size_t i : picked) tensors.insert(tensors.end(), data.input(i), data.input(i) + data.input_size());
     hp::QuantModel q = hp::quantize_model(model, calibration.data(), 1000, hp::CalibrationMethod::minmax);
+    // 16 tensors of exact ties of x * (1 / scale) inside the int8 range, which the host (lrintf) and
+    // the Cortex-M4F (VCVTR) must both round to even
+    const float inverse = 1.0f / q.input_scale;
+    const int lowest = -128 - q.input_zero_point, span = 255;
+    size_t ties = 0;
+    for (size_t n = 0; n < 16; n++)
+        for (size_t i = 0; i < data.input_size(); i++) {
+            const float t = float(int((n * 37 + i * 11) % size_t(span)) + lowest) + 0.5f, x = t / inverse;
+            tensors.push_back(x);
+            ties += x * inverse == t;
+        }
+    EXPECT_GT(ties, 16 * data.input_size() / 2);
+    const size_t count = picked.size() + 16;
 
     hp::codegen::DeployOptions options;
     options.class_names = data.class_names;
     hp::test::ScratchDir dir;
     hp::codegen::write_package(dir / "pkg", hp::quant_package_files(q, options));
-    for (const auto& [name, text] : hp::quant_test_vector_files(q, tensors, picked.size())) {
+    for (const auto& [name, text] : hp::quant_test_vector_files(q, tensors, count)) {
         std::ofstream out(dir / name);
         out << text;
     }
@@ -566,13 +579,14 @@ TEST(QuantDeploy, QemuCortexM4MatchesHostBitExactly)
     const std::string qemu = "cd '" + dir.path().string() + "' && timeout 300 qemu-system-arm -M mps2-an386 " +
                              "-nographic -semihosting-config enable=on,target=native -kernel harness.elf > qemu.log 2>&1";
     EXPECT_EQ(shell(qemu), 0) << read_text(dir / "qemu.log");
-    EXPECT_NE(read_text(dir / "qemu.log").find("PASS: int8 240 frames, 0 logits differ"), std::string::npos)
+    EXPECT_NE(read_text(dir / "qemu.log").find("PASS: int8 " + std::to_string(count) + " frames, 0 logits differ"),
+              std::string::npos)
         << read_text(dir / "qemu.log");
 
     const std::string host = "cd '" + dir.path().string() + "' && cc -DHP_HOST_BUILD" + warnings + sources +
                              " -lm -o harness > host_build.log 2>&1 && ./harness > host.log 2>&1";
     EXPECT_EQ(shell(host), 0) << read_text(dir / "host_build.log") << read_text(dir / "host.log");
-    EXPECT_NE(read_text(dir / "host.log").find("PASS: int8 240 frames"), std::string::npos);
+    EXPECT_NE(read_text(dir / "host.log").find("PASS: int8 " + std::to_string(count) + " frames"), std::string::npos);
 }
 
 TEST(QuantCli, QuantizePrintsFloatAndInt8Accuracy)
