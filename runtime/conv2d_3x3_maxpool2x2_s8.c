@@ -66,15 +66,15 @@ typedef struct {
     int32_t round;        /*  4: 2^(n - 1) */
     int32_t n;            /*  8: -shift - 1 */
     int32_t offset;       /* 12: output zero point */
-    int32_t low;          /* 16: activation_min */
-    int32_t high;         /* 20: activation_max */
+    int32_t low;          /* 16: activation_min - offset (the output is q - offset) */
+    int32_t high;         /* 20: activation_max - offset */
     const int16_t *kernel;/* 24: the filter's 18 int16 (9 words) */
     int32_t bias;         /* 28 */
     int row_bytes;        /* 32: one input row */
     int16_t *out;         /* 36: next output */
     int out_stride;       /* 40: bytes between a filter's outputs */
-    const int16_t *corner;/* 44: current window */
-    int cols_left;        /* 48 */
+    const int16_t *row_end; /* 44: the corner after the row's last window */
+    int back_bytes;       /* 48: 3 rows - 2 pixels: from the window's last row to the next corner */
     int rows_left;        /* 52 */
     int out_w;            /* 56 */
     const int16_t *row_start; /* 60 */
@@ -84,17 +84,16 @@ typedef char conv_filter_state_offsets[offsetof(conv_filter_state, row_start) ==
 static void filter_windows(conv_filter_state *s)
 {
     __asm__ volatile(
-        "1:\n\t" /* row of windows */
-        "ldr r0, [%[s], #60]\n\t"
-        "str r0, [%[s], #44]\n\t"
+        "1:\n\t" /* row of windows: r12 its first corner */
+        "ldr r12, [%[s], #60]\n\t"
         "ldr r0, [%[s], #56]\n\t"
-        "str r0, [%[s], #48]\n"
-        "2:\n\t" /* window */
+        "add r0, r12, r0, lsl #3\n\t"
+        "str r0, [%[s], #44]\n"
+        "2:\n\t" /* window at r12 */
         "ldr r8, [%[s], #28]\n\t"
         "mov r9, r8\n\t"
         "mov r10, r8\n\t"
         "mov r11, r8\n\t"
-        "ldr r12, [%[s], #44]\n\t"
         "ldr lr, [%[s], #24]\n\t"
         "ldm lr!, {r0, r1, r2}\n\t" /* kernel row: top pixels r8 r9, bottom pixels r10 r11 */
         "ldm r12, {r3, r4, r5, r6}\n\t"
@@ -157,31 +156,27 @@ static void filter_windows(conv_filter_state *s)
         "cmp r8, r10\n\t"
         "it lt\n\t"
         "movlt r8, r10\n\t"
-        /* requantize, offset, clamp, minus the offset */
+        /* requantize, clamp (the bounds minus the offset: the output is q - offset) */
         "ldm %[s], {r0, r1, r2, r3, r4, r5}\n\t"
         "smmul r8, r8, r0\n\t"
         "add r8, r8, r1\n\t"
         "asr r8, r8, r2\n\t"
-        "add r8, r8, r3\n\t"
         "cmp r8, r4\n\t"
         "it lt\n\t"
         "movlt r8, r4\n\t"
         "cmp r8, r5\n\t"
         "it gt\n\t"
         "movgt r8, r5\n\t"
-        "sub r8, r8, r3\n\t"
         "ldr r0, [%[s], #36]\n\t"
         "ldr r1, [%[s], #40]\n\t"
         "strh r8, [r0]\n\t"
         "add r0, r0, r1\n\t"
         "str r0, [%[s], #36]\n\t"
-        /* next window: two pixels right */
-        "ldr r0, [%[s], #44]\n\t"
-        "add r0, r0, #8\n\t"
-        "str r0, [%[s], #44]\n\t"
+        /* next window: two pixels right of this one's corner, r12 being 3 rows below it */
         "ldr r0, [%[s], #48]\n\t"
-        "subs r0, r0, #1\n\t"
-        "str r0, [%[s], #48]\n\t"
+        "sub r12, r12, r0\n\t"
+        "ldr r0, [%[s], #44]\n\t"
+        "cmp r12, r0\n\t"
         "bne 2b\n\t"
         /* next row of windows: two rows down */
         "ldr r0, [%[s], #60]\n\t"
@@ -206,11 +201,12 @@ void hp_conv2d_3x3_maxpool2x2_s8(const int16_t *input, int height, int width, co
     conv_filter_state s;
     if (out_h < 1 || out_w < 1) return;
     s.offset = params->output_offset;
-    s.low = params->activation_min;
-    s.high = params->activation_max;
+    s.low = params->activation_min - params->output_offset;
+    s.high = params->activation_max - params->output_offset;
     s.row_bytes = 4 * width;
     s.out_stride = 2 * filters;
     s.out_w = out_w;
+    s.back_bytes = 3 * s.row_bytes - 8;
     for (int f = 0; f < filters; f++) {
         s.multiplier = params->multiplier[f];
         s.n = -params->shift[f] - 1; /* shift <= -2: n >= 1 */
