@@ -81,6 +81,27 @@ typedef struct {
 } conv_filter_state;
 typedef char conv_filter_state_offsets[offsetof(conv_filter_state, row_start) == 60 ? 1 : -1];
 
+/* One kernel row of a window: its three words (r0-r2) times the top pixels' (r8 r9) and, one
+ * input row down, the bottom pixels' (r10 r11) inputs; r12 ends one row down. */
+#define KERNEL_ROW \
+    "ldm lr!, {r0, r1, r2}\n\t" \
+    "ldm r12, {r3, r4, r5, r6}\n\t" \
+    "smlad r8, r0, r3, r8\n\t" \
+    "smlad r8, r1, r4, r8\n\t" \
+    "smlad r8, r2, r5, r8\n\t" \
+    "smlad r9, r0, r4, r9\n\t" \
+    "smlad r9, r1, r5, r9\n\t" \
+    "smlad r9, r2, r6, r9\n\t" \
+    "ldr r3, [%[s], #32]\n\t" \
+    "add r12, r12, r3\n\t" \
+    "ldm r12, {r3, r4, r5, r6}\n\t" \
+    "smlad r10, r0, r3, r10\n\t" \
+    "smlad r10, r1, r4, r10\n\t" \
+    "smlad r10, r2, r5, r10\n\t" \
+    "smlad r11, r0, r4, r11\n\t" \
+    "smlad r11, r1, r5, r11\n\t" \
+    "smlad r11, r2, r6, r11\n\t"
+
 static void filter_windows(conv_filter_state *s)
 {
     __asm__ volatile(
@@ -95,57 +116,7 @@ static void filter_windows(conv_filter_state *s)
         "mov r10, r8\n\t"
         "mov r11, r8\n\t"
         "ldr lr, [%[s], #24]\n\t"
-        "ldm lr!, {r0, r1, r2}\n\t" /* kernel row: top pixels r8 r9, bottom pixels r10 r11 */
-        "ldm r12, {r3, r4, r5, r6}\n\t"
-        "smlad r8, r0, r3, r8\n\t"
-        "smlad r8, r1, r4, r8\n\t"
-        "smlad r8, r2, r5, r8\n\t"
-        "smlad r9, r0, r4, r9\n\t"
-        "smlad r9, r1, r5, r9\n\t"
-        "smlad r9, r2, r6, r9\n\t"
-        "ldr r3, [%[s], #32]\n\t"
-        "add r12, r12, r3\n\t" /* one row down: the bottom row, then the next kernel row's top */
-        "ldm r12, {r3, r4, r5, r6}\n\t"
-        "smlad r10, r0, r3, r10\n\t"
-        "smlad r10, r1, r4, r10\n\t"
-        "smlad r10, r2, r5, r10\n\t"
-        "smlad r11, r0, r4, r11\n\t"
-        "smlad r11, r1, r5, r11\n\t"
-        "smlad r11, r2, r6, r11\n\t"
-        "ldm lr!, {r0, r1, r2}\n\t" /* kernel row: top pixels r8 r9, bottom pixels r10 r11 */
-        "ldm r12, {r3, r4, r5, r6}\n\t"
-        "smlad r8, r0, r3, r8\n\t"
-        "smlad r8, r1, r4, r8\n\t"
-        "smlad r8, r2, r5, r8\n\t"
-        "smlad r9, r0, r4, r9\n\t"
-        "smlad r9, r1, r5, r9\n\t"
-        "smlad r9, r2, r6, r9\n\t"
-        "ldr r3, [%[s], #32]\n\t"
-        "add r12, r12, r3\n\t" /* one row down: the bottom row, then the next kernel row's top */
-        "ldm r12, {r3, r4, r5, r6}\n\t"
-        "smlad r10, r0, r3, r10\n\t"
-        "smlad r10, r1, r4, r10\n\t"
-        "smlad r10, r2, r5, r10\n\t"
-        "smlad r11, r0, r4, r11\n\t"
-        "smlad r11, r1, r5, r11\n\t"
-        "smlad r11, r2, r6, r11\n\t"
-        "ldm lr!, {r0, r1, r2}\n\t" /* kernel row: top pixels r8 r9, bottom pixels r10 r11 */
-        "ldm r12, {r3, r4, r5, r6}\n\t"
-        "smlad r8, r0, r3, r8\n\t"
-        "smlad r8, r1, r4, r8\n\t"
-        "smlad r8, r2, r5, r8\n\t"
-        "smlad r9, r0, r4, r9\n\t"
-        "smlad r9, r1, r5, r9\n\t"
-        "smlad r9, r2, r6, r9\n\t"
-        "ldr r3, [%[s], #32]\n\t"
-        "add r12, r12, r3\n\t" /* one row down: the bottom row, then the next kernel row's top */
-        "ldm r12, {r3, r4, r5, r6}\n\t"
-        "smlad r10, r0, r3, r10\n\t"
-        "smlad r10, r1, r4, r10\n\t"
-        "smlad r10, r2, r5, r10\n\t"
-        "smlad r11, r0, r4, r11\n\t"
-        "smlad r11, r1, r5, r11\n\t"
-        "smlad r11, r2, r6, r11\n\t"
+        KERNEL_ROW KERNEL_ROW KERNEL_ROW
         /* the max of the four */
         "cmp r8, r9\n\t"
         "it lt\n\t"
