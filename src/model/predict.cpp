@@ -1,9 +1,9 @@
 #include "model/predict.hpp"
 
 #include <algorithm>
-#include <thread>
 
 #include "core/error.hpp"
+#include "core/parallel.hpp"
 #include "hp_model_f32_batch.h"
 
 namespace hp {
@@ -22,25 +22,16 @@ std::vector<float> predict_scores(const Model& model, const float* inputs, size_
     if (count == 0) return scores;
     if (inputs == nullptr || scratch_floats == 0) throw Error("predict_scores: no input frames or bad model dimensions");
 
-    size_t workers = threads > 0 ? size_t(threads) : std::max(1u, std::thread::hardware_concurrency());
-    workers = std::min(workers, (count + kMinFramesPerThread - 1) / kMinFramesPerThread);
-    workers = std::max<size_t>(workers, 1);
-
-    // Each worker runs a contiguous range of frames with its own scratch buffer, whole blocks of
-    // HP_LANES frames but for the last worker's tail.
-    auto run = [&](size_t begin, size_t end) {
-        std::vector<float> scratch(scratch_floats);
-        hp_model_f32_run_batch(&view, inputs + begin * frame_floats, end - begin, scores.data() + begin * outputs,
-                               scratch.data());
-    };
-    std::vector<std::jthread> pool;
-    const size_t per_worker = ((count + workers - 1) / workers + HP_LANES - 1) / HP_LANES * HP_LANES;
-    for (size_t w = 1; w < workers; w++) {
-        size_t begin = std::min(count, w * per_worker), end = std::min(count, begin + per_worker);
-        if (begin < end) pool.emplace_back(run, begin, end);
-    }
-    run(0, std::min(count, per_worker));
-    pool.clear();  // joins every worker before scores is handed back
+    // Each thread runs whole blocks of HP_LANES frames (but for the last one's tail) with its own
+    // scratch buffer.
+    parallel_chunks(
+        count, threads,
+        [&](size_t begin, size_t end) {
+            std::vector<float> scratch(scratch_floats);
+            hp_model_f32_run_batch(&view, inputs + begin * frame_floats, end - begin, scores.data() + begin * outputs,
+                                   scratch.data());
+        },
+        kMinFramesPerThread, HP_LANES);
     return scores;
 }
 

@@ -7,7 +7,7 @@
 #include "core/error.hpp"
 #include "hp_kernels_f32.h"
 #include "hp_kernels_s8.h"
-#include "quant/parallel.hpp"
+#include "core/parallel.hpp"
 
 namespace hp {
 
