@@ -56,67 +56,68 @@ static inline void window(const int16_t *k, const int16_t *corner, int row, int3
 
 #if defined(HP_CONV_ASM)
 /* One filter over every window, by hand: GCC spills at this register pressure (~129
- * instructions per window and filter against ~66 here). Per window: the four accumulators in
+ * instructions per window and filter against ~60 here). Per window: the four accumulators in
  * r8-r11, per kernel row one LDM of its three words (r0-r2) and two LDM of four input words
- * (r3-r6), twelve SMLAD; then the max, and the requantization (multiplier below 1/4: SMMUL, ADD,
- * ASR), offset and clamp. What the loop reads besides registers is in this struct (offsets in
- * the asm). */
+ * (r3-r6), twelve multiply-adds (the first row's first ones SMUAD: the accumulators start at 0,
+ * the bias is added to their max, which is the same); then the max, and with one LDM of the
+ * first ten fields the bias, requantization (multiplier below 1/4: SMMUL, ADD, ASR), clamp, store
+ * and the step to the next window. What the loop reads besides registers is in this struct
+ * (offsets in the asm; the struct is in r7, the one register the asm leaves to it). */
 typedef struct {
     int32_t multiplier;   /*  0 */
     int32_t round;        /*  4: 2^(n - 1) */
     int32_t n;            /*  8: -shift - 1 */
-    int32_t offset;       /* 12: output zero point */
+    int32_t bias;         /* 12 */
     int32_t low;          /* 16: activation_min - offset (the output is q - offset) */
     int32_t high;         /* 20: activation_max - offset */
-    const int16_t *kernel;/* 24: the filter's 18 int16 (9 words) */
-    int32_t bias;         /* 28 */
-    int row_bytes;        /* 32: one input row */
-    int16_t *out;         /* 36: next output */
-    int out_stride;       /* 40: bytes between a filter's outputs */
-    const int16_t *row_end; /* 44: the corner after the row's last window */
-    int back_bytes;       /* 48: 3 rows - 2 pixels: from the window's last row to the next corner */
-    int rows_left;        /* 52 */
-    int out_w;            /* 56 */
-    const int16_t *row_start; /* 60 */
+    int16_t *out;         /* 24: next output */
+    int out_stride;       /* 28: bytes between a filter's outputs */
+    const int16_t *row_end; /* 32: the corner after the row's last window */
+    int back_bytes;       /* 36: 3 rows - 2 pixels: from the window's last row to the next corner */
+    const int16_t *kernel;/* 40: the filter's 18 int16 (9 words) */
+    int row_bytes;        /* 44: one input row */
+    int rows_left;        /* 48 */
+    int out_w;            /* 52 */
+    const int16_t *row_start; /* 56 */
 } conv_filter_state;
-typedef char conv_filter_state_offsets[offsetof(conv_filter_state, row_start) == 60 ? 1 : -1];
+typedef char conv_filter_state_offsets[offsetof(conv_filter_state, row_start) == 56 ? 1 : -1];
+
+#define MUL_FIRST(acc, w, x) "smuad " acc ", " w ", " x "\n\t"
+#define MUL_ADD(acc, w, x) "smlad " acc ", " w ", " x ", " acc "\n\t"
 
 /* One kernel row of a window: its three words (r0-r2) times the top pixels' (r8 r9) and, one
- * input row down, the bottom pixels' (r10 r11) inputs; r12 ends one row down. */
-#define KERNEL_ROW \
+ * input row down, the bottom pixels' (r10 r11) inputs; r12 ends one row down. FIRST: MUL_FIRST
+ * for the window's first row, else MUL_ADD. */
+#define KERNEL_ROW(FIRST) \
     "ldm lr!, {r0, r1, r2}\n\t" \
     "ldm r12, {r3, r4, r5, r6}\n\t" \
-    "smlad r8, r0, r3, r8\n\t" \
-    "smlad r8, r1, r4, r8\n\t" \
-    "smlad r8, r2, r5, r8\n\t" \
-    "smlad r9, r0, r4, r9\n\t" \
-    "smlad r9, r1, r5, r9\n\t" \
-    "smlad r9, r2, r6, r9\n\t" \
-    "ldr r3, [%[s], #32]\n\t" \
+    FIRST("r8", "r0", "r3") \
+    MUL_ADD("r8", "r1", "r4") \
+    MUL_ADD("r8", "r2", "r5") \
+    FIRST("r9", "r0", "r4") \
+    MUL_ADD("r9", "r1", "r5") \
+    MUL_ADD("r9", "r2", "r6") \
+    "ldr r3, [%[s], #44]\n\t" \
     "add r12, r12, r3\n\t" \
     "ldm r12, {r3, r4, r5, r6}\n\t" \
-    "smlad r10, r0, r3, r10\n\t" \
-    "smlad r10, r1, r4, r10\n\t" \
-    "smlad r10, r2, r5, r10\n\t" \
-    "smlad r11, r0, r4, r11\n\t" \
-    "smlad r11, r1, r5, r11\n\t" \
-    "smlad r11, r2, r6, r11\n\t"
+    FIRST("r10", "r0", "r3") \
+    MUL_ADD("r10", "r1", "r4") \
+    MUL_ADD("r10", "r2", "r5") \
+    FIRST("r11", "r0", "r4") \
+    MUL_ADD("r11", "r1", "r5") \
+    MUL_ADD("r11", "r2", "r6")
 
 static void filter_windows(conv_filter_state *s)
 {
     __asm__ volatile(
         "1:\n\t" /* row of windows: r12 its first corner */
-        "ldr r12, [%[s], #60]\n\t"
-        "ldr r0, [%[s], #56]\n\t"
+        "ldr r12, [%[s], #56]\n\t"
+        "ldr r0, [%[s], #52]\n\t"
         "add r0, r12, r0, lsl #3\n\t"
-        "str r0, [%[s], #44]\n"
+        "str r0, [%[s], #32]\n"
         "2:\n\t" /* window at r12 */
-        "ldr r8, [%[s], #28]\n\t"
-        "mov r9, r8\n\t"
-        "mov r10, r8\n\t"
-        "mov r11, r8\n\t"
-        "ldr lr, [%[s], #24]\n\t"
-        KERNEL_ROW KERNEL_ROW KERNEL_ROW
+        "ldr lr, [%[s], #40]\n\t"
+        KERNEL_ROW(MUL_FIRST) KERNEL_ROW(MUL_ADD) KERNEL_ROW(MUL_ADD)
         /* the max of the four */
         "cmp r8, r9\n\t"
         "it lt\n\t"
@@ -127,8 +128,10 @@ static void filter_windows(conv_filter_state *s)
         "cmp r8, r10\n\t"
         "it lt\n\t"
         "movlt r8, r10\n\t"
+        /* multiplier, round, n, bias, low, high, out, out_stride, row_end, back_bytes */
+        "ldm %[s], {r0, r1, r2, r3, r4, r5, r6, r9, r10, r11}\n\t"
+        "add r8, r8, r3\n\t"
         /* requantize, clamp (the bounds minus the offset: the output is q - offset) */
-        "ldm %[s], {r0, r1, r2, r3, r4, r5}\n\t"
         "smmul r8, r8, r0\n\t"
         "add r8, r8, r1\n\t"
         "asr r8, r8, r2\n\t"
@@ -138,25 +141,21 @@ static void filter_windows(conv_filter_state *s)
         "cmp r8, r5\n\t"
         "it gt\n\t"
         "movgt r8, r5\n\t"
-        "ldr r0, [%[s], #36]\n\t"
-        "ldr r1, [%[s], #40]\n\t"
-        "strh r8, [r0]\n\t"
-        "add r0, r0, r1\n\t"
-        "str r0, [%[s], #36]\n\t"
+        "strh r8, [r6]\n\t"
+        "add r6, r6, r9\n\t"
+        "str r6, [%[s], #24]\n\t"
         /* next window: two pixels right of this one's corner, r12 being 3 rows below it */
-        "ldr r0, [%[s], #48]\n\t"
-        "sub r12, r12, r0\n\t"
-        "ldr r0, [%[s], #44]\n\t"
-        "cmp r12, r0\n\t"
+        "sub r12, r12, r11\n\t"
+        "cmp r12, r10\n\t"
         "bne 2b\n\t"
         /* next row of windows: two rows down */
-        "ldr r0, [%[s], #60]\n\t"
-        "ldr r1, [%[s], #32]\n\t"
+        "ldr r0, [%[s], #56]\n\t"
+        "ldr r1, [%[s], #44]\n\t"
         "add r0, r0, r1, lsl #1\n\t"
-        "str r0, [%[s], #60]\n\t"
-        "ldr r0, [%[s], #52]\n\t"
+        "str r0, [%[s], #56]\n\t"
+        "ldr r0, [%[s], #48]\n\t"
         "subs r0, r0, #1\n\t"
-        "str r0, [%[s], #52]\n\t"
+        "str r0, [%[s], #48]\n\t"
         "bne 1b"
         :
         : [s] "r"(s)
@@ -171,7 +170,6 @@ void hp_conv2d_3x3_maxpool2x2_s8(const int16_t *input, int height, int width, co
 #if defined(HP_CONV_ASM)
     conv_filter_state s;
     if (out_h < 1 || out_w < 1) return;
-    s.offset = params->output_offset;
     s.low = params->activation_min - params->output_offset;
     s.high = params->activation_max - params->output_offset;
     s.row_bytes = 4 * width;
