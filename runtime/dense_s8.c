@@ -9,14 +9,15 @@
 #define HP_DENSE_ASM 1
 #endif
 
-/* acc[0..3] += the four rows of `block` . x, over inputs4 values. */
+/* acc[0..3] = init[0..3] + the four rows of `block` . x, over inputs4 values (init may be acc). */
 #if defined(HP_DENSE_ASM)
 /* Cortex-M4/M7, by hand: per four inputs one LDM of the two input words, two LDM of the four
  * rows' weight words (4-byte aligned), eight SXTB16 (four with the rotation GCC does not fold)
  * and eight SMLAD: 21 instructions per 16 multiply-adds. Not inlined: the asm takes 12 registers. */
-__attribute__((noinline)) static void dot4(const int8_t *block, const int16_t *x, int inputs4, int32_t *acc)
+__attribute__((noinline)) static void dot4(const int8_t *block, const int16_t *x, int inputs4, const int32_t *init,
+                                           int32_t *acc)
 {
-    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    int32_t a0 = init[0], a1 = init[1], a2 = init[2], a3 = init[3];
     int n = inputs4 >> 2;
     if (n > 0)
         __asm__ volatile("1:\n\t"
@@ -51,9 +52,9 @@ __attribute__((noinline)) static void dot4(const int8_t *block, const int16_t *x
     acc[3] = a3;
 }
 #else
-static void dot4(const int8_t *block, const int16_t *x, int inputs4, int32_t *acc)
+static void dot4(const int8_t *block, const int16_t *x, int inputs4, const int32_t *init, int32_t *acc)
 {
-    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    int32_t a0 = init[0], a1 = init[1], a2 = init[2], a3 = init[3];
     for (const int16_t *end = x + inputs4; x < end; x += 4, block += 16) {
 #if defined(__ARM_FEATURE_DSP)
         const int32_t x01 = hp_word(x), x23 = hp_word(x + 2);
@@ -113,14 +114,22 @@ static void requantize4(const int32_t *acc, const int32_t *multiplier, const int
 }
 #endif
 
+/* The four biases of the block at row o: bias + o itself, or for a last block of fewer rows
+ * a copy in acc padded with 0. */
+static const int32_t *block_bias(const int32_t *bias, int o, int outputs, int32_t *acc)
+{
+    if (o + 4 <= outputs) return bias + o;
+    for (int k = 0; k < 4; k++) acc[k] = o + k < outputs ? bias[o + k] : 0;
+    return acc;
+}
+
 void hp_dense_s8(const int16_t *input, int inputs4, const int8_t *kernel, const int32_t *bias, int outputs,
                  const hp_quant_params_s8 *params, int16_t *output)
 {
     const hp_quant_params_s8 p = *params; /* a local copy: the stores to output cannot change it */
     for (int o = 0; o < outputs; o += 4, kernel += 4 * inputs4) {
         int32_t acc[4];
-        for (int k = 0; k < 4; k++) acc[k] = o + k < outputs ? bias[o + k] : 0;
-        dot4(kernel, input, inputs4, acc);
+        dot4(kernel, input, inputs4, block_bias(bias, o, outputs, acc), acc);
 #if defined(HP_DENSE_ASM)
         const int32_t *s = p.shift + o;
         if (o + 4 <= outputs && s[0] <= -2 && s[1] <= -2 && s[2] <= -2 && s[3] <= -2) {
@@ -138,8 +147,8 @@ void hp_dense_s8_s32(const int16_t *input, int inputs4, const int8_t *kernel, co
 {
     for (int o = 0; o < outputs; o += 4, kernel += 4 * inputs4) {
         int32_t acc[4];
-        for (int k = 0; k < 4; k++) acc[k] = o + k < outputs ? bias[o + k] : 0;
-        dot4(kernel, input, inputs4, acc);
-        for (int k = 0; k < 4 && o + k < outputs; k++) output[o + k] = acc[k];
+        const int32_t *init = block_bias(bias, o, outputs, acc);
+        dot4(kernel, input, inputs4, init, o + 4 <= outputs ? output + o : acc);
+        for (int k = 0; o + 4 > outputs && o + k < outputs; k++) output[o + k] = acc[k];
     }
 }
