@@ -85,14 +85,14 @@ static void dot4(const int8_t *block, const int16_t *x, int inputs4, const int32
 /* out[0..3] = the four accumulators requantized and clamped to [low, high], every shift <= -2
  * (multipliers below 1/4). hp_requantize_s32's (high(acc * m) + 2^(n - 1)) >> n, n = -shift - 1,
  * as ((high(acc * m) >> (n - 1)) + 1) >> 1 (the same floor): SMMUL, three ALU instructions. */
-static void requantize4(const int32_t *acc, const int32_t *multiplier, const int32_t *shift, int32_t low,
+static void requantize4(const int32_t *acc, const int32_t *multiplier, const int8_t *shift, int32_t low,
                         int32_t high, int16_t *out)
 {
     int count = 4;
     __asm__ volatile("1:\n\t"
                      "ldr r0, [%[acc]], #4\n\t"
                      "ldr r1, [%[m]], #4\n\t"
-                     "ldr r2, [%[s]], #4\n\t"
+                     "ldrsb r2, [%[s]], #1\n\t"
                      "smmul r0, r0, r1\n\t"
                      "mvn r2, r2\n\t" /* n = -shift - 1 */
                      "sub r2, r2, #1\n\t"
@@ -131,7 +131,7 @@ void hp_dense_s8(const int16_t *input, int inputs4, const int8_t *kernel, const 
         int32_t acc[4];
         dot4(kernel, input, inputs4, block_bias(bias, o, outputs, acc), acc);
 #if defined(HP_DENSE_ASM)
-        const int32_t *s = p.shift + o;
+        const int8_t *s = p.shift + o;
         if (o + 4 <= outputs && s[0] <= -2 && s[1] <= -2 && s[2] <= -2 && s[3] <= -2) {
             requantize4(acc, p.multiplier + o, s, p.activation_min - p.output_offset,
                         p.activation_max - p.output_offset, output + o);

@@ -41,7 +41,7 @@ typedef struct {
     int32_t activation_min;    /* clamp after the offset: the zero point for ReLU, else -128 */
     int32_t activation_max;    /* 127 */
     const int32_t *multiplier; /* [output channels], in [2^30, 2^31) or 0 */
-    const int32_t *shift;      /* [output channels], power of two exponent, in [-31, 30] */
+    const int8_t *shift;       /* [output channels], power of two exponent, in [-31, 30] */
 } hp_quant_params_s8;
 
 /* Splits real_multiplier (>= 0) into multiplier * 2^(shift - 31) with multiplier in [2^30, 2^31),

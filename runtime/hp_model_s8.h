@@ -36,12 +36,12 @@ typedef struct {
     const int16_t *conv_kernel;       /* [F][3][3][2] int16 (a second channel 0 when C = 1) */
     const int32_t *conv_bias;         /* [F] */
     const int32_t *conv_multiplier;   /* [F] */
-    const int32_t *conv_shift;        /* [F] */
+    const int8_t *conv_shift;         /* [F], in [-31, 30] */
     int32_t conv_zero_point;          /* of the conv (and pool) output */
     const int8_t *dense1_kernel;      /* [U][round4(PH*PW*F)], dense layout of hp_kernels_s8.h */
     const int32_t *dense1_bias;       /* [U] */
     const int32_t *dense1_multiplier; /* [U] */
-    const int32_t *dense1_shift;      /* [U] */
+    const int8_t *dense1_shift;       /* [U], in [-31, 30] */
     int32_t dense1_zero_point;
     const int8_t *dense2_kernel;      /* [O][round4(U)], dense layout */
     const int32_t *dense2_bias;       /* [O] */

@@ -54,11 +54,12 @@ std::vector<T> vec(const json& j)
 }
 
 struct Params {
-    std::vector<int32_t> multiplier, shift;
+    std::vector<int32_t> multiplier;
+    std::vector<int8_t> shift;
     hp_quant_params_s8 p{};
     int32_t input_offset = 0;
     explicit Params(const json& c)
-        : multiplier(vec<int32_t>(c["multiplier"])), shift(vec<int32_t>(c["shift"])), input_offset(c["input_offset"])
+        : multiplier(vec<int32_t>(c["multiplier"])), shift(vec<int8_t>(c["shift"])), input_offset(c["input_offset"])
     {
         p.output_offset = c["output_offset"];
         p.activation_min = c["activation_min"];
@@ -237,10 +238,13 @@ TEST(QuantKernels, DspPathEqualsPortablePath)
         std::vector<int16_t> k(static_cast<size_t>(9 * ch * f));  // the conv layer's weights are int16
         for (auto& v : in) v = int8_t(trial % 3 == 0 ? (rng() & 1 ? 127 : -128) : byte(rng));
         for (auto& v : k) v = int16_t(trial % 3 == 0 ? (rng() & 1 ? 32767 : -32767) : 258 * weight(rng));
-        std::vector<int32_t> bias(static_cast<size_t>(std::max(f, 40))), mult(bias.size()), shift(bias.size());
+        std::vector<int32_t> bias(static_cast<size_t>(std::max(f, 40))), mult(bias.size());
+        std::vector<int8_t> shift(bias.size());
         for (size_t i = 0; i < bias.size(); i++) {
             bias[i] = int32_t(rng() % 20001) - 10000;
-            hp_quantize_multiplier(std::ldexp(1.0 + (rng() % 1000) / 1000.0, -int(rng() % 12) - 1), &mult[i], &shift[i]);
+            int32_t s;
+            hp_quantize_multiplier(std::ldexp(1.0 + (rng() % 1000) / 1000.0, -int(rng() % 12) - 1), &mult[i], &s);
+            shift[i] = int8_t(s);
         }
         const int32_t input_offset = int32_t(byte(rng)) + (trial % 2);
         hp_quant_params_s8 p{int32_t(byte(rng)), -128, 127, mult.data(), shift.data()};
@@ -384,11 +388,14 @@ TEST(QuantModel, ConvMultiplierAtLeastQuarterIsRejected)
     hp::Model m = random_model(15);
     std::vector<float> frames = random_frames(50, 16);
     hp::QuantModel q = hp::quantize_model(m, frames.data(), 50, hp::CalibrationMethod::minmax);
-    for (int32_t shift : q.conv.shift) EXPECT_LE(shift, -2);
+    for (int8_t shift : q.conv.shift) EXPECT_LE(shift, -2);
     q.conv.output_scale = float(double(q.input_scale) * q.conv.weight_scales[0] * 2.0);  // channel 0: 0.5
-    for (size_t o = 0; o < q.conv.multiplier.size(); o++)
+    for (size_t o = 0; o < q.conv.multiplier.size(); o++) {
+        int32_t shift;
         hp_quantize_multiplier(double(q.input_scale) * q.conv.weight_scales[o] / q.conv.output_scale, &q.conv.multiplier[o],
-                               &q.conv.shift[o]);
+                               &shift);
+        q.conv.shift[o] = int8_t(shift);
+    }
     try {
         q.validate("m.hpq");
         FAIL() << "no error";

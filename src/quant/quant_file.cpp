@@ -88,7 +88,7 @@ static void write_layer(Writer& w, const QuantLayer& l, bool requantized, size_t
     for (float s : l.weight_scales) w.f32(s);
     for (int32_t b : l.bias) w.i32(b);
     for (int32_t m : l.multiplier) w.i32(m);
-    for (int32_t s : l.shift) w.i32(s);
+    for (int8_t s : l.shift) w.i32(s);
     for (int16_t k : l.kernel) {
         const unsigned char b[2] = {(unsigned char)uint16_t(k), (unsigned char)(uint16_t(k) >> 8)};
         w.bytes(b, weight_bytes);
@@ -108,7 +108,7 @@ static QuantLayer read_layer(Reader& r, const std::string& name, size_t outputs,
     for (size_t o = 0; o < outputs; o++) l.weight_scales.push_back(r.f32(name));
     for (size_t o = 0; o < outputs; o++) l.bias.push_back(r.i32(name));
     for (size_t o = 0; requantized && o < outputs; o++) l.multiplier.push_back(r.i32(name));
-    for (size_t o = 0; requantized && o < outputs; o++) l.shift.push_back(r.i32(name));
+    for (size_t o = 0; requantized && o < outputs; o++) l.shift.push_back(int8_t(r.count(name + " shift", -31, 30)));
     l.kernel.resize(outputs * inputs);
     const unsigned char* b = r.at();
     for (size_t i = 0; i < l.kernel.size(); i++, b += weight_bytes)

@@ -138,7 +138,7 @@ long QuantModel::parameter_count() const
 size_t QuantModel::weight_bytes() const
 {
     size_t n = 0;
-    for (const QuantLayer* l : {&conv, &dense1, &dense2}) n += 4 * (l->bias.size() + l->multiplier.size() + l->shift.size());
+    for (const QuantLayer* l : {&conv, &dense1, &dense2}) n += 4 * (l->bias.size() + l->multiplier.size()) + l->shift.size();
     return n + 2 * conv_kernel_runtime.size() + dense1_kernel_runtime.size() + dense2_kernel_runtime.size() +
            4 * output_scales.size();
 }
@@ -245,7 +245,9 @@ static QuantLayer quantize_layer(const std::vector<float>& kernel_io, const std:
         double b = std::round(double(bias[o]) / (double(input_scale) * double(ws)));
         b = std::clamp(b, double(std::numeric_limits<int32_t>::min()), double(std::numeric_limits<int32_t>::max()));
         l.bias[o] = int32_t(b);
-        hp_quantize_multiplier(double(input_scale) * ws / output_scale, &l.multiplier[o], &l.shift[o]);
+        int32_t shift;
+        hp_quantize_multiplier(double(input_scale) * ws / output_scale, &l.multiplier[o], &shift);
+        l.shift[o] = int8_t(shift);  // in [-31, 30]
     }
     if (!requantized) {
         l.multiplier.clear();

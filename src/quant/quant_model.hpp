@@ -23,7 +23,8 @@ struct QuantLayer {
     std::vector<float> weight_scales;      // [out]
     std::vector<int16_t> kernel;           // output channel first: conv [F][3][3][C], dense [out][in]
     std::vector<int32_t> bias;             // [out], scale input_scale * weight_scales[o]
-    std::vector<int32_t> multiplier, shift;  // [out], from input_scale * weight_scale / output_scale
+    std::vector<int32_t> multiplier;  // [out], from input_scale * weight_scale / output_scale
+    std::vector<int8_t> shift;        // [out], in [-31, 30] (int8 in packages; int32 in .hpq files)
     bool operator==(const QuantLayer&) const = default;
 };
 
@@ -53,7 +54,7 @@ struct QuantModel {
     void set_derived();
 
     long parameter_count() const;
-    size_t weight_bytes() const;  // runtime kernels (conv int16, dense int8 padded) + int32 biases, multipliers, shifts + output scales
+    size_t weight_bytes() const;  // runtime kernels (conv int16, dense int8 padded) + int32 biases, multipliers + int8 shifts + output scales
 
     // A runtime view (pointers into this model; valid while *this lives unchanged).
     hp_model_s8 runtime_view() const;
