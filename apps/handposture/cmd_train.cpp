@@ -197,18 +197,18 @@ void run_crossval_int8(const CrossvalArgs& a, const Dataset& data, train::SplitB
     std::printf("%-40s %8s %8s %6s %9s %9s %8s\n", "held out", "train", "held", "best", "float32", "int8", "change");
     double float_sum = 0, int8_sum = 0;
     nlohmann::json json = nlohmann::json::array();
-    for (const auto& f : folds) {
+    for (const auto& [f, int8_accuracy] : folds) {
         std::printf("%-40s %8zu %8zu %6d %8.2f%% %8.2f%% %+8.2f\n", f.group.c_str(), f.train_frames, f.held_out_frames,
-                    f.best_epoch, f.float_accuracy * 100, f.int8_accuracy * 100,
-                    (f.int8_accuracy - f.float_accuracy) * 100);
-        float_sum += f.float_accuracy;
-        int8_sum += f.int8_accuracy;
+                    f.best_epoch, f.held_out_accuracy * 100, int8_accuracy * 100,
+                    (int8_accuracy - f.held_out_accuracy) * 100);
+        float_sum += f.held_out_accuracy;
+        int8_sum += int8_accuracy;
         json.push_back({{"group", f.group},
                         {"train_frames", f.train_frames},
                         {"held_out_frames", f.held_out_frames},
                         {"best_epoch", f.best_epoch},
-                        {"float_accuracy", f.float_accuracy},
-                        {"int8_accuracy", f.int8_accuracy}});
+                        {"float_accuracy", f.held_out_accuracy},
+                        {"int8_accuracy", int8_accuracy}});
     }
     const double n = double(folds.size());
     std::printf("mean held-out accuracy over %zu folds: float32 %.2f%%, int8 %.2f%%\n", folds.size(),

@@ -18,16 +18,12 @@ std::vector<QuantFoldResult> crossval_int8(const Dataset& data, train::SplitBy b
             frames.insert(frames.end(), training.input(i), training.input(i) + training.input_size());
         const QuantModel q = quantize_model(best, frames.data(), frames.size() / training.input_size(), method);
         QuantFoldResult r;
-        r.group = fold.group;
-        r.train_frames = fold.train_frames;
-        r.held_out_frames = fold.held_out_frames;
-        r.best_epoch = fold.best_epoch;
-        r.float_accuracy = fold.held_out_accuracy;
+        r.fold = fold;
         r.int8_accuracy = compute_metrics(predict_scores(q, held_out.inputs.data(), held_out.size()),
                                           best.shape.outputs(), held_out.labels, held_out.class_names)
                               .accuracy;
-        log << "held out " << r.group << ": int8 " << r.int8_accuracy * 100 << " % (float32 "
-            << r.float_accuracy * 100 << " %)\n";
+        log << "held out " << fold.group << ": int8 " << r.int8_accuracy * 100 << " % (float32 "
+            << fold.held_out_accuracy * 100 << " %)\n";
         results.push_back(r);
     };
     train::run_crossval(data, by, validation_split, options, log, quiet, quantize_fold);

@@ -10,17 +10,15 @@
 
 #include "data/dataset.hpp"
 #include "quant/quant_model.hpp"
+#include "train/experiment.hpp"
 #include "train/splits.hpp"
 #include "train/trainer.hpp"
 
 namespace hp {
 
 struct QuantFoldResult {
-    std::string group;               // the held-out group
-    size_t train_frames = 0, held_out_frames = 0;
-    int best_epoch = 0;
-    double float_accuracy = 0;       // held-out accuracy of the float32 model
-    double int8_accuracy = 0;        // of the same model quantized
+    train::FoldResult fold;     // the float32 model's fold (held_out_accuracy: float32)
+    double int8_accuracy = 0;   // held-out accuracy of the same model quantized
 };
 
 // One result per group (sorted by name), trained by train::run_crossval (same splits and seeds);
