@@ -81,39 +81,6 @@ static void dot4(const int8_t *block, const int16_t *x, int inputs4, const int32
 }
 #endif
 
-#if defined(HP_DENSE_ASM)
-/* out[0..3] = the four accumulators requantized and clamped to [low, high], every shift <= -2
- * (multipliers below 1/4). hp_requantize_s32's (high(acc * m) + 2^(n - 1)) >> n, n = -shift - 1,
- * as ((high(acc * m) >> (n - 1)) + 1) >> 1 (the same floor): SMMUL, three ALU instructions. */
-static void requantize4(const int32_t *acc, const int32_t *multiplier, const int8_t *shift, int32_t low,
-                        int32_t high, int16_t *out)
-{
-    int count = 4;
-    __asm__ volatile("1:\n\t"
-                     "ldr r0, [%[acc]], #4\n\t"
-                     "ldr r1, [%[m]], #4\n\t"
-                     "ldrsb r2, [%[s]], #1\n\t"
-                     "smmul r0, r0, r1\n\t"
-                     "mvn r2, r2\n\t" /* n = -shift - 1 */
-                     "sub r2, r2, #1\n\t"
-                     "asr r0, r0, r2\n\t"
-                     "add r0, r0, #1\n\t"
-                     "asr r0, r0, #1\n\t"
-                     "cmp r0, %[low]\n\t"
-                     "it lt\n\t"
-                     "movlt r0, %[low]\n\t"
-                     "cmp r0, %[high]\n\t"
-                     "it gt\n\t"
-                     "movgt r0, %[high]\n\t"
-                     "strh r0, [%[out]], #2\n\t"
-                     "subs %[count], %[count], #1\n\t"
-                     "bne 1b"
-                     : [acc] "+r"(acc), [m] "+r"(multiplier), [s] "+r"(shift), [out] "+r"(out), [count] "+r"(count)
-                     : [low] "r"(low), [high] "r"(high)
-                     : "r0", "r1", "r2", "cc", "memory");
-}
-#endif
-
 /* The four biases of the block at row o: bias + o itself, or for a last block of fewer rows
  * a copy in acc padded with 0. */
 static const int32_t *block_bias(const int32_t *bias, int o, int outputs, int32_t *acc)
@@ -124,21 +91,12 @@ static const int32_t *block_bias(const int32_t *bias, int o, int outputs, int32_
 }
 
 void hp_dense_s8(const int16_t *input, int inputs4, const int8_t *kernel, const int32_t *bias, int outputs,
-                 const hp_quant_params_s8 *params, int16_t *output)
+                 const int32_t *multiplier, int16_t *output)
 {
-    const hp_quant_params_s8 p = *params; /* a local copy: the stores to output cannot change it */
     for (int o = 0; o < outputs; o += 4, kernel += 4 * inputs4) {
         int32_t acc[4];
         dot4(kernel, input, inputs4, block_bias(bias, o, outputs, acc), acc);
-#if defined(HP_DENSE_ASM)
-        const int8_t *s = p.shift + o;
-        if (o + 4 <= outputs && s[0] <= -2 && s[1] <= -2 && s[2] <= -2 && s[3] <= -2) {
-            requantize4(acc, p.multiplier + o, s, p.activation_min - p.output_offset,
-                        p.activation_max - p.output_offset, output + o);
-            continue;
-        }
-#endif
-        for (int k = 0; k < 4; k++) output[o + k] = o + k < outputs ? hp_output_s8(acc[k], &p, o + k) : 0;
+        for (int k = 0; k < 4; k++) output[o + k] = o + k < outputs ? hp_usat8(hp_smmulr(acc[k], multiplier[o + k])) : 0;
     }
 }
 
