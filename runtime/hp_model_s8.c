@@ -17,14 +17,6 @@ static int bad_dimensions(const hp_model_s8 *m)
            m->dense_units < 1 || m->outputs < 1;
 }
 
-/* The conv kernel's precondition: multipliers below 1/4. */
-static int bad_conv_requantization(const hp_model_s8 *m)
-{
-    for (int f = 0; f < m->conv_filters; f++)
-        if (m->conv_shift[f] > -2 || m->conv_multiplier[f] < 0) return 1;
-    return 0;
-}
-
 static regions scratch_regions(const hp_model_s8 *m)
 {
     const size_t flat = (size_t)((m->height - 2) / 2) * (size_t)((m->width - 2) / 2) * (size_t)m->conv_filters;
@@ -52,30 +44,17 @@ static const int32_t *run_layers(const hp_model_s8 *m, const float *input, unsig
     const int units4 = hp_round4(m->dense_units);
     int32_t *logits = (int32_t *)(void *)(a + units4);
 
-    hp_quantize_f32_s16(input, m->height * m->width, m->channels, m->input_scale, m->input_zero_point, a);
-
-    hp_quant_params_s8 p;
-    p.activation_max = 127;
-    p.output_offset = m->conv_zero_point;
-    p.activation_min = m->conv_zero_point; /* ReLU */
-    p.multiplier = m->conv_multiplier;
-    p.shift = m->conv_shift;
-    hp_conv2d_3x3_maxpool2x2_s8(a, m->height, m->width, m->conv_kernel, m->conv_bias, m->conv_filters, &p, b);
+    hp_quantize_f32_s16(input, m->height * m->width, m->channels, m->input_scale, a);
+    hp_conv2d_3x3_maxpool2x2_s8(a, m->height, m->width, m->conv_kernel, m->conv_bias, m->conv_filters, b);
     for (int i = flat; i < hp_round4(flat); i++) b[i] = 0;
-
-    p.output_offset = m->dense1_zero_point;
-    p.activation_min = m->dense1_zero_point; /* ReLU */
-    p.multiplier = m->dense1_multiplier;
-    p.shift = m->dense1_shift;
-    hp_dense_s8(b, hp_round4(flat), m->dense1_kernel, m->dense1_bias, m->dense_units, &p, a);
-
+    hp_dense_s8(b, hp_round4(flat), m->dense1_kernel, m->dense1_bias, m->dense_units, m->dense1_multiplier, a);
     hp_dense_s8_s32(a, units4, m->dense2_kernel, m->dense2_bias, m->outputs, logits);
     return logits;
 }
 
 int hp_model_s8_run_logits(const hp_model_s8 *model, const float *input, int32_t *logits, void *scratch)
 {
-    if (bad_dimensions(model) || bad_conv_requantization(model)) return -1;
+    if (bad_dimensions(model)) return -1;
     const int32_t *out = run_layers(model, input, (unsigned char *)scratch);
     for (int o = 0; o < model->outputs; o++) logits[o] = out[o];
     return 0;
@@ -83,7 +62,7 @@ int hp_model_s8_run_logits(const hp_model_s8 *model, const float *input, int32_t
 
 int hp_model_s8_run(const hp_model_s8 *model, const float *input, float *scores, void *scratch)
 {
-    if (bad_dimensions(model) || bad_conv_requantization(model)) return -1;
+    if (bad_dimensions(model)) return -1;
     const int32_t *logits = run_layers(model, input, (unsigned char *)scratch);
     for (int o = 0; o < model->outputs; o++) scores[o] = (float)logits[o] * model->output_scales[o];
     if (model->outputs == 1)

@@ -1,20 +1,18 @@
 /* The CNN2D_ST_HandPosture network quantized to int8, as the runtime runs it.
  *
- *   input   float H x W x C, quantized with (input_scale, input_zero_point)
- *   conv    F filters 3x3, int32 accumulate, requantize, ReLU  -> (H-2) x (W-2) x F int8
- *   maxpool 2x2 stride 2 (floor)                                -> PH x PW x F int8
- *   dense   U units, requantize, ReLU                           -> U int8
- *   dense   O outputs, int32 accumulators kept                  -> O int32 logits
+ *   input   float H x W x C, quantized to 12 bits with input_scale
+ *   conv    F filters 3x3, int32 accumulate, requantize (>> 16), ReLU -> (H-2) x (W-2) x F int8
+ *   maxpool 2x2 stride 2 (floor)                                      -> PH x PW x F int8
+ *   dense   U units, requantize (SMMULR), ReLU                        -> U int8
+ *   dense   O outputs, int32 accumulators kept                        -> O int32 logits
  *   output  logit o = int32 logit * output_scales[o] (float), softmax (O = P classes) or
  *           sigmoid (O = 1 for 2 classes), in float
  *
  * The last layer is not requantized to int8: int8 logits step so coarsely (~1 on ST's model)
  * that classes tie in the argmax, costing about 0.3 point of accuracy.
  *
- * Scheme and weight layouts: see hp_kernels_s8.h (weights symmetric per output channel, int32
- * biases, activations asymmetric per tensor, weights stored in the order the DSP path reads
- * them). A ReLU layer clamps at its output zero point. The struct only points at weights; the
- * caller owns them and every buffer. No malloc.
+ * Scheme and weight layouts: see hp_kernels_s8.h. The struct only points at weights; the caller
+ * owns them and every buffer. No malloc.
  */
 #ifndef HP_MODEL_S8_H
 #define HP_MODEL_S8_H
@@ -32,17 +30,11 @@ typedef struct {
     int dense_units;             /* U */
     int outputs;                 /* O: classes, or 1 for a 2-class sigmoid model */
     float input_scale;
-    int32_t input_zero_point;
     const int16_t *conv_kernel;       /* [F][3][3][2] int16 (a second channel 0 when C = 1) */
-    const int32_t *conv_bias;         /* [F] */
-    const int32_t *conv_multiplier;   /* [F] */
-    const int8_t *conv_shift;         /* [F], in [-31, 30] */
-    int32_t conv_zero_point;          /* of the conv (and pool) output */
+    const int32_t *conv_bias;         /* [F]: bias + 2^15 (the rounding of >> 16) */
     const int8_t *dense1_kernel;      /* [U][round4(PH*PW*F)], dense layout of hp_kernels_s8.h */
     const int32_t *dense1_bias;       /* [U] */
-    const int32_t *dense1_multiplier; /* [U] */
-    const int8_t *dense1_shift;       /* [U], in [-31, 30] */
-    int32_t dense1_zero_point;
+    const int32_t *dense1_multiplier; /* [U], SMMULR multipliers in [0, 2^31) */
     const int8_t *dense2_kernel;      /* [O][round4(U)], dense layout */
     const int32_t *dense2_bias;       /* [O] */
     const float *output_scales;       /* [O]: dense1 output scale * dense2 weight scale [o] */
@@ -59,8 +51,7 @@ size_t hp_model_s8_scratch_bytes(const hp_model_s8 *model);
 int hp_model_s8_run_logits(const hp_model_s8 *model, const float *input, int32_t *logits, void *scratch);
 
 /* One frame: normalized float input [H*W*C] -> probabilities [O] (quantize, integer network,
- * dequantize, softmax or sigmoid). Returns 0, or -1 on bad dimensions or a conv multiplier not
- * below 1/4 (see hp_conv2d_3x3_maxpool2x2_s8). `input` may lie at the
+ * dequantize, softmax or sigmoid). Returns 0, or -1 on bad dimensions. `input` may lie at the
  * start of `scratch`, as above. */
 int hp_model_s8_run(const hp_model_s8 *model, const float *input, float *scores, void *scratch);
 

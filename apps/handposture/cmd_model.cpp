@@ -81,7 +81,7 @@ void print_summary(const std::string& path, bool as_json)
         j["weight_type"] = any.is_int8() ? "int8" : "float32";
         if (any.is_int8())
             j["quantization"] = {{"input_scale", any.quant->input_scale},
-                                 {"input_zero_point", any.quant->input_zero_point},
+                                 {"input_bits", 12},
                                  {"calibration", calibration_method_name(any.quant->method)},
                                  {"calibration_frames", any.quant->calibration_frames}};
         std::printf("%s\n", j.dump(2).c_str());

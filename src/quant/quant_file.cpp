@@ -11,7 +11,7 @@
 
 namespace hp {
 
-static constexpr uint32_t kVersion = 2;  // 2: conv weights int16
+static constexpr uint32_t kVersion = 3;  // 2: conv weights int16; 3: 12-bit input, conv >> 16, dense SMMULR
 static constexpr size_t kMaxClassName = 64;
 
 namespace {
@@ -77,8 +77,9 @@ private:
 
 }  // namespace
 
-// The last layer (requantized = false) has int32 outputs: no output quantization, multipliers
-// or shifts in the file. weight_bytes: 2 for the conv layer (int16 weights), 1 for dense.
+// The last layer (requantized = false) has int32 outputs: no output quantization in the file.
+// Only the hidden dense layer has multipliers. weight_bytes: 2 for the conv layer (int16
+// weights), 1 for dense.
 static void write_layer(Writer& w, const QuantLayer& l, bool requantized, size_t weight_bytes)
 {
     if (requantized) {
@@ -88,7 +89,6 @@ static void write_layer(Writer& w, const QuantLayer& l, bool requantized, size_t
     for (float s : l.weight_scales) w.f32(s);
     for (int32_t b : l.bias) w.i32(b);
     for (int32_t m : l.multiplier) w.i32(m);
-    for (int8_t s : l.shift) w.i32(s);
     for (int16_t k : l.kernel) {
         const unsigned char b[2] = {(unsigned char)uint16_t(k), (unsigned char)(uint16_t(k) >> 8)};
         w.bytes(b, weight_bytes);
@@ -96,7 +96,7 @@ static void write_layer(Writer& w, const QuantLayer& l, bool requantized, size_t
 }
 
 static QuantLayer read_layer(Reader& r, const std::string& name, size_t outputs, size_t inputs, bool requantized,
-                             size_t weight_bytes)
+                             bool multipliers, size_t weight_bytes)
 {
     QuantLayer l;
     if (requantized) {
@@ -104,11 +104,10 @@ static QuantLayer read_layer(Reader& r, const std::string& name, size_t outputs,
         l.output_zero_point = r.i32(name + " output zero point");
     }
     // Sizes come from the validated shape; check the bytes are there before allocating.
-    r.need(outputs * (requantized ? 16 : 8) + outputs * inputs * weight_bytes, name + " weights");
+    r.need(outputs * (multipliers ? 12 : 8) + outputs * inputs * weight_bytes, name + " weights");
     for (size_t o = 0; o < outputs; o++) l.weight_scales.push_back(r.f32(name));
     for (size_t o = 0; o < outputs; o++) l.bias.push_back(r.i32(name));
-    for (size_t o = 0; requantized && o < outputs; o++) l.multiplier.push_back(r.i32(name));
-    for (size_t o = 0; requantized && o < outputs; o++) l.shift.push_back(int8_t(r.count(name + " shift", -31, 30)));
+    for (size_t o = 0; multipliers && o < outputs; o++) l.multiplier.push_back(r.i32(name));
     l.kernel.resize(outputs * inputs);
     const unsigned char* b = r.at();
     for (size_t i = 0; i < l.kernel.size(); i++, b += weight_bytes)
@@ -128,7 +127,6 @@ std::vector<unsigned char> serialize_quant_model(const QuantModel& m)
     w.u32(uint32_t(m.method));
     w.u32(m.calibration_frames);
     w.f32(m.input_scale);
-    w.i32(m.input_zero_point);
     write_layer(w, m.conv, true, 2);
     write_layer(w, m.dense1, true, 1);
     write_layer(w, m.dense2, false, 1);
@@ -170,10 +168,9 @@ QuantModel parse_quant_model(std::span<const unsigned char> bytes, const std::st
     m.method = CalibrationMethod(method);
     m.calibration_frames = r.u32("calibration frames");
     m.input_scale = r.f32("input scale");
-    m.input_zero_point = r.i32("input zero point");
-    m.conv = read_layer(r, "conv", size_t(s.conv_filters), size_t(9) * s.channels, true, 2);
-    m.dense1 = read_layer(r, "dense", size_t(s.dense_units), size_t(s.flat_size()), true, 1);
-    m.dense2 = read_layer(r, "output dense", size_t(s.outputs()), size_t(s.dense_units), false, 1);
+    m.conv = read_layer(r, "conv", size_t(s.conv_filters), size_t(9) * s.channels, true, false, 2);
+    m.dense1 = read_layer(r, "dense", size_t(s.dense_units), size_t(s.flat_size()), true, true, 1);
+    m.dense2 = read_layer(r, "output dense", size_t(s.outputs()), size_t(s.dense_units), false, false, 1);
     m.set_derived();
     uint32_t names = r.u32("class name count");
     if (names != 0 && names != uint32_t(s.classes))

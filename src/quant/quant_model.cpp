@@ -30,17 +30,18 @@ static void check_scale(const std::string& where, const std::string& name, float
     if (!std::isfinite(scale) || !(scale > 0.0f)) throw Error(where, name + " is not a finite positive number");
 }
 
-static void check_zero_point(const std::string& where, const std::string& name, int32_t zero_point)
-{
-    if (zero_point < -128 || zero_point > 127) throw Error(where, name + " " + std::to_string(zero_point) + " is outside int8");
-}
+// The largest |q - zero point| of a layer's input: the conv input's 12-bit range, an int8 ReLU
+// activation's [0, 255].
+static constexpr int64_t kConvInputMax = -int64_t(HP_S8_INPUT_MIN), kActivationMax = 255;
 
 // weight_max: 32767 for the conv layer's int16 weights, 127 for dense int8 ones.
-static void check_layer(const std::string& where, const std::string& name, const QuantLayer& layer, float input_scale,
-                        size_t outputs, size_t inputs, bool requantized, int32_t weight_max)
+static void check_layer(const std::string& where, const std::string& name, const QuantLayer& layer, size_t outputs,
+                        size_t inputs, bool requantized, int32_t weight_max, int64_t input_max)
 {
     check_scale(where, name + " output scale", layer.output_scale);
-    check_zero_point(where, name + " output zero point", layer.output_zero_point);
+    if (requantized && layer.output_zero_point != -128)
+        throw Error(where, name + " output zero point " + std::to_string(layer.output_zero_point) +
+                               " (a ReLU output's is -128)");
     if (!requantized && (layer.output_scale != 1.0f || layer.output_zero_point != 0))
         throw Error(where, name + " has int32 outputs: output scale 1 and zero point 0 expected");
     auto check_size = [&](const char* what, size_t have, size_t want) {
@@ -50,28 +51,29 @@ static void check_layer(const std::string& where, const std::string& name, const
     check_size("weight scales", layer.weight_scales.size(), outputs);
     check_size("kernel", layer.kernel.size(), outputs * inputs);
     check_size("bias", layer.bias.size(), outputs);
-    check_size("multipliers", layer.multiplier.size(), requantized ? outputs : 0);
-    check_size("shifts", layer.shift.size(), requantized ? outputs : 0);
     for (int16_t w : layer.kernel)
         if (w < -weight_max || w > weight_max)
             throw Error(where, name + " kernel holds " + std::to_string(w) + " (symmetric weights are in [-" +
                                    std::to_string(weight_max) + ", " + std::to_string(weight_max) + "])");
     for (size_t o = 0; o < outputs; o++) {
         check_scale(where, name + " weight scale " + std::to_string(o), layer.weight_scales[o]);
-        // |input - zero point| <= 255, so this bounds the int32 accumulator of every input
-        int64_t bound = std::abs(int64_t(layer.bias[o]));
-        for (size_t i = 0; i < inputs; i++) bound += 255 * std::abs(int64_t(layer.kernel[o * inputs + i]));
+        // bounds the int32 accumulator (with the conv's rounding constant) for every input in range
+        int64_t bound = std::abs(int64_t(layer.bias[o])) + (1 << 15);
+        for (size_t i = 0; i < inputs; i++) bound += input_max * std::abs(int64_t(layer.kernel[o * inputs + i]));
         if (bound > std::numeric_limits<int32_t>::max())
             throw Error(where, name + " channel " + std::to_string(o) + ": the int32 accumulator could overflow");
-        if (!requantized) continue;
-        int32_t m, s;
-        hp_quantize_multiplier(double(input_scale) * layer.weight_scales[o] / layer.output_scale, &m, &s);
-        if (m != layer.multiplier[o] || s != layer.shift[o])
-            throw Error(where, name + " multiplier/shift of channel " + std::to_string(o) + " do not match its scales");
-        if (weight_max > 127 && s > -2)  // the conv kernel's precondition (hp_kernels_s8.h)
-            throw Error(where, name + " channel " + std::to_string(o) +
-                                   ": requantization multiplier not below 1/4 (input scale x weight scale / output scale)");
     }
+}
+
+int32_t dense_multiplier(double input_scale, double weight_scale, double output_scale)
+{
+    const double m = std::round(std::ldexp(input_scale * weight_scale / output_scale, 32));
+    return m >= 0.0 && m < 2147483648.0 ? int32_t(m) : -1;
+}
+
+float conv_weight_scale(float input_scale, float output_scale)
+{
+    return float(std::ldexp(double(output_scale) / double(input_scale), -16));
 }
 
 void QuantModel::validate(const std::string& where) const
@@ -86,16 +88,27 @@ void QuantModel::validate(const std::string& where) const
     if (!class_names.empty() && int(class_names.size()) != s.classes)
         throw Error(where, std::to_string(class_names.size()) + " class names for " + std::to_string(s.classes) + " classes");
     check_scale(where, "input scale", input_scale);
-    check_zero_point(where, "input zero point", input_zero_point);
-    check_layer(where, "conv", conv, input_scale, size_t(s.conv_filters), size_t(9) * s.channels, true, 32767);
-    check_layer(where, "dense", dense1, conv.output_scale, size_t(s.dense_units), size_t(s.flat_size()), true, 127);
-    check_layer(where, "output dense", dense2, dense1.output_scale, size_t(s.outputs()), size_t(s.dense_units), false,
-                127);
+    check_layer(where, "conv", conv, size_t(s.conv_filters), size_t(9) * s.channels, true, 32767, kConvInputMax);
+    check_layer(where, "dense", dense1, size_t(s.dense_units), size_t(s.flat_size()), true, 127, kActivationMax);
+    check_layer(where, "output dense", dense2, size_t(s.outputs()), size_t(s.dense_units), false, 127, kActivationMax);
+    const float conv_scale = conv_weight_scale(input_scale, conv.output_scale);
+    for (float ws : conv.weight_scales)
+        if (ws != conv_scale)
+            throw Error(where, "conv weight scale does not match input scale x 2^-16 / output scale (the >> 16 requantization)");
+    if (!conv.multiplier.empty() || !dense2.multiplier.empty())
+        throw Error(where, "only the hidden dense layer has requantization multipliers");
+    if (dense1.multiplier.size() != size_t(s.dense_units))
+        throw Error(where, "dense multipliers has " + std::to_string(dense1.multiplier.size()) + " values, expected " +
+                               std::to_string(s.dense_units));
+    for (size_t o = 0; o < dense1.multiplier.size(); o++)
+        if (dense1.multiplier[o] != dense_multiplier(conv.output_scale, dense1.weight_scales[o], dense1.output_scale))
+            throw Error(where, "dense multiplier of channel " + std::to_string(o) +
+                                   " does not match its scales (or is not below 2^31)");
     QuantModel derived = *this;
     derived.set_derived();
     if (derived.output_scales != output_scales) throw Error(where, "output scales do not match the layers' scales");
-    if (derived.conv_kernel_runtime != conv_kernel_runtime || derived.dense1_kernel_runtime != dense1_kernel_runtime ||
-        derived.dense2_kernel_runtime != dense2_kernel_runtime)
+    if (derived.conv_kernel_runtime != conv_kernel_runtime || derived.conv_bias_runtime != conv_bias_runtime ||
+        derived.dense1_kernel_runtime != dense1_kernel_runtime || derived.dense2_kernel_runtime != dense2_kernel_runtime)
         throw Error(where, "runtime kernels do not match the layers' kernels");
 }
 
@@ -125,6 +138,9 @@ void QuantModel::set_derived()
     for (size_t o = 0; o < output_scales.size(); o++)
         output_scales[o] = float(double(dense1.output_scale) * double(dense2.weight_scales[o]));
     conv_kernel_runtime = conv_kernel_runtime_layout(conv.kernel, shape.conv_filters, shape.channels);
+    conv_bias_runtime.resize(conv.bias.size());
+    for (size_t f = 0; f < conv.bias.size(); f++)  // validate() bounds |bias| + 2^15 below 2^31
+        conv_bias_runtime[f] = int32_t(int64_t(conv.bias[f]) + (1 << 15));
     dense1_kernel_runtime = dense_kernel_runtime_layout(dense1.kernel, shape.dense_units, shape.flat_size());
     dense2_kernel_runtime = dense_kernel_runtime_layout(dense2.kernel, shape.outputs(), shape.dense_units);
 }
@@ -138,7 +154,7 @@ long QuantModel::parameter_count() const
 size_t QuantModel::weight_bytes() const
 {
     size_t n = 0;
-    for (const QuantLayer* l : {&conv, &dense1, &dense2}) n += 4 * (l->bias.size() + l->multiplier.size()) + l->shift.size();
+    for (const QuantLayer* l : {&conv, &dense1, &dense2}) n += 4 * (l->bias.size() + l->multiplier.size());
     return n + 2 * conv_kernel_runtime.size() + dense1_kernel_runtime.size() + dense2_kernel_runtime.size() +
            4 * output_scales.size();
 }
@@ -153,17 +169,11 @@ hp_model_s8 QuantModel::runtime_view() const
     v.dense_units = shape.dense_units;
     v.outputs = shape.outputs();
     v.input_scale = input_scale;
-    v.input_zero_point = input_zero_point;
     v.conv_kernel = conv_kernel_runtime.data();
-    v.conv_bias = conv.bias.data();
-    v.conv_multiplier = conv.multiplier.data();
-    v.conv_shift = conv.shift.data();
-    v.conv_zero_point = conv.output_zero_point;
+    v.conv_bias = conv_bias_runtime.data();
     v.dense1_kernel = dense1_kernel_runtime.data();
     v.dense1_bias = dense1.bias.data();
     v.dense1_multiplier = dense1.multiplier.data();
-    v.dense1_shift = dense1.shift.data();
-    v.dense1_zero_point = dense1.output_zero_point;
     v.dense2_kernel = dense2_kernel_runtime.data();
     v.dense2_bias = dense2.bias.data();
     v.output_scales = output_scales.data();
@@ -217,11 +227,24 @@ static void activation_params(Range r, float* scale, int32_t* zero_point)
     *zero_point = int32_t(std::lround(std::clamp(zp, -128.0, 127.0)));
 }
 
-// kernel_io: Keras layout [inputs][outputs] (conv: [3][3][C][F] is [9C][F]); out: [outputs][inputs].
-// weight_max: 127 (int8 weights) or 32767 (int16, the conv layer).
-static QuantLayer quantize_layer(const std::vector<float>& kernel_io, const std::vector<float>& bias, size_t inputs,
-                                 size_t outputs, float input_scale, float output_scale, int32_t output_zero_point,
-                                 int32_t weight_max, bool requantized = true)
+// Symmetric int weights of one output channel o of a Keras kernel [inputs][outputs], scale ws.
+static void quantize_channel(const std::vector<float>& kernel_io, size_t inputs, size_t outputs, size_t o, float ws,
+                             int32_t weight_max, QuantLayer& l)
+{
+    l.weight_scales[o] = ws;
+    for (size_t i = 0; i < inputs; i++) {
+        double q = std::round(double(kernel_io[i * outputs + o]) / double(ws));
+        l.kernel[o * inputs + i] = int16_t(std::clamp(q, -double(weight_max), double(weight_max)));
+    }
+}
+
+static int32_t quantize_bias(float bias, float input_scale, float weight_scale)
+{
+    double b = std::round(double(bias) / (double(input_scale) * double(weight_scale)));
+    return int32_t(std::clamp(b, -2147483647.0 + 65536.0, 2147483647.0 - 65536.0));
+}
+
+static QuantLayer empty_layer(size_t inputs, size_t outputs, float output_scale, int32_t output_zero_point)
 {
     QuantLayer l;
     l.output_scale = output_scale;
@@ -229,30 +252,62 @@ static QuantLayer quantize_layer(const std::vector<float>& kernel_io, const std:
     l.weight_scales.resize(outputs);
     l.kernel.resize(inputs * outputs);
     l.bias.resize(outputs);
-    l.multiplier.resize(outputs);
-    l.shift.resize(outputs);
+    return l;
+}
+
+static float max_abs(const std::vector<float>& v)
+{
+    float m = 0.0f;
+    for (float x : v) m = std::max(m, std::fabs(x));
+    return m;
+}
+
+// The input scale and the conv layer (runtime/hp_kernels_s8.h): the conv weights share one scale
+// with input_scale * weight_scale / output_scale = 2^-16, so the input's steps and the weights'
+// steps trade against each other: q_input_max * q_weight_max = max|x| max|w| 2^16 / output_scale
+// whatever the input scale. Both get the geometric mean of that product (about 11 bits each on
+// ST's model, against 8 and 7 bits for int8), within the input's 2047 and the weights' 32767; a
+// product beyond both limits coarsens the conv output scale.
+static QuantLayer quantize_conv(const std::vector<float>& kernel_io, const std::vector<float>& bias, size_t inputs,
+                                size_t outputs, float input_max_abs, float* input_scale, float output_scale)
+{
+    const double x_max = input_max_abs > 0.0f ? input_max_abs : 1.0, w_max = max_abs(kernel_io);
+    double product = x_max * w_max * 65536.0 / output_scale;
+    const double limit = 2047.0 * 32767.0;
+    if (product > limit) {
+        output_scale = float(double(output_scale) * (product / limit) * (1.0 + 1e-6));
+        product = x_max * w_max * 65536.0 / output_scale;
+    }
+    const double q_x = product > 0.0 ? std::clamp(std::sqrt(product), product / 32767.0, 2047.0) : 2047.0;
+    *input_scale = float(x_max / std::max(q_x, 1.0));
+    QuantLayer l = empty_layer(inputs, outputs, output_scale, -128);
+    const float ws = conv_weight_scale(*input_scale, output_scale);
     for (size_t o = 0; o < outputs; o++) {
-        float max_abs = 0.0f;
-        for (size_t i = 0; i < inputs; i++) max_abs = std::max(max_abs, std::fabs(kernel_io[i * outputs + o]));
-        float ws = max_abs > 0.0f ? float(double(max_abs) / weight_max) : 1.0f;
-        if (max_abs == 0.0f && weight_max > 127)  // a dead conv filter: keep its multiplier below 1/4
-            ws = float(std::ldexp(double(output_scale) / double(input_scale), -20));
-        l.weight_scales[o] = ws;
-        for (size_t i = 0; i < inputs; i++) {
-            double q = std::round(double(kernel_io[i * outputs + o]) / double(ws));
-            l.kernel[o * inputs + i] = int16_t(std::clamp(q, -double(weight_max), double(weight_max)));
-        }
-        double b = std::round(double(bias[o]) / (double(input_scale) * double(ws)));
-        b = std::clamp(b, double(std::numeric_limits<int32_t>::min()), double(std::numeric_limits<int32_t>::max()));
-        l.bias[o] = int32_t(b);
-        int32_t shift;
-        hp_quantize_multiplier(double(input_scale) * ws / output_scale, &l.multiplier[o], &shift);
-        l.shift[o] = int8_t(shift);  // in [-31, 30]
+        quantize_channel(kernel_io, inputs, outputs, o, ws, 32767, l);
+        l.bias[o] = quantize_bias(bias[o], *input_scale, ws);
     }
-    if (!requantized) {
-        l.multiplier.clear();
-        l.shift.clear();
+    return l;
+}
+
+// A dense layer, int8 weights per output channel. requantized: SMMULR multipliers, which must be
+// below 2^31 (input_scale * weight_scale / output_scale < 1/2; a larger one coarsens the output
+// scale); otherwise int32 outputs.
+static QuantLayer quantize_dense(const std::vector<float>& kernel_io, const std::vector<float>& bias, size_t inputs,
+                                 size_t outputs, float input_scale, float output_scale, bool requantized)
+{
+    QuantLayer l = requantized ? empty_layer(inputs, outputs, output_scale, -128) : empty_layer(inputs, outputs, 1.0f, 0);
+    for (size_t o = 0; o < outputs; o++) {
+        float m = 0.0f;
+        for (size_t i = 0; i < inputs; i++) m = std::max(m, std::fabs(kernel_io[i * outputs + o]));
+        const float ws = m > 0.0f ? float(double(m) / 127.0) : 1.0f;
+        quantize_channel(kernel_io, inputs, outputs, o, ws, 127, l);
+        l.bias[o] = quantize_bias(bias[o], input_scale, ws);
     }
+    if (!requantized) return l;
+    double largest = 0.0;
+    for (float ws : l.weight_scales) largest = std::max(largest, double(input_scale) * ws / l.output_scale);
+    if (largest >= 0.4999) l.output_scale = float(double(l.output_scale) * largest / 0.4999);
+    for (float ws : l.weight_scales) l.multiplier.push_back(dense_multiplier(input_scale, ws, l.output_scale));
     return l;
 }
 
@@ -286,20 +341,20 @@ QuantModel quantize_model(const Model& model, const float* frames, size_t count,
     q.method = method;
     q.calibration_frames = uint32_t(count);
     float conv_scale, dense_scale;
-    int32_t conv_zp, dense_zp;
-    activation_params(observed_range(in_values, method), &q.input_scale, &q.input_zero_point);
-    activation_params(observed_range(conv_values, method), &conv_scale, &conv_zp);
-    activation_params(observed_range(dense_values, method), &dense_scale, &dense_zp);
+    int32_t zero_point;  // -128: ReLU outputs' ranges start at 0
+    const Range in = observed_range(in_values, method);
+    activation_params(observed_range(conv_values, method), &conv_scale, &zero_point);
+    activation_params(observed_range(dense_values, method), &dense_scale, &zero_point);
 
     // Keras conv kernel [3][3][C][F] is [9C][F]: the same transposition as a dense kernel. The
-    // conv weights are int16: an empty zone's distance normalizes to 18.9 while hands are within
-    // [-1, 0.5], so int8 weight steps times those inputs cost up to a point of accuracy on people
-    // the model never saw (crossval --quantize); the runtime holds the conv kernel as int16 words
-    // anyway, so this costs neither flash nor instructions.
-    q.conv = quantize_layer(w.conv_kernel, w.conv_bias, size_t(9) * s.channels, size_t(s.conv_filters), q.input_scale,
-                            conv_scale, conv_zp, 32767);
-    q.dense1 = quantize_layer(w.dense1_kernel, w.dense1_bias, flat, units, conv_scale, dense_scale, dense_zp, 127);
-    q.dense2 = quantize_layer(w.dense2_kernel, w.dense2_bias, units, outs, dense_scale, 1.0f, 0, 127, false);
+    // conv weights are int16 (about 11 bits used): an empty zone's distance normalizes to 18.9
+    // while hands are within [-1, 0.5], so int8 weight steps times those inputs cost up to a
+    // point of accuracy on people the model never saw (crossval --quantize); the runtime holds
+    // the conv kernel as int16 words anyway, so this costs neither flash nor instructions.
+    q.conv = quantize_conv(w.conv_kernel, w.conv_bias, size_t(9) * s.channels, size_t(s.conv_filters),
+                           std::max(-in.lo, in.hi), &q.input_scale, conv_scale);
+    q.dense1 = quantize_dense(w.dense1_kernel, w.dense1_bias, flat, units, q.conv.output_scale, dense_scale, true);
+    q.dense2 = quantize_dense(w.dense2_kernel, w.dense2_bias, units, outs, q.dense1.output_scale, 1.0f, false);
     q.set_derived();
     q.validate("quantized model");
     return q;

@@ -12,19 +12,18 @@
 
 namespace hp {
 
-// One weight layer: kernel symmetric per output channel (conv: int16 in [-32767, 32767], whose
-// input has a wide range, see quantize_model; dense: int8 in [-127, 127]), int32 bias,
-// requantization.
-// The last layer keeps int32 outputs: its output scale, zero point, multipliers and shifts are
-// unused (1, 0, empty, empty).
+// One weight layer (the scheme: runtime/hp_kernels_s8.h). conv: int16 kernel with one scale for
+// the layer (weight_scales holds it F times), output requantized by >> 16; dense: int8 kernel
+// symmetric per output channel, output requantized by SMMULR with multiplier[c]. Both clamp to an
+// int8 ReLU output, zero point -128. The last layer keeps int32 outputs: its output scale and zero
+// point are unused (1, 0) and it has no multipliers.
 struct QuantLayer {
     float output_scale = 1.0f;             // of this layer's int8 output
     int32_t output_zero_point = 0;
     std::vector<float> weight_scales;      // [out]
     std::vector<int16_t> kernel;           // output channel first: conv [F][3][3][C], dense [out][in]
     std::vector<int32_t> bias;             // [out], scale input_scale * weight_scales[o]
-    std::vector<int32_t> multiplier;  // [out], from input_scale * weight_scale / output_scale
-    std::vector<int8_t> shift;        // [out], in [-31, 30] (int8 in packages; int32 in .hpq files)
+    std::vector<int32_t> multiplier;       // dense1 [out]: round(2^32 input_scale * weight_scale / output_scale)
     bool operator==(const QuantLayer&) const = default;
 };
 
@@ -33,28 +32,29 @@ enum class CalibrationMethod { minmax = 0, percentile = 1 };
 struct QuantModel {
     ModelShape shape;
     std::vector<std::string> class_names;  // output order; may be empty
-    float input_scale = 1.0f;
-    int32_t input_zero_point = 0;
+    float input_scale = 1.0f;  // input q = trunc(x / input_scale) in [-2048, 2047], zero point 0
     QuantLayer conv;    // kernel [F][3][3][C]; output = conv and pool output
     QuantLayer dense1;  // kernel [U][flat]
     QuantLayer dense2;  // kernel [O][U]; int32 output = logits
     std::vector<float> output_scales;  // [O] float scale of the int32 logits (derived, see set_derived)
     // The kernels in the runtime's layouts (hp_kernels_s8.h; derived, see set_derived).
     std::vector<int16_t> conv_kernel_runtime;
+    std::vector<int32_t> conv_bias_runtime;  // bias + 2^15, the rounding of >> 16
     std::vector<int8_t> dense1_kernel_runtime, dense2_kernel_runtime;
     CalibrationMethod method = CalibrationMethod::minmax;  // how it was calibrated (informative)
     uint32_t calibration_frames = 0;
     bool operator==(const QuantModel&) const = default;
 
     // Throws hp::Error naming `where` and the field at fault: sizes, finite positive scales,
-    // zero points in int8, weights in [-127, 127], multipliers matching the scales.
+    // zero points, weights in range, the conv scale relation, multipliers matching the scales,
+    // accumulators that cannot overflow.
     void validate(const std::string& where) const;
 
     // output_scales[o] = dense1.output_scale * dense2.weight_scales[o], and the runtime kernels.
     void set_derived();
 
     long parameter_count() const;
-    size_t weight_bytes() const;  // runtime kernels (conv int16, dense int8 padded) + int32 biases, multipliers + int8 shifts + output scales
+    size_t weight_bytes() const;  // runtime kernels (conv int16, dense int8 padded) + int32 biases, multipliers + output scales
 
     // A runtime view (pointers into this model; valid while *this lives unchanged).
     hp_model_s8 runtime_view() const;
@@ -66,6 +66,13 @@ std::vector<int16_t> conv_kernel_runtime_layout(const std::vector<int16_t>& kern
 // A dense kernel [outputs][inputs] (int8 values) in the runtime's layout: rows and inputs padded
 // to multiples of 4 with zeros, blocks of 4 rows x 4 inputs, each row's four stored as w0 w2 w1 w3.
 std::vector<int8_t> dense_kernel_runtime_layout(const std::vector<int16_t>& kernel, int outputs, int inputs);
+
+// The conv layer's one weight scale: output_scale * 2^-16 / input_scale (requantization >> 16).
+float conv_weight_scale(float input_scale, float output_scale);
+
+// A dense layer's SMMULR multiplier round(2^32 input_scale * weight_scale / output_scale), or -1
+// when it is not below 2^31.
+int32_t dense_multiplier(double input_scale, double weight_scale, double output_scale);
 
 // "minmax" or "percentile"; throws hp::Error otherwise.
 CalibrationMethod parse_calibration_method(const std::string& name);

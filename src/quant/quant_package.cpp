@@ -14,7 +14,6 @@ bool runtime_file_in_int8_package(const std::string& name)
     auto ends_with = [&](const std::string& suffix) {
         return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
-    if (name == "requantize_s32.c") return false;  // host side: scales -> multipliers
     return ends_with("_s8.c") || ends_with("_s8_s32.c") || ends_with("_s8.h") || name == "hp_s8_dsp.h" ||
            name == "softmax_f32.c" || name == "sigmoid_f32.c" || name == "hp_kernels_f32.h" ||
            name == "hp_preprocess.c" || name == "hp_preprocess.h" || name == "hp_postprocess.c" ||
@@ -72,32 +71,29 @@ std::string model_data_c(const QuantModel& q)
                       O = std::to_string(s.outputs());
     std::ostringstream o;
     o << kBanner << "#include \"hp_model_data.h\"\n\n"
-      << "/* int16 conv and int8 dense weights (symmetric per output channel), int32 biases,\n"
-      << " * requantization multipliers and shifts; " << q.weight_bytes() << " bytes. Calibrated (" << calibration_method_name(q.method) << ") on "
+      << "/* int16 conv weights (one scale), int8 dense weights (symmetric per output channel), int32\n"
+      << " * biases and requantization multipliers; " << q.weight_bytes() << " bytes. Calibrated (" << calibration_method_name(q.method) << ") on "
       << q.calibration_frames << " frames. */\n\n"
       << "/* The Cortex-M path loads the kernels a word at a time (LDM needs 4-byte alignment). */\n"
       << "#if defined(__GNUC__)\n#define HP_WORD_ALIGNED __attribute__((aligned(4)))\n#else\n"
       << "#define HP_WORD_ALIGNED\n#endif\n\n"
       << int_array("int16_t", "hp_conv_kernel", q.conv_kernel_runtime,
                    "conv kernel [" + F + "][3][3][2], int16, a word per tap", 16, " HP_WORD_ALIGNED")
-      << int32_array("hp_conv_bias", q.conv.bias, "conv bias [" + F + "]")
-      << int32_array("hp_conv_multiplier", q.conv.multiplier, "conv requantization multiplier [" + F + "]")
-      << int_array("int8_t", "hp_conv_shift", q.conv.shift, "conv requantization shift [" + F + "]")
+      << int32_array("hp_conv_bias", q.conv_bias_runtime, "conv bias + 2^15 (rounding of >> 16) [" + F + "]")
       << int_array("int8_t", "hp_dense1_kernel", q.dense1_kernel_runtime,
                    "dense kernel, blocks of 4 rows x 4 inputs (hp_kernels_s8.h)", 16, " HP_WORD_ALIGNED")
       << int32_array("hp_dense1_bias", q.dense1.bias, "dense bias [" + U + "]")
       << int32_array("hp_dense1_multiplier", q.dense1.multiplier, "dense requantization multiplier [" + U + "]")
-      << int_array("int8_t", "hp_dense1_shift", q.dense1.shift, "dense requantization shift [" + U + "]")
       << int_array("int8_t", "hp_dense2_kernel", q.dense2_kernel_runtime,
                    "output kernel, blocks of 4 rows x 4 inputs", 16, " HP_WORD_ALIGNED")
       << int32_array("hp_dense2_bias", q.dense2.bias, "output bias [" + O + "]")
       << float_array("hp_output_scales", q.output_scales, "float scale of each int32 logit [" + O + "]");
     o << "const hp_model_s8 hp_model_data = {\n    " << s.height << ", " << s.width << ", " << s.channels << ", "
       << s.conv_filters << ", " << s.dense_units << ", " << s.outputs() << ",\n    "
-      << codegen::c_float(q.input_scale) << ", " << q.input_zero_point << ",\n"
-      << "    hp_conv_kernel, hp_conv_bias, hp_conv_multiplier, hp_conv_shift, " << q.conv.output_zero_point << ",\n"
-      << "    hp_dense1_kernel, hp_dense1_bias, hp_dense1_multiplier, hp_dense1_shift, " << q.dense1.output_zero_point
-      << ",\n    hp_dense2_kernel, hp_dense2_bias, hp_output_scales\n};\n";
+      << codegen::c_float(q.input_scale) << ",\n"
+      << "    hp_conv_kernel, hp_conv_bias,\n"
+      << "    hp_dense1_kernel, hp_dense1_bias, hp_dense1_multiplier,\n"
+      << "    hp_dense2_kernel, hp_dense2_bias, hp_output_scales\n};\n";
     return o.str();
 }
 
