@@ -1,106 +1,93 @@
-/* float -> int8 for the network's input, stored as int16 q - zero_point:
- *   q = clamp(round(x * (1 / scale)) + zero_point, -128, 127)
- * rounded to nearest, ties to even. That is what VCVTR does under the FPSCR's default rounding
- * mode on the Cortex-M4F/M7, and lrintf under C's default one on the host: the same bits on
- * both. The reciprocal is one IEEE 754 float division on either, so x * (1 / scale) is too; a
- * multiply costs 1 cycle on the Cortex-M4F where a division costs 14. */
-#include <math.h>
+/* float -> the network's 12-bit input (see hp_kernels_s8.h):
+ *   q = clamp(trunc(x * (1 / scale)), -2048, 2047), NaN -> 0
+ * On the Cortex-M4F/M7 that is VCVT to 16-bit fixed point (round toward zero, saturating, NaN
+ * -> 0) then SSAT16 #12; the portable C below computes the same integer from the same float
+ * product, so both give the same bits. The reciprocal is one IEEE 754 float division on either;
+ * a multiply costs 1 cycle on the Cortex-M4F where a division costs 14. */
+#include <stdint.h>
 #include <string.h>
 
 #include "hp_kernels_s8.h"
 
-#if defined(__GNUC__) && defined(__ARM_FP) && (__ARM_FP & 4) && defined(__ARM_FEATURE_DSP) && \
-    defined(__ARM_FEATURE_SAT) && !defined(HP_ACLE_EMULATION)
+#if defined(__GNUC__) && defined(__OPTIMIZE__) && defined(__ARM_FP) && (__ARM_FP & 4) && \
+    defined(__ARM_FEATURE_DSP)
 #define HP_QUANTIZE_VFP 1
-#include <arm_acle.h>
+
+/* blocks x 16 values of x -> q (both word aligned), 56 instructions a block: VLDM, 16 VMUL,
+ * 16 VCVT, VSTMDB of the 16 results (each an int16 sign extended to 32 bits) to a buffer, then
+ * twice: LDM of 8, 4 PKHBT (two int16 a word), 4 SSAT16, STM; SUBS, BNE. The buffer pointer
+ * comes back to its end after the two LDMs with write-back. Every x of a block is read before q
+ * is written, and q stays behind x: in place works. */
+__attribute__((noinline)) /* inlined, GCC runs out of registers for the asm */
+static void quantize_blocks_vfp(const float *x, int blocks, float inverse, int16_t *q)
+{
+    int32_t buffer[16], h; /* r0-r6 and h (a higher register): LDM fills them in order */
+    int32_t *end = buffer + 16;
+    __asm__ volatile(
+        "1:\n\t"
+        "vldmia %[x]!, {s0-s15}\n\t"
+        ".irp s, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15\n\t"
+        "vmul.f32 \\s, \\s, %[inverse]\n\t"
+        ".endr\n\t"
+        ".irp s, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15\n\t"
+        "vcvt.s16.f32 \\s, \\s, #0\n\t" /* round toward zero, saturate to int16, NaN -> 0 */
+        ".endr\n\t"
+        "vstmdb %[buf]!, {s0-s15}\n\t"
+        ".irp half, 0, 1\n\t"
+        "ldmia %[buf]!, {r0-r6, %[h]}\n\t"
+        "pkhbt r0, r0, r1, lsl #16\n\t"
+        "pkhbt r2, r2, r3, lsl #16\n\t"
+        "pkhbt r4, r4, r5, lsl #16\n\t"
+        "pkhbt r6, r6, %[h], lsl #16\n\t"
+        "ssat16 r0, #12, r0\n\t"
+        "ssat16 r2, #12, r2\n\t"
+        "ssat16 r4, #12, r4\n\t"
+        "ssat16 r6, #12, r6\n\t"
+        "stmia %[q]!, {r0, r2, r4, r6}\n\t"
+        ".endr\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "bne 1b"
+        : [x] "+r"(x), [q] "+r"(q), [n] "+r"(blocks), [buf] "+r"(end), [h] "=&r"(h),
+          "=m"(buffer)
+        : [inverse] "t"(inverse)
+        : "r0", "r1", "r2", "r3", "r4", "r5", "r6", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8",
+          "s9", "s10", "s11", "s12", "s13", "s14", "s15", "cc", "memory");
+}
 #endif
 
+/* One value, as the block loop computes it. */
+static int16_t quantize_one(float v)
+{
 #if defined(HP_QUANTIZE_VFP)
-#include <stdint.h>
-
-/* blocks x 4 values of x (word aligned) -> q (word aligned) as q - zero_point, 26 instructions a
- * block: VLDM, 4 VMUL, 4 VCVTR, 2 VMOV, 4 QADD, 4 SSAT, 2 PKHBT (two int16 a word), 2 SSUB16
- * (the zero point off both), STRD, SUBS, BNE. Every x of a block is read before q is written. */
-static void quantize_blocks_vfp(const float *x, int blocks, float inverse, int32_t zero_point, int16_t *q)
-{
-    const int32_t zero_points = (int32_t)((uint32_t)(uint16_t)zero_point * 0x10001u);
-    int32_t a, b, c, d;
-    __asm__ volatile("1:\n\t"
-                     "vldmia %[x]!, {s0-s3}\n\t"
-                     "vmul.f32 s0, s0, %[inverse]\n\t"
-                     "vmul.f32 s1, s1, %[inverse]\n\t"
-                     "vmul.f32 s2, s2, %[inverse]\n\t"
-                     "vmul.f32 s3, s3, %[inverse]\n\t"
-                     "vcvtr.s32.f32 s0, s0\n\t"
-                     "vcvtr.s32.f32 s1, s1\n\t"
-                     "vcvtr.s32.f32 s2, s2\n\t"
-                     "vcvtr.s32.f32 s3, s3\n\t"
-                     "vmov %[a], %[b], s0, s1\n\t"
-                     "vmov %[c], %[d], s2, s3\n\t"
-                     "qadd %[a], %[a], %[zp]\n\t"
-                     "qadd %[b], %[b], %[zp]\n\t"
-                     "qadd %[c], %[c], %[zp]\n\t"
-                     "qadd %[d], %[d], %[zp]\n\t"
-                     "ssat %[a], #8, %[a]\n\t"
-                     "ssat %[b], #8, %[b]\n\t"
-                     "ssat %[c], #8, %[c]\n\t"
-                     "ssat %[d], #8, %[d]\n\t"
-                     "pkhbt %[a], %[a], %[b], lsl #16\n\t"
-                     "pkhbt %[c], %[c], %[d], lsl #16\n\t"
-                     "ssub16 %[a], %[a], %[zps]\n\t"
-                     "ssub16 %[c], %[c], %[zps]\n\t"
-                     "strd %[a], %[c], [%[q]], #8\n\t"
-                     "subs %[n], %[n], #1\n\t"
-                     "bne 1b"
-                     : [x] "+r"(x), [q] "+r"(q), [n] "+r"(blocks), [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c),
-                       [d] "=&r"(d)
-                     : [inverse] "t"(inverse), [zp] "r"(zero_point), [zps] "r"(zero_points)
-                     : "s0", "s1", "s2", "s3", "cc", "memory");
-}
-
-static inline int32_t quantize_one(float v, int32_t zero_point)
-{
-    float r;
     int32_t i;
-    __asm__("vcvtr.s32.f32 %0, %1" : "=t"(r) : "t"(v)); /* saturates to int32, NaN -> 0 */
-    memcpy(&i, &r, sizeof i);
-    return __ssat(__qadd(i, zero_point), 8);
-}
+    __asm__("vcvt.s16.f32 %0, %0, #0" : "+t"(v));
+    memcpy(&i, &v, sizeof i);
+    __asm__("ssat %0, #12, %0" : "+r"(i));
+    return (int16_t)i;
 #else
-static int32_t quantize_one(float v, int32_t zero_point)
-{
-    int32_t r;
-    if (!(v == v)) /* as VCVTR: NaN -> 0, saturation; the clamp below makes 512 as good as int32's */
-        r = 0;
-    else if (v >= 512.0f)
-        r = 512;
-    else if (v <= -512.0f)
-        r = -512;
-    else
-        r = (int32_t)lrintf(v);
-    r += zero_point;
-    return r < -128 ? -128 : r > 127 ? 127 : r;
-}
+    /* VCVT's saturation and NaN -> 0, then SSAT16's clamp: trunc(v) >= 2047 exactly when
+     * v >= 2047, <= -2048 exactly when v <= -2048 (so -2048.9 -> -2048 either way). */
+    return (int16_t)(!(v == v) ? 0 : v >= 2047.0f ? 2047 : v <= -2048.0f ? -2048 : (int)v);
 #endif
+}
 
 /* Writes go through memcpy (character access, which may alias the float input), so the compiler
  * keeps every read of x before the writes that follow it when q is x. */
-void hp_quantize_f32_s16(const float *x, int pixels, int channels, float scale, int32_t zero_point, int16_t *q)
+void hp_quantize_f32_s16(const float *x, int pixels, int channels, float scale, int16_t *q)
 {
     const float inverse = 1.0f / scale;
     const int count = pixels * channels, step = channels == 2 ? 1 : 2; /* one channel: q[2i] */
     const int16_t zero = 0;
     int i = 0;
 #if defined(HP_QUANTIZE_VFP)
-    const int blocks = count / 4;
-    if (channels == 2 && blocks > 0 && ((uintptr_t)x & 3) == 0 && ((uintptr_t)q & 3) == 0) { /* VLDM, STRD */
-        quantize_blocks_vfp(x, blocks, inverse, zero_point, q);
-        i = 4 * blocks;
+    if (channels == 2 && count >= 16 && ((uintptr_t)q & 3) == 0) { /* LDM/STM need words */
+        quantize_blocks_vfp(x, count / 16, inverse, q);
+        i = count & ~15;
     }
 #endif
     for (; i < count; i++) {
-        const int16_t v = (int16_t)(quantize_one(x[i] * inverse, zero_point) - zero_point);
-        memcpy(q + step * i, &v, sizeof v);
+        const int16_t r = quantize_one(x[i] * inverse);
+        memcpy(q + step * i, &r, sizeof r);
     }
     if (channels == 1) /* every second value is 0 */
         for (i = 0; i < pixels; i++) memcpy(q + 2 * i + 1, &zero, sizeof zero);
