@@ -2,14 +2,13 @@
  *
  * A real value r is stored as an integer q with r = scale * (q - zero_point). What each tensor
  * holds, and why (the Cortex-M4/M7 instructions each choice lets a layer end with):
- *   input        12-bit symmetric: q = clamp(trunc(x / scale), -2048, 2047), zero point 0
- *                (VCVT to 16-bit fixed point, SSAT16: two values in three instructions; finer
- *                than int8, and no zero point to add);
+ *   input        int16 symmetric: q = saturate(trunc(x / scale)), zero point 0 (one VCVT to
+ *                16-bit fixed point; finer than int8, and no zero point to add);
  *   conv kernel  int16, ONE scale for the layer, chosen so that input_scale * weight_scale /
  *                output_scale = 2^-16: requantizing is taking the accumulator's top half
  *                (PKHTB packs two filters' outputs in one instruction, the 2x2 max of a pair is
- *                SSUB16 + SEL, ReLU and the int8 clamp one USAT16). The kernel keeps 11 to 15 bits;
- *                see src/quant/quant_model.cpp;
+ *                SSUB16 + SEL, ReLU and the int8 clamp one USAT16). Input and kernel share the
+ *                bits this leaves (about 13 each on ST's model; src/quant/quant_model.cpp);
  *   dense kernel int8, symmetric per output channel;
  *   biases       int32 of scale input_scale * weight_scale[c];
  *   activations  int8 asymmetric per tensor after ReLU: the range is [0, max], so the zero
@@ -44,9 +43,9 @@
 extern "C" {
 #endif
 
-/* The quantized input's range (12 bits). */
-#define HP_S8_INPUT_MIN (-2048)
-#define HP_S8_INPUT_MAX 2047
+/* The quantized input's range (int16). */
+#define HP_S8_INPUT_MIN (-32768)
+#define HP_S8_INPUT_MAX 32767
 
 /* What SMMULR computes: floor((x * multiplier + 2^31) / 2^32), x * multiplier / 2^32 rounded
  * to nearest, ties up. */
@@ -61,7 +60,7 @@ static inline int16_t hp_usat8(int32_t v) { return (int16_t)(v < 0 ? 0 : v > 255
 /* Rounds up to a multiple of 4 (dense rows and vectors are padded to it). */
 static inline int hp_round4(int n) { return (n + 3) & ~3; }
 
-/* q = clamp(trunc(x * (1 / scale)), -2048, 2047) (NaN -> 0; 1 / scale one float division, the
+/* q = clamp(trunc(x * (1 / scale)), -32768, 32767) (NaN -> 0; 1 / scale one float division, the
  * product one float multiplication: the same bits on host and microcontroller).
  * x [pixels][channels] (channels 1 or 2) -> q [pixels][2], a second channel 0 when there is one.
  * q may be x itself (each value is read before the bytes it occupies are written): the network
@@ -71,7 +70,7 @@ void hp_quantize_f32_s16(const float *x, int pixels, int channels, float scale, 
 /* 3x3 convolution (stride 1, valid), requantization (>> 16), ReLU, then 2x2 max pooling
  * (stride 2, floor). The max of the four accumulators is requantized once: requantization and
  * clamp are non-decreasing, so this equals pooling the conv output.
- *   input  [height][width][2] int16 in [-2048, 2047] (4-byte aligned)
+ *   input  [height][width][2] int16 (4-byte aligned)
  *   kernel [filters][3][3][2] int16 (4-byte aligned)
  *   bias   [filters] int32: the bias plus 2^15 (rounding), where every accumulator starts
  *   output [(height-2)/2][(width-2)/2][filters] int16 q - zero point, in [0, 255]

@@ -1,6 +1,6 @@
 /* The CNN2D_ST_HandPosture network quantized to int8, as the runtime runs it.
  *
- *   input   float H x W x C, quantized to 12 bits with input_scale
+ *   input   float H x W x C, quantized to int16 with input_scale
  *   conv    F filters 3x3, int32 accumulate, requantize (>> 16), ReLU -> (H-2) x (W-2) x F int8
  *   maxpool 2x2 stride 2 (floor)                                      -> PH x PW x F int8
  *   dense   U units, requantize (SMMULR), ReLU                        -> U int8

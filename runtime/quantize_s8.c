@@ -1,7 +1,7 @@
-/* float -> the network's 12-bit input (see hp_kernels_s8.h):
- *   q = clamp(trunc(x * (1 / scale)), -2048, 2047), NaN -> 0
- * On the Cortex-M4F/M7 that is VCVT to 16-bit fixed point (round toward zero, saturating, NaN
- * -> 0) then SSAT16 #12; the portable C below computes the same integer from the same float
+/* float -> the network's int16 input (see hp_kernels_s8.h):
+ *   q = clamp(trunc(x * (1 / scale)), -32768, 32767), NaN -> 0
+ * On the Cortex-M4F/M7 that is one VCVT to 16-bit fixed point (round toward zero, saturating,
+ * NaN -> 0); the portable C below computes the same integer from the same float
  * product, so both give the same bits. The reciprocal is one IEEE 754 float division on either;
  * a multiply costs 1 cycle on the Cortex-M4F where a division costs 14. */
 #include <stdint.h>
@@ -13,9 +13,9 @@
     defined(__ARM_FEATURE_DSP)
 #define HP_QUANTIZE_VFP 1
 
-/* blocks x 16 values of x -> q (both word aligned), 56 instructions a block: VLDM, 16 VMUL,
+/* blocks x 16 values of x -> q (both word aligned), 48 instructions a block: VLDM, 16 VMUL,
  * 16 VCVT, VSTMDB of the 16 results (each an int16 sign extended to 32 bits) to a buffer, then
- * twice: LDM of 8, 4 PKHBT (two int16 a word), 4 SSAT16, STM; SUBS, BNE. The buffer pointer
+ * twice: LDM of 8, 4 PKHBT (two int16 a word), STM; SUBS, BNE. The buffer pointer
  * comes back to its end after the two LDMs with write-back. Every x of a block is read before q
  * is written, and q stays behind x: in place works. */
 __attribute__((noinline)) /* inlined, GCC runs out of registers for the asm */
@@ -39,10 +39,6 @@ static void quantize_blocks_vfp(const float *x, int blocks, float inverse, int16
         "pkhbt r2, r2, r3, lsl #16\n\t"
         "pkhbt r4, r4, r5, lsl #16\n\t"
         "pkhbt r6, r6, %[h], lsl #16\n\t"
-        "ssat16 r0, #12, r0\n\t"
-        "ssat16 r2, #12, r2\n\t"
-        "ssat16 r4, #12, r4\n\t"
-        "ssat16 r6, #12, r6\n\t"
         "stmia %[q]!, {r0, r2, r4, r6}\n\t"
         ".endr\n\t"
         "subs %[n], %[n], #1\n\t"
@@ -62,12 +58,11 @@ static int16_t quantize_one(float v)
     int32_t i;
     __asm__("vcvt.s16.f32 %0, %0, #0" : "+t"(v));
     memcpy(&i, &v, sizeof i);
-    __asm__("ssat %0, #12, %0" : "+r"(i));
     return (int16_t)i;
 #else
-    /* VCVT's saturation and NaN -> 0, then SSAT16's clamp: trunc(v) >= 2047 exactly when
-     * v >= 2047, <= -2048 exactly when v <= -2048 (so -2048.9 -> -2048 either way). */
-    return (int16_t)(!(v == v) ? 0 : v >= 2047.0f ? 2047 : v <= -2048.0f ? -2048 : (int)v);
+    /* VCVT's saturation and NaN -> 0: trunc(v) >= 32767 exactly when v >= 32767, <= -32768
+     * exactly when v <= -32768 (so -32768.9 -> -32768 either way). */
+    return (int16_t)(!(v == v) ? 0 : v >= 32767.0f ? 32767 : v <= -32768.0f ? -32768 : (int)v);
 #endif
 }
 

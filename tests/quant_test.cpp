@@ -222,10 +222,10 @@ TEST(QuantModel, CalibrationCoversObservedRanges)
     hp::QuantModel minmax = hp::quantize_model(m, frames.data(), 300, hp::CalibrationMethod::minmax);
     hp::QuantModel pct = hp::quantize_model(m, frames.data(), 300, hp::CalibrationMethod::percentile);
     float lo = *std::min_element(frames.begin(), frames.end()), hi = *std::max_element(frames.begin(), frames.end());
-    // minmax: the 12-bit symmetric grid covers [lo, hi], with at least 9 bits of it used
+    // minmax: the int16 symmetric grid covers [lo, hi], with at least 11 bits of it used
     const float x_max = std::max(-lo, hi);
-    EXPECT_LE(x_max / minmax.input_scale, 2047.5f);
-    EXPECT_GE(x_max / minmax.input_scale, 256.0f);
+    EXPECT_LE(x_max / minmax.input_scale, 32767.5f);
+    EXPECT_GE(x_max / minmax.input_scale, 2048.0f);
     EXPECT_EQ(minmax.conv.output_zero_point, -128);  // ReLU output: [0, max]
     // percentile clips the tails, so its steps are finer
     EXPECT_LT(pct.input_scale, minmax.input_scale);
@@ -469,14 +469,14 @@ TEST(QuantDeploy, QemuCortexM4MatchesHostBitExactly)
     const std::vector<size_t> picked = hp::calibration_subset(data.size(), 240);
     for (size_t i : picked) tensors.insert(tensors.end(), data.input(i), data.input(i) + data.input_size());
     hp::QuantModel q = hp::quantize_model(model, calibration.data(), 1000, hp::CalibrationMethod::minmax);
-    // 16 tensors of truncation edges: x * (1 / scale) exactly an integer across the 12-bit range and
+    // 16 tensors of truncation edges: x * (1 / scale) exactly an integer across the int16 range and
     // beyond (the clamp), and the floats just above and below those, which the host (C cast) and
     // the Cortex-M4F (VCVT to fixed point, SSAT16) must both truncate toward zero
     const float inverse = 1.0f / q.input_scale;
     size_t exact = 0;
     for (size_t n = 0; n < 16; n++)
         for (size_t i = 0; i < data.input_size(); i++) {
-            const float t = float(int((n * 37 + i * 11) % 4400) - 2200);
+            const float t = float(int((n * 3701 + i * 1103) % 70000) - 35000);
             float x = t / inverse;
             exact += x * inverse == t;
             if (i % 3 == 1) x = std::nextafter(x, 1e9f);

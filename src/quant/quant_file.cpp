@@ -11,7 +11,7 @@
 
 namespace hp {
 
-static constexpr uint32_t kVersion = 3;  // 2: conv weights int16; 3: 12-bit input, conv >> 16, dense SMMULR
+static constexpr uint32_t kVersion = 3;  // 2: conv weights int16; 3: int16 input, conv >> 16, dense SMMULR
 static constexpr size_t kMaxClassName = 64;
 
 namespace {

@@ -30,7 +30,7 @@ static void check_scale(const std::string& where, const std::string& name, float
     if (!std::isfinite(scale) || !(scale > 0.0f)) throw Error(where, name + " is not a finite positive number");
 }
 
-// The largest |q - zero point| of a layer's input: the conv input's 12-bit range, an int8 ReLU
+// The largest |q - zero point| of a layer's input: the conv input's int16, an int8 ReLU
 // activation's [0, 255].
 static constexpr int64_t kConvInputMax = -int64_t(HP_S8_INPUT_MIN), kActivationMax = 255;
 
@@ -241,7 +241,7 @@ static void quantize_channel(const std::vector<float>& kernel_io, size_t inputs,
 static int32_t quantize_bias(float bias, float input_scale, float weight_scale)
 {
     double b = std::round(double(bias) / (double(input_scale) * double(weight_scale)));
-    return int32_t(std::clamp(b, -2147483647.0 + 65536.0, 2147483647.0 - 65536.0));
+    return int32_t(std::clamp(b, -1073741824.0, 1073741824.0));
 }
 
 static QuantLayer empty_layer(size_t inputs, size_t outputs, float output_scale, int32_t output_zero_point)
@@ -262,24 +262,36 @@ static float max_abs(const std::vector<float>& v)
     return m;
 }
 
-// The input scale and the conv layer (runtime/hp_kernels_s8.h): the conv weights share one scale
+// The input scale and the conv layer (runtime/hp_kernels_s8.h). The conv weights share one scale
 // with input_scale * weight_scale / output_scale = 2^-16, so the input's steps and the weights'
 // steps trade against each other: q_input_max * q_weight_max = max|x| max|w| 2^16 / output_scale
-// whatever the input scale. Both get the geometric mean of that product (about 11 bits each on
-// ST's model, against 8 and 7 bits for int8), within the input's 2047 and the weights' 32767; a
-// product beyond both limits coarsens the conv output scale.
+// whatever the input scale. Both get the geometric mean of that product (about 13 bits each on
+// ST's model, against 8 and 7 bits for int8), within int16 and within what keeps every
+// accumulator in int32 for any int16 input (the heaviest filter's sum of |weights| times 2^15,
+// plus its bias); a product beyond those limits coarsens the conv output scale. Biases beyond
+// +-2^30 (a filter always off or always saturated) are clipped there.
 static QuantLayer quantize_conv(const std::vector<float>& kernel_io, const std::vector<float>& bias, size_t inputs,
                                 size_t outputs, float input_max_abs, float* input_scale, float output_scale)
 {
-    const double x_max = input_max_abs > 0.0f ? input_max_abs : 1.0, w_max = max_abs(kernel_io);
-    double product = x_max * w_max * 65536.0 / output_scale;
-    const double limit = 2047.0 * 32767.0;
-    if (product > limit) {
-        output_scale = float(double(output_scale) * (product / limit) * (1.0 + 1e-6));
-        product = x_max * w_max * 65536.0 / output_scale;
+    const double x_max = input_max_abs > 0.0f ? input_max_abs : 1.0, w_max = std::max(double(max_abs(kernel_io)), 1e-30);
+    double heaviest = 0.0;  // the largest sum of |weights| of one filter
+    for (size_t o = 0; o < outputs; o++) {
+        double sum = 0.0;
+        for (size_t i = 0; i < inputs; i++) sum += std::fabs(kernel_io[i * outputs + o]);
+        heaviest = std::max(heaviest, sum);
     }
-    const double q_x = product > 0.0 ? std::clamp(std::sqrt(product), product / 32767.0, 2047.0) : 2047.0;
-    *input_scale = float(x_max / std::max(q_x, 1.0));
+    // Room for the weights: sum |q_w| * 2^15 + |bias| + 2^15 < 2^31 with |bias| <= 2^30.
+    const double room = (2147483647.0 - 1073741824.0 - 65536.0) / 32768.0;
+    const double q_w_limit = std::min(32767.0, room * w_max / std::max(heaviest, w_max)) * 0.999;
+    double product = x_max * w_max * 65536.0 / output_scale;
+    double q_w = std::min(std::sqrt(product), q_w_limit);
+    if (product / q_w > 32767.0) q_w = product / 32767.0;
+    if (q_w > q_w_limit) {  // both at their limits: coarser conv outputs
+        output_scale = float(double(output_scale) * q_w / q_w_limit * (1.0 + 1e-6));
+        product = x_max * w_max * 65536.0 / output_scale;
+        q_w = product / 32767.0;
+    }
+    *input_scale = float(x_max / (product / q_w));
     QuantLayer l = empty_layer(inputs, outputs, output_scale, -128);
     const float ws = conv_weight_scale(*input_scale, output_scale);
     for (size_t o = 0; o < outputs; o++) {
@@ -347,7 +359,7 @@ QuantModel quantize_model(const Model& model, const float* frames, size_t count,
     activation_params(observed_range(dense_values, method), &dense_scale, &zero_point);
 
     // Keras conv kernel [3][3][C][F] is [9C][F]: the same transposition as a dense kernel. The
-    // conv weights are int16 (about 11 bits used): an empty zone's distance normalizes to 18.9
+    // conv weights are int16 (about 13 bits used): an empty zone's distance normalizes to 18.9
     // while hands are within [-1, 0.5], so int8 weight steps times those inputs cost up to a
     // point of accuracy on people the model never saw (crossval --quantize); the runtime holds
     // the conv kernel as int16 words anyway, so this costs neither flash nor instructions.
