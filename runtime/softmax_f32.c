@@ -1,51 +1,149 @@
-/* Softmax in place, numerically stable, and the exponential it and sigmoid_f32.c use (see
- * hp_kernels_f32.h). */
+/* Softmax in place, numerically stable, and the exponential it uses (see hp_kernels_f32.h). */
 #include <stdint.h>
 #include <string.h>
 
 #include "hp_kernels_f32.h"
 
-/* exp(x) = 2^k * exp(r), k = round(x / ln 2), r = x - k ln 2 in [-ln2/2, ln2/2] (ln 2 split in a
- * high part exact in float and a low part, so k * ln2_hi has no rounding error), exp(r) by its
- * minimax polynomial of degree 7 (Cephes' expf coefficients, about 1 ulp). A few dozen
- * instructions instead of the C library's expf, its error handling and errno (~650 B of flash on
- * a Cortex-M4F). Not inlined on a microcontroller: GCC would split it and keep its range check
- * both in the callers and in the copy sigmoid_f32.c calls (44 bytes of flash at -O2). */
-#if defined(__GNUC__) && defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M'
-__attribute__((noinline))
-#endif
-float hp_exp_f32(float x)
+/* e^x for -87 < x <= 88: e^x = 2^k e^r, k = round(x / ln 2), r = x - k ln 2 in [-ln2/2, ln2/2]
+ * (ln 2 split in a high part exact in float and a low part, so k * ln2_hi has no rounding
+ * error). k comes from adding 1.5 * 2^23 + 127: the float sum holds round(x / ln 2) + 127 in its
+ * low mantissa bits, so its bits shifted left by 23 are 2^k, and the same sum minus the constant
+ * is k as a float: no conversion to or from int. e^r = 1 + r + r^2 Q(r), Q the degree 4 minimax
+ * polynomial of (e^r - 1 - r) / r^2 for the relative error on [-ln2/2, ln2/2] (within 1 ulp in
+ * float, as accurate as Cephes' expf with one term less). A few dozen instructions instead of
+ * the C library's expf, its error handling and errno (~650 B of flash on a Cortex-M4F); inlined
+ * in the softmax loop, its constants stay in registers. */
+#define EXP_LOWEST (-87.0f)                /* below, e^x < FLT_MIN: 0 */
+#define EXP_LOG2E 1.44269504088896341f
+#define EXP_SHIFT 12583039.0f               /* 1.5 * 2^23 + 127 */
+#define EXP_LN2_HI 0.693359375f
+#define EXP_LN2_LO (-2.12194440e-4f)
+#define EXP_Q4 1.38125801e-3f               /* Q(r) = Q4 r^4 + Q3 r^3 + Q2 r^2 + Q1 r + Q0 */
+#define EXP_Q3 8.36869515e-3f
+#define EXP_Q2 4.16684262e-2f
+#define EXP_Q1 1.66665211e-1f
+#define EXP_Q0 4.99999940e-1f
+
+static inline float exp_reduced(float x)
 {
-    const float ln2_hi = 0.693359375f, ln2_lo = -2.12194440e-4f, log2e = 1.44269504088896341f;
+    const float t = x * EXP_LOG2E + EXP_SHIFT, k = t - EXP_SHIFT;
     float r, p, scale;
-    int32_t k, bits;
-    if (!(x > -87.0f)) return 0.0f; /* below FLT_MIN (also NaN: callers pass finite values) */
-    if (x > 88.0f) x = 88.0f;       /* callers pass x <= 0; keep 2^k finite regardless */
-    k = (int32_t)(x * log2e + (x < 0.0f ? -0.5f : 0.5f));
-    r = x - (float)k * ln2_hi;
-    r = r - (float)k * ln2_lo;
-    p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
+    uint32_t bits;
+    r = x - k * EXP_LN2_HI;
+    r = r - k * EXP_LN2_LO;
+    p = EXP_Q4;
+    p = p * r + EXP_Q3;
+    p = p * r + EXP_Q2;
+    p = p * r + EXP_Q1;
+    p = p * r + EXP_Q0;
     p = p * r * r + r + 1.0f;
-    bits = (k + 127) << 23; /* 2^k, k in [-126, 127] */
+    memcpy(&bits, &t, sizeof bits);
+    bits <<= 23; /* (k + 127) << 23: the shift's other bits move out */
     memcpy(&scale, &bits, sizeof scale);
     return p * scale;
 }
 
+#if defined(__GNUC__) && defined(__OPTIMIZE__) && defined(__ARM_FP) && (__ARM_FP & 4) && \
+    defined(__ARM_FEATURE_DSP)
+/* x[i] = e^(x[i] - max) / sum for x[0..n-1], n >= 1: exp_reduced step for step, 29 instructions a
+ * value with its 11 constants in s16-s26 (one VLDM; VMLS and VMLA round the product and then the
+ * sum, as the C does with two operations, so the results are the same), then the division by
+ * the sum two values at a time (VLDM, 2 VMUL, VSTM). */
+static void exp_normalize_vfp(float *x, int n, float max)
+{
+    static const float constants[11] = {EXP_LOWEST, EXP_LOG2E, EXP_SHIFT, EXP_LN2_HI, EXP_LN2_LO, EXP_Q4,
+                                        EXP_Q3,     EXP_Q2,    EXP_Q1,    EXP_Q0,     1.0f};
+    const float *end = x + n;
+    float sum = 0.0f;
+    uint32_t bits;
+    __asm__ volatile("vldmia %[c], {s16-s26}\n\t"
+                     "1:\n\t"
+                     "vldr s0, [%[x]]\n\t"
+                     "vsub.f32 s0, s0, %[max]\n\t" /* d <= 0 */
+                     "vcmpe.f32 s0, s16\n\t"
+                     "vmrs APSR_nzcv, fpscr\n\t"
+                     "ble 3f\n\t"
+                     "vmul.f32 s1, s0, s17\n\t"
+                     "vadd.f32 s1, s1, s18\n\t" /* t */
+                     "vsub.f32 s2, s1, s18\n\t" /* k */
+                     "vmov %[bits], s1\n\t"
+                     "vmls.f32 s0, s2, s19\n\t" /* r = d - k ln2_hi - k ln2_lo */
+                     "vmls.f32 s0, s2, s20\n\t"
+                     "vmul.f32 s2, s0, s21\n\t" /* p = Q(r) */
+                     "vadd.f32 s2, s2, s22\n\t"
+                     "vmul.f32 s2, s2, s0\n\t"
+                     "vadd.f32 s2, s2, s23\n\t"
+                     "vmul.f32 s2, s2, s0\n\t"
+                     "vadd.f32 s2, s2, s24\n\t"
+                     "vmul.f32 s2, s2, s0\n\t"
+                     "vadd.f32 s2, s2, s25\n\t"
+                     "vmul.f32 s2, s2, s0\n\t"
+                     "vmla.f32 s0, s2, s0\n\t" /* p r r + r */
+                     "vadd.f32 s0, s0, s26\n\t" /* + 1 */
+                     "lsl %[bits], %[bits], #23\n\t"
+                     "vmov s1, %[bits]\n\t" /* 2^k */
+                     "vmul.f32 s0, s0, s1\n\t"
+                     "vadd.f32 %[sum], %[sum], s0\n\t"
+                     "2:\n\t"
+                     "vstmia %[x]!, {s0}\n\t"
+                     "cmp %[x], %[end]\n\t"
+                     "bne 1b\n\t"
+                     "b 4f\n\t"
+                     "3:\n\t" /* d <= -87: 0 */
+                     "mov %[bits], #0\n\t"
+                     "vmov s0, %[bits]\n\t"
+                     "b 2b\n\t"
+                     "4:\n\t"
+                     "vdiv.f32 s1, s26, %[sum]\n\t" /* 1 / sum */
+                     "sub %[x], %[x], %[n], lsl #2\n\t"
+                     "lsrs %[bits], %[n], #1\n\t" /* pairs; carry: n odd */
+                     "bcc 5f\n\t"
+                     "vldr s0, [%[x]]\n\t"
+                     "vmul.f32 s0, s0, s1\n\t"
+                     "vstmia %[x]!, {s0}\n\t"
+                     "5:\n\t"
+                     "beq 7f\n\t"
+                     "6:\n\t"
+                     "vldmia %[x], {s2-s3}\n\t"
+                     "vmul.f32 s2, s2, s1\n\t"
+                     "vmul.f32 s3, s3, s1\n\t"
+                     "vstmia %[x]!, {s2-s3}\n\t"
+                     "subs %[bits], %[bits], #1\n\t"
+                     "bne 6b\n\t"
+                     "7:"
+                     : [x] "+r"(x), [sum] "+t"(sum), [bits] "=&r"(bits)
+                     : [end] "r"(end), [n] "r"(n), [max] "t"(max), [c] "r"(constants)
+                     : "s0", "s1", "s2", "s3", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24",
+                       "s25", "s26", "cc", "memory");
+}
+#endif
+
+float hp_exp_f32(float x)
+{
+    if (!(x > EXP_LOWEST)) return 0.0f; /* below FLT_MIN (also NaN: callers pass finite values) */
+    if (x > 88.0f) x = 88.0f;       /* keep 2^k finite */
+    return exp_reduced(x);
+}
+
 void hp_softmax_f32(float *x, int n)
 {
-    float max = x[0], sum = 0.0f;
+    float max = x[0];
     int i;
     for (i = 1; i < n; i++)
         if (x[i] > max) max = x[i];
-    for (i = 0; i < n; i++) {
-        x[i] = hp_exp_f32(x[i] - max);
-        sum += x[i];
+#if defined(__GNUC__) && defined(__OPTIMIZE__) && defined(__ARM_FP) && (__ARM_FP & 4) && \
+    defined(__ARM_FEATURE_DSP)
+    exp_normalize_vfp(x, n, max);
+#else
+    {
+        float sum = 0.0f;
+        for (i = 0; i < n; i++) {
+            const float d = x[i] - max; /* <= 0 */
+            x[i] = d > EXP_LOWEST ? exp_reduced(d) : 0.0f;
+            sum += x[i];
+        }
+        sum = 1.0f / sum;
+        for (i = 0; i < n; i++) x[i] *= sum;
     }
-    sum = 1.0f / sum;
-    for (i = 0; i < n; i++) x[i] *= sum;
+#endif
 }
