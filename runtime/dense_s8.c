@@ -1,70 +1,171 @@
 /* Fully connected layers, int8 weights, int16 activations (q - zero point), int32 accumulators:
  * hp_dense_s8 (requantized to int8) and hp_dense_s8_s32 (int32 out, the last layer). Both run
- * four rows at a time: each pair of inputs is loaded once for the four, and the four rows'
- * weights for four inputs are 16 consecutive bytes (the dense layout of hp_kernels_s8.h). */
+ * four rows at a time from their biases: each pair of inputs is loaded once for the four rows,
+ * whose weights for four inputs are 16 consecutive bytes (the dense layout of hp_kernels_s8.h).
+ * The Cortex-M4/M7 path reads input, kernel, bias, multiplier and output a word at a time: all
+ * must be 4-byte aligned. */
 #include "hp_kernels_s8.h"
-#include "hp_s8_dsp.h"
 
-#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__) && !defined(HP_ACLE_EMULATION)
-#define HP_DENSE_ASM 1
-#endif
-
-/* acc[0..3] = init[0..3] + the four rows of `block` . x, over inputs4 values (init may be acc). */
-#if defined(HP_DENSE_ASM)
-/* Cortex-M4/M7, by hand: per four inputs one LDM of the two input words, two LDM of the four
- * rows' weight words (4-byte aligned), eight SXTB16 (four with the rotation GCC does not fold)
- * and eight SMLAD: 21 instructions per 16 multiply-adds. Not inlined: the asm takes 12 registers. */
-__attribute__((noinline)) static void dot4(const int8_t *block, const int16_t *x, int inputs4, const int32_t *init,
-                                           int32_t *acc)
+/* Arm (Thumb-2) code only: a host that defines __ARM_FEATURE_DSP cannot assemble the asm. */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__) && defined(__thumb2__)
+/* Cortex-M4/M7 (GCC or Clang optimizing), by hand, one body for both layers. A 4-input step
+ * is one LDM of the two input words, one LDM of the four rows' weight words, then per row
+ * SXTB16 of the word (weights 0, 1) into lr, SMLAD, SXTB16 of the word rotated by 8 (weights
+ * 2, 3) in place, SMLAD: 18 instructions per 16 multiply-adds, two steps per loop round (19 a
+ * step with SUBS and BNE). The loop takes 14 registers (accumulators r3-r6, weights r7-r10,
+ * inputs r11 r12, rounds left r1, input r0, kernel r2), so the rest is in a frame on the stack:
+ *   [sp] multiplier, output, bias, blocks left, input, rounds, loop entry
+ * (the entry is the second step for an odd number of steps). A block starts with one LDM of its
+ * biases and ends with one LDM of the frame, then four SMMULR, four USAT #8, two PKHBT and one
+ * STRD of the four int16, or (multiplier 0: hp_dense_s8_s32) one STM of the four int32.
+ * Entered by a branch with r0-r3 as the layer was called (input, inputs4, kernel, bias), r4-r11
+ * and lr pushed, r7 multiplier or 0, r8 output, r12 outputs. */
+__attribute__((naked, used)) static void dense_blocks(void)
 {
-    int32_t a0 = init[0], a1 = init[1], a2 = init[2], a3 = init[3];
-    int n = inputs4 >> 2;
-    if (n > 0)
-        __asm__ volatile("1:\n\t"
-                         "ldm %[x]!, {r0, r1}\n\t"
-                         "ldm %[w]!, {r2, r3}\n\t" /* rows 0, 1 */
-                         "sxtb16 r4, r2\n\t"
-                         "smlad %[a0], r4, r0, %[a0]\n\t"
-                         "sxtb16 r4, r2, ror #8\n\t"
-                         "smlad %[a0], r4, r1, %[a0]\n\t"
-                         "sxtb16 r4, r3\n\t"
-                         "smlad %[a1], r4, r0, %[a1]\n\t"
-                         "sxtb16 r4, r3, ror #8\n\t"
-                         "smlad %[a1], r4, r1, %[a1]\n\t"
-                         "ldm %[w]!, {r2, r3}\n\t" /* rows 2, 3 */
-                         "sxtb16 r4, r2\n\t"
-                         "smlad %[a2], r4, r0, %[a2]\n\t"
-                         "sxtb16 r4, r2, ror #8\n\t"
-                         "smlad %[a2], r4, r1, %[a2]\n\t"
-                         "sxtb16 r4, r3\n\t"
-                         "smlad %[a3], r4, r0, %[a3]\n\t"
-                         "sxtb16 r4, r3, ror #8\n\t"
-                         "smlad %[a3], r4, r1, %[a3]\n\t"
-                         "subs %[n], %[n], #1\n\t"
-                         "bne 1b"
-                         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [w] "+r"(block),
-                           [n] "+r"(n)
-                         :
-                         : "r0", "r1", "r2", "r3", "r4", "cc", "memory");
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
+    __asm__(
+#define STEP \
+        "ldm r0!, {r11, r12}\n\t" \
+        "ldm r2!, {r7-r10}\n\t" \
+        ROW("r3", "r7") ROW("r4", "r8") ROW("r5", "r9") ROW("r6", "r10")
+#define ROW(acc, w) \
+        "sxtb16 lr, " w "\n\t" \
+        "smlad " acc ", lr, r11, " acc "\n\t" \
+        "sxtb16 " w ", " w ", ror #8\n\t" \
+        "smlad " acc ", " w ", r12, " acc "\n\t"
+        ".p2align 2\n\t" /* a word-aligned section: the ADRs below are resolved before linking */
+        "tst r12, #3\n\t"
+        "bne 8f\n\t"
+        "lsrs r10, r12, #2\n\t" /* blocks */
+        "beq 9f\n\t"
+        "mov r9, r3\n\t"
+        "mov r11, r0\n\t"
+        "adds r12, r1, #4\n\t"
+        "lsrs r12, r12, #3\n\t" /* loop rounds: ceil(steps / 2) */
+        "tst r1, #4\n\t"
+        "ite eq\n\t"
+        "adreq lr, 1f\n\t"
+        "adrne lr, 2f\n\t"
+        "orr lr, lr, #1\n\t" /* Thumb state for LDR pc */
+        "push {r7-r12, lr}\n"
+        "3:\n\t" /* a block */
+        "ldm r9!, {r3-r6}\n\t"
+        "stm sp, {r7-r10}\n\t"
+        "ldrd r0, r1, [sp, #16]\n\t"
+        "ldr pc, [sp, #24]\n"
+        "1:\n\t" STEP
+        "2:\n\t" STEP
+        "subs r1, r1, #1\n\t"
+        "bne 1b\n\t"
+        "ldm sp, {r7-r10}\n\t"
+        "cbz r7, 4f\n\t"
+        "ldm r7!, {r0, r1, r11, r12}\n\t"
+        "smmulr r3, r3, r0\n\t"
+        "smmulr r4, r4, r1\n\t"
+        "smmulr r5, r5, r11\n\t"
+        "smmulr r6, r6, r12\n\t"
+        "usat r3, #8, r3\n\t"
+        "usat r4, #8, r4\n\t"
+        "usat r5, #8, r5\n\t"
+        "usat r6, #8, r6\n\t"
+        "pkhbt r3, r3, r4, lsl #16\n\t"
+        "pkhbt r5, r5, r6, lsl #16\n\t"
+        "strd r3, r5, [r8], #8\n"
+        "5:\n\t"
+        "subs r10, r10, #1\n\t"
+        "bne 3b\n\t"
+        "add sp, sp, #28\n"
+        "9:\n\t"
+        "pop {r4-r11, pc}\n"
+        "4:\n\t"
+        "stm r8!, {r3-r6}\n\t"
+        "b 5b\n"
+        /* outputs not a multiple of 4: first the last block, from copies of its biases and
+         * multipliers padded with 0 (its missing rows' weights are 0 too, so they come out as
+         * hp_dense_s8's 0 padding; hp_dense_s8_s32's go to the copy, then the others to output),
+         * then the blocks of four, with r12 rounded down. */
+        "8:\n\t"
+        "and r10, r12, #3\n\t" /* rows in the last block */
+        "bic r12, r12, #3\n\t"
+        "movs r4, #0\n\t"
+        "movs r5, #0\n\t"
+        "movs r6, #0\n\t"
+        "movs r9, #0\n\t"
+        "push {r4-r6, r9}\n\t" /* [sp + 16] multipliers (s32: outputs) */
+        "push {r4-r6, r9}\n\t" /* [sp] biases */
+        "add r4, r3, r12, lsl #2\n\t"
+        "add r5, r7, r12, lsl #2\n\t"
+        "mov r6, sp\n\t"
+        "mov r11, r10\n"
+        "10:\n\t"
+        "ldr r9, [r4], #4\n\t"
+        "str r9, [r6], #4\n\t"
+        "cbz r7, 11f\n\t"
+        "ldr r9, [r5], #4\n\t"
+        "str r9, [r6, #12]\n"
+        "11:\n\t"
+        "subs r11, r11, #1\n\t"
+        "bne 10b\n\t"
+        "push {r0-r3, r7, r8, r12}\n\t"
+        "mla r2, r12, r1, r2\n\t" /* the last block's weights */
+        "add r3, sp, #28\n\t"
+        "add r9, sp, #44\n\t"
+        "add r11, r8, r12, lsl #2\n\t" /* s32: where the copy's outputs go */
+        "cmp r7, #0\n\t"
+        "ite ne\n\t"
+        "addne r8, r8, r12, lsl #1\n\t"
+        "moveq r8, r9\n\t"
+        "it ne\n\t"
+        "movne r7, r9\n\t"
+        "movs r12, #4\n\t"
+        "bl 12f\n\t"
+        "pop {r0-r3, r7, r8, r12}\n\t"
+        "cbnz r7, 14f\n\t"
+        "add r4, sp, #16\n"
+        "13:\n\t"
+        "ldr r9, [r4], #4\n\t"
+        "str r9, [r11], #4\n\t"
+        "subs r10, r10, #1\n\t"
+        "bne 13b\n"
+        "14:\n\t"
+        "add sp, sp, #32\n\t"
+        "b dense_blocks\n"
+        "12:\n\t"
+        "push {r4-r11, lr}\n\t"
+        "b dense_blocks");
+#undef ROW
+#undef STEP
 }
+
+/* The stack arguments: outputs at [sp], then multiplier and output (output alone for s32). The
+ * parameters are the asm's (r0-r3, then the stack). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+__attribute__((naked)) void hp_dense_s8(const int16_t *input, int inputs4, const int8_t *kernel, const int32_t *bias,
+                                        int outputs, const int32_t *multiplier, int16_t *output)
+{
+    __asm__("push {r4-r11, lr}\n\t"
+            "ldr r12, [sp, #36]\n\t"
+            "ldrd r7, r8, [sp, #40]\n\t"
+            "b dense_blocks");
+}
+
+__attribute__((naked)) void hp_dense_s8_s32(const int16_t *input, int inputs4, const int8_t *kernel,
+                                            const int32_t *bias, int outputs, int32_t *output)
+{
+    __asm__("push {r4-r11, lr}\n\t"
+            "movs r7, #0\n\t"
+            "ldrd r12, r8, [sp, #36]\n\t"
+            "b dense_blocks");
+}
+#pragma GCC diagnostic pop
+
 #else
+/* acc[0..3] = init[0..3] + the four rows of `block` . x, over inputs4 values (init may be acc). */
 static void dot4(const int8_t *block, const int16_t *x, int inputs4, const int32_t *init, int32_t *acc)
 {
     int32_t a0 = init[0], a1 = init[1], a2 = init[2], a3 = init[3];
     for (const int16_t *end = x + inputs4; x < end; x += 4, block += 16) {
-#if defined(__ARM_FEATURE_DSP)
-        const int32_t x01 = hp_word(x), x23 = hp_word(x + 2);
-        const int32_t w0 = hp_word(block), w1 = hp_word(block + 4), w2 = hp_word(block + 8), w3 = hp_word(block + 12);
-        a0 = __smlad(hp_sxtb16_ror8(w0), x23, __smlad(__sxtb16(w0), x01, a0));
-        a1 = __smlad(hp_sxtb16_ror8(w1), x23, __smlad(__sxtb16(w1), x01, a1));
-        a2 = __smlad(hp_sxtb16_ror8(w2), x23, __smlad(__sxtb16(w2), x01, a2));
-        a3 = __smlad(hp_sxtb16_ror8(w3), x23, __smlad(__sxtb16(w3), x01, a3));
-#else
-        const int8_t *w = block;
+        const int8_t *w = block; /* each row's four weights stored as w0 w2 w1 w3 */
         a0 += w[0] * x[0] + w[2] * x[1] + w[1] * x[2] + w[3] * x[3];
         w += 4;
         a1 += w[0] * x[0] + w[2] * x[1] + w[1] * x[2] + w[3] * x[3];
@@ -72,14 +173,12 @@ static void dot4(const int8_t *block, const int16_t *x, int inputs4, const int32
         a2 += w[0] * x[0] + w[2] * x[1] + w[1] * x[2] + w[3] * x[3];
         w += 4;
         a3 += w[0] * x[0] + w[2] * x[1] + w[1] * x[2] + w[3] * x[3];
-#endif
     }
     acc[0] = a0;
     acc[1] = a1;
     acc[2] = a2;
     acc[3] = a3;
 }
-#endif
 
 /* The four biases of the block at row o: bias + o itself, or for a last block of fewer rows
  * a copy in acc padded with 0. */
@@ -110,3 +209,4 @@ void hp_dense_s8_s32(const int16_t *input, int inputs4, const int8_t *kernel, co
         for (int k = 0; o + 4 > outputs && o + k < outputs; k++) output[o + k] = acc[k];
     }
 }
+#endif
