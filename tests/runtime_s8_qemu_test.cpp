@@ -191,6 +191,17 @@ Cases make_cases()
     c.conv.push_back(conv_case(r, "conv_6x5_4", 6, 5, 4, 1024, 600, 1 << 18, 0.05));
     c.conv.push_back(conv_case(r, "conv_4x7_8", 4, 7, 8, xmax, 32767, 1 << 24, 0.2));
     c.conv.push_back(conv_case(r, "conv_9x10_8", 9, 10, 8, 4096, 200, 1 << 20, 0.02));
+    // Width 8 (ST's) with other heights and filter counts: 2 to 16 and odd ones, 18.
+    c.conv.push_back(conv_case(r, "conv_4x8_2", 4, 8, 2, 2048, 300, 1 << 20, 0.05));
+    c.conv.push_back(conv_case(r, "conv_11x8_6", 11, 8, 6, 2048, 300, 1 << 20, 0.05));
+    c.conv.push_back(conv_case(r, "conv_8x8_16_extremes", 8, 8, 16, xmax, 32767, 1 << 26, 0.3));
+    c.conv.push_back(conv_case(r, "conv_8x8_3", 8, 8, 3, 2048, 300, 1 << 20, 0.05));
+    c.conv.push_back(conv_case(r, "conv_6x8_18", 6, 8, 18, 2048, 300, 1 << 20, 0.05));
+    ConvCase one = conv_case(r, "conv_8x8_1ch", 8, 8, 8, 2048, 300, 1 << 20, 0.0);  // channel 1 all 0
+    for (size_t i = 1; i < one.input.size(); i += 2) one.input[i] = 0;
+    for (size_t i = 1; i < one.kernel.size(); i += 2) one.kernel[i] = 0;
+    hp_conv2d_3x3_maxpool2x2_s8(one.input.data(), 8, 8, one.kernel.data(), one.bias.data(), 8, one.expected.data());
+    c.conv.push_back(one);
     c.dense.push_back(dense_case(r, "dense_st_72x32", 72, 32, false, 0, 255, 1 << 20, 0.0));
     c.dense.push_back(dense_case(r, "dense_72x32_extremes", 72, 32, false, 0, 255, (1 << 30), 0.3));
     c.dense.push_back(dense_case(r, "dense_13x5", 13, 5, false, 0, 255, 1 << 18, 0.1));
