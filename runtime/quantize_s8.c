@@ -14,40 +14,41 @@
 #define HP_QUANTIZE_VFP 1
 
 /* blocks x 16 values of x -> q (both word aligned), 48 instructions a block: VLDM, 16 VMUL,
- * 16 VCVT, VSTMDB of the 16 results (each an int16 sign extended to 32 bits) to a buffer, then
- * twice: LDM of 8, 4 PKHBT (two int16 a word), STM; SUBS, BNE. The buffer pointer
- * comes back to its end after the two LDMs with write-back. Every x of a block is read before q
- * is written, and q stays behind x: in place works. */
-__attribute__((noinline)) /* inlined, GCC runs out of registers for the asm */
-static void quantize_blocks_vfp(const float *x, int blocks, float inverse, int16_t *q)
+ * 16 VCVT, the 16 results (each an int16 sign extended to 32 bits) pushed on the stack with one
+ * VSTMDB, then twice: LDM of 8 (popping them), 4 PKHBT (two int16 a word), STM; SUBS, BNE. Every
+ * x of a block is read before q is written, and q stays behind x: in place works. Naked, so no
+ * frame, buffer or argument copies around the loop; AAPCS: x, blocks, q, the bits of 1 / scale
+ * in r0-r3 (an integer, in r3 whichever float ABI the caller uses). */
+#define QUANTIZE_ARG __attribute__((unused)) /* read by the asm, from r0-r3 */
+__attribute__((naked, noinline)) static void quantize_blocks_vfp(const float *x QUANTIZE_ARG,
+                                                                int blocks QUANTIZE_ARG, int16_t *q QUANTIZE_ARG,
+                                                                uint32_t inverse_bits QUANTIZE_ARG)
 {
-    int32_t buffer[16], h; /* r0-r6 and h (a higher register): LDM fills them in order */
-    int32_t *end = buffer + 16;
-    __asm__ volatile(
-        "1:\n\t"
-        "vldmia %[x]!, {s0-s15}\n\t"
-        ".irp s, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15\n\t"
-        "vmul.f32 \\s, \\s, %[inverse]\n\t"
-        ".endr\n\t"
-        ".irp s, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15\n\t"
-        "vcvt.s16.f32 \\s, \\s, #0\n\t" /* round toward zero, saturate to int16, NaN -> 0 */
-        ".endr\n\t"
-        "vstmdb %[buf]!, {s0-s15}\n\t"
-        ".irp half, 0, 1\n\t"
-        "ldmia %[buf]!, {r0-r6, %[h]}\n\t"
-        "pkhbt r0, r0, r1, lsl #16\n\t"
-        "pkhbt r2, r2, r3, lsl #16\n\t"
-        "pkhbt r4, r4, r5, lsl #16\n\t"
-        "pkhbt r6, r6, %[h], lsl #16\n\t"
-        "stmia %[q]!, {r0, r2, r4, r6}\n\t"
-        ".endr\n\t"
-        "subs %[n], %[n], #1\n\t"
-        "bne 1b"
-        : [x] "+r"(x), [q] "+r"(q), [n] "+r"(blocks), [buf] "+r"(end), [h] "=&r"(h),
-          "=m"(buffer)
-        : [inverse] "t"(inverse)
-        : "r0", "r1", "r2", "r3", "r4", "r5", "r6", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8",
-          "s9", "s10", "s11", "s12", "s13", "s14", "s15", "cc", "memory");
+    __asm__("push {r4-r10}\n\t"
+            "vpush {s16}\n\t"
+            "vmov s16, r3\n\t" /* 1 / scale */
+            "1:\n\t"
+            "vldmia r0!, {s0-s15}\n\t"
+            ".irp s, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15\n\t"
+            "vmul.f32 \\s, \\s, s16\n\t"
+            ".endr\n\t"
+            ".irp s, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15\n\t"
+            "vcvt.s16.f32 \\s, \\s, #0\n\t" /* round toward zero, saturate to int16, NaN -> 0 */
+            ".endr\n\t"
+            "vpush {s0-s15}\n\t"
+            ".irp half, 0, 1\n\t"
+            "pop {r3-r10}\n\t"
+            "pkhbt r3, r3, r4, lsl #16\n\t"
+            "pkhbt r5, r5, r6, lsl #16\n\t"
+            "pkhbt r7, r7, r8, lsl #16\n\t"
+            "pkhbt r9, r9, r10, lsl #16\n\t"
+            "stmia r2!, {r3, r5, r7, r9}\n\t"
+            ".endr\n\t"
+            "subs r1, r1, #1\n\t"
+            "bne 1b\n\t"
+            "vpop {s16}\n\t"
+            "pop {r4-r10}\n\t"
+            "bx lr");
 }
 #endif
 
@@ -76,7 +77,9 @@ void hp_quantize_f32_s16(const float *x, int pixels, int channels, float scale, 
     int i = 0;
 #if defined(HP_QUANTIZE_VFP)
     if (channels == 2 && count >= 16 && ((uintptr_t)q & 3) == 0) { /* LDM/STM need words */
-        quantize_blocks_vfp(x, count / 16, inverse, q);
+        uint32_t inverse_bits;
+        memcpy(&inverse_bits, &inverse, sizeof inverse_bits);
+        quantize_blocks_vfp(x, count / 16, q, inverse_bits);
         i = count & ~15;
     }
 #endif
