@@ -13,20 +13,23 @@
     defined(__ARM_FEATURE_DSP)
 #define HP_QUANTIZE_VFP 1
 
-/* blocks x 16 values of x -> q (both word aligned), 48 instructions a block: VLDM, 16 VMUL,
- * 16 VCVT, the 16 results (each an int16 sign extended to 32 bits) pushed on the stack with one
- * VSTMDB, then twice: LDM of 8 (popping them), 4 PKHBT (two int16 a word), STM; SUBS, BNE. Every
- * x of a block is read before q is written, and q stays behind x: in place works. Naked, so no
- * frame, buffer or argument copies around the loop; AAPCS: x, blocks, q, the bits of 1 / scale
- * in r0-r3 (an integer, in r3 whichever float ABI the caller uses). */
+/* hp_quantize_f32_s16 for two channels, blocks >= 1 blocks of 8 pixels, q word aligned: 1 / scale
+ * (VDIV, the C's division), then 48 instructions a block: VLDM of 16 values, 16 VMUL, 16 VCVT,
+ * the 16 results (each an int16 sign extended to 32 bits) pushed on the stack with one VSTMDB,
+ * then twice: LDM of 8 (popping them), 4 PKHBT (two int16 a word), STM; SUBS, BNE. Every x of a
+ * block is read before q is written, and q stays behind x: in place works. Naked, so no frame or
+ * argument copies; AAPCS: x, blocks, q and the bits of scale in r0-r3 (an integer, in r3
+ * whichever float ABI the caller uses). */
 #define QUANTIZE_ARG __attribute__((unused)) /* read by the asm, from r0-r3 */
 __attribute__((naked, noinline)) static void quantize_blocks_vfp(const float *x QUANTIZE_ARG,
-                                                                int blocks QUANTIZE_ARG, int16_t *q QUANTIZE_ARG,
-                                                                uint32_t inverse_bits QUANTIZE_ARG)
+                                                               int blocks QUANTIZE_ARG, int16_t *q QUANTIZE_ARG,
+                                                               uint32_t scale_bits QUANTIZE_ARG)
 {
     __asm__("push {r4-r10}\n\t"
             "vpush {s16}\n\t"
-            "vmov s16, r3\n\t" /* 1 / scale */
+            "vmov s16, r3\n\t"
+            "vmov.f32 s0, #1.0\n\t"
+            "vdiv.f32 s16, s0, s16\n\t" /* 1 / scale */
             "1:\n\t"
             "vldmia r0!, {s0-s15}\n\t"
             ".irp s, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15\n\t"
@@ -71,19 +74,20 @@ static int16_t quantize_one(float v)
  * keeps every read of x before the writes that follow it when q is x. */
 void hp_quantize_f32_s16(const float *x, int pixels, int channels, float scale, int16_t *q)
 {
-    const float inverse = 1.0f / scale;
     const int count = pixels * channels, step = channels == 2 ? 1 : 2; /* one channel: q[2i] */
     const int16_t zero = 0;
-    int i = 0;
+    float inverse;
+    int i;
 #if defined(HP_QUANTIZE_VFP)
-    if (channels == 2 && count >= 16 && ((uintptr_t)q & 3) == 0) { /* LDM/STM need words */
-        uint32_t inverse_bits;
-        memcpy(&inverse_bits, &inverse, sizeof inverse_bits);
-        quantize_blocks_vfp(x, count / 16, q, inverse_bits);
-        i = count & ~15;
+    if (channels == 2 && pixels % 8 == 0 && pixels > 0 && ((uintptr_t)q & 3) == 0) { /* LDM/STM: words */
+        uint32_t scale_bits;
+        memcpy(&scale_bits, &scale, sizeof scale_bits);
+        quantize_blocks_vfp(x, pixels / 8, q, scale_bits);
+        return;
     }
 #endif
-    for (; i < count; i++) {
+    inverse = 1.0f / scale;
+    for (i = 0; i < count; i++) {
         const int16_t r = quantize_one(x[i] * inverse);
         memcpy(q + step * i, &r, sizeof r);
     }
