@@ -6,15 +6,15 @@
 
 /* e^x for x <= 88 (finite or -inf): e^x = 2^k e^r, k = round(x / ln 2), r = x - k ln 2 in [-ln2/2, ln2/2]
  * (ln 2 split in a high part exact in float and a low part, so k * ln2_hi has no rounding
- * error). k comes from adding 1.5 * 2^23 + 127: the float sum holds round(x / ln 2) + 127 in its
- * low mantissa bits, so its bits shifted left by 23 are 2^k, and the same sum minus the constant
- * is k as a float: no conversion to or from int. e^r = 1 + r + r^2 Q(r), Q the degree 4 minimax
+ * error). k comes from adding 2^23 + 127: between 2^23 and 2^24 floats are the integers, so the
+ * sum is 2^23 + round(x / ln 2) + 127, its bits shifted left by 23 are 2^k, and the same sum minus
+ * the constant is k as a float: no conversion to or from int. e^r = 1 + r + r^2 Q(r), Q the degree 4 minimax
  * polynomial of (e^r - 1 - r) / r^2 for the relative error on [-ln2/2, ln2/2] (within 1 ulp in
  * float, as accurate as Cephes' expf with one term less). A few dozen instructions instead of
  * the C library's expf, its error handling and errno (~650 B of flash on a Cortex-M4F); inlined
  * in the softmax loop, its constants stay in registers. */
 #define EXP_LOG2E 1.44269504088896341f
-#define EXP_SHIFT 12583039.0f               /* 1.5 * 2^23 + 127 */
+#define EXP_SHIFT 8388735.0f                /* 2^23 + 127 */
 #define EXP_LN2_HI 0.693359375f
 #define EXP_LN2_LO (-2.12194440e-4f)
 #define EXP_Q4 1.38125801e-3f               /* Q(r) = Q4 r^4 + Q3 r^3 + Q2 r^2 + Q1 r + Q0 */
@@ -23,10 +23,10 @@
 #define EXP_Q1 1.66665211e-1f
 #define EXP_Q0 4.99999940e-1f
 
-/* t's bits for k = -126 (x about -87.3): below them, k < -126 or x is so large and negative that
- * t is far smaller than the shift, or negative (whose bits are negative integers), and e^x is
- * taken as 0 (below FLT_MIN). */
-#define EXP_LOWEST_BITS 0x4B400001
+/* The bits of t = 2^23, k = -127: at or below them (x below about -87.3, t below 2^23 or
+ * negative, whose bits are negative integers), e^x is taken as 0 (below FLT_MIN). An immediate
+ * operand of CMP. */
+#define EXP_2P23_BITS 0x4B000000
 
 static inline float exp_reduced(float x)
 {
@@ -34,7 +34,7 @@ static inline float exp_reduced(float x)
     float r, p, scale;
     int32_t bits;
     memcpy(&bits, &t, sizeof bits);
-    if (bits < EXP_LOWEST_BITS) return 0.0f;
+    if (bits <= EXP_2P23_BITS) return 0.0f;
     r = x - k * EXP_LN2_HI;
     r = r - k * EXP_LN2_LO;
     p = EXP_Q4;
@@ -87,8 +87,8 @@ static void softmax_vfp(float *x, int n)
                      "vmul.f32 s1, s0, s16\n\t"
                      "vadd.f32 s1, s1, s17\n\t" /* t */
                      "vmov %[bits], s1\n\t"
-                     "cmp %[bits], %[lowest]\n\t"
-                     "blt 8f\n\t"
+                     "cmp %[bits], #0x4B000000\n\t" /* EXP_2P23_BITS */
+                     "ble 8f\n\t"
                      "vsub.f32 s2, s1, s17\n\t" /* k */
                      "vmls.f32 s0, s2, s18\n\t" /* r = d - k ln2_hi - k ln2_lo */
                      "vmls.f32 s0, s2, s19\n\t"
@@ -135,8 +135,7 @@ static void softmax_vfp(float *x, int n)
                      "bne 6b\n\t"
                      "7:"
                      : [x] "+r"(x), [sum] "+t"(sum), [max] "=&t"(max), [bits] "=&r"(bits)
-                     : [end] "r"(end), [n] "r"(n), [c] "r"(constants),
-                       [lowest] "r"(EXP_LOWEST_BITS)
+                     : [end] "r"(end), [n] "r"(n), [c] "r"(constants)
                      : "s0", "s1", "s2", "s3", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24",
                        "s25", "cc", "memory");
 }
