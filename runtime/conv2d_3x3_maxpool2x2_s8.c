@@ -74,6 +74,7 @@ HP_CONV_PORTABLE_ATTR static void conv_portable(const int16_t *input, int height
  * a30 a31 in r1-r8, the pair of weights r9 r10, the pair of inputs r11 r12, the position's
  * input corner r0, the weights lr. */
 #define CONV_STATE_BYTES 80
+typedef char conv_max_filters_is_a_power_of_two[(HP_CONV_ASM_MAX_FILTERS & (HP_CONV_ASM_MAX_FILTERS - 1)) ? -1 : 1];
 
 #define CONV_STR_(x) #x
 #define CONV_STR(x) CONV_STR_(x)
