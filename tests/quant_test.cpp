@@ -454,9 +454,10 @@ std::string read_text(const std::filesystem::path& p)
 
 }  // namespace
 
-// An int8 package of ST's model, built for Cortex-M4 (kernels on their DSP path) and run in QEMU,
-// gives the host runtime's int32 logits bit for bit on 240 public frames; the same on the host.
-TEST(QuantDeploy, QemuCortexM4MatchesHostBitExactly)
+// An int8 package of ST's model, built for Cortex-M4 at -O2 and -Os and Cortex-M7 (kernels on their
+// asm paths) and for Cortex-M0+ (portable C) and run in QEMU, gives the host runtime's int32
+// logits bit for bit on 240 public frames and 16 tensors of truncation edges; the same on the host.
+TEST(QuantDeploy, QemuCortexMMatchesHostBitExactly)
 {
     HP_REQUIRE_SHARED();
     if (shell("command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null") != 0)
@@ -499,17 +500,31 @@ TEST(QuantDeploy, QemuCortexM4MatchesHostBitExactly)
                                 (dir / "pkg").string() + "'/*.c -I'" + (dir / "pkg").string() + "' -I'" +
                                 dir.path().string() + "'";
     const std::string warnings = " -std=c99 -O2 -Wall -Wextra -Wpedantic -Werror ";
-    const std::string arm = "cd '" + dir.path().string() + "' && arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb " +
-                            "-mfpu=fpv4-sp-d16 -mfloat-abi=hard" + warnings + "-ffunction-sections -fdata-sections " +
-                            "--specs=rdimon.specs -nostartfiles -Wl,--gc-sections -L'" + fw + "' -T mps2_an386.ld '" +
-                            fw + "/startup.c' " + sources + " -lm -o harness.elf > build.log 2>&1";
-    ASSERT_EQ(shell(arm), 0) << read_text(dir / "build.log");
-    const std::string qemu = "cd '" + dir.path().string() + "' && timeout 300 qemu-system-arm -M mps2-an386 " +
-                             "-nographic -semihosting-config enable=on,target=native -kernel harness.elf > qemu.log 2>&1";
-    EXPECT_EQ(shell(qemu), 0) << read_text(dir / "qemu.log");
-    EXPECT_NE(read_text(dir / "qemu.log").find("PASS: int8 " + std::to_string(count) + " frames, 0 logits differ"),
-              std::string::npos)
-        << read_text(dir / "qemu.log");
+    // the Cortex-M4 asm paths at -O2 and -Os, the Cortex-M7's, and the portable C on a Cortex-M0+
+    struct Target {
+        const char *name, *flags, *linker_script, *machine;
+    };
+    const Target targets[] = {
+        {"m4-O2", "-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard", "mps2_an386.ld", "mps2-an386"},
+        {"m4-Os", "-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard -Os", "mps2_an386.ld", "mps2-an386"},
+        {"m7-O2", "-mcpu=cortex-m7 -mthumb -mfpu=fpv5-sp-d16 -mfloat-abi=hard", "mps2_an386.ld", "mps2-an500"},
+        {"m0plus-O2", "-mcpu=cortex-m0plus -mthumb -mfloat-abi=soft", "microbit.ld", "microbit"},
+    };
+    for (const Target& t : targets) {
+        const std::string elf = std::string("harness-") + t.name + ".elf", log = std::string(t.name) + ".log";
+        const std::string arm = "cd '" + dir.path().string() + "' && arm-none-eabi-gcc " + t.flags + warnings +
+                                "-ffunction-sections -fdata-sections --specs=rdimon.specs -nostartfiles " +
+                                "-Wl,--gc-sections -L'" + fw + "' -T " + t.linker_script + " '" + fw + "/startup.c' " +
+                                sources + " -lm -o " + elf + " > build-" + log + " 2>&1";
+        ASSERT_EQ(shell(arm), 0) << t.name << ": " << read_text(dir / ("build-" + log));
+        const std::string qemu = "cd '" + dir.path().string() + "' && timeout 300 qemu-system-arm -M " + t.machine +
+                                 " -nographic -semihosting-config enable=on,target=native -kernel " + elf + " > " + log +
+                                 " 2>&1";
+        EXPECT_EQ(shell(qemu), 0) << t.name << ": " << read_text(dir / log);
+        EXPECT_NE(read_text(dir / log).find("PASS: int8 " + std::to_string(count) + " frames, 0 logits differ"),
+                  std::string::npos)
+            << t.name << ": " << read_text(dir / log);
+    }
 
     const std::string host = "cd '" + dir.path().string() + "' && cc -DHP_HOST_BUILD" + warnings + sources +
                              " -lm -o harness > host_build.log 2>&1 && ./harness > host.log 2>&1";
