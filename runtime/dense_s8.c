@@ -3,7 +3,7 @@
  * four rows at a time from their biases: each pair of inputs is loaded once for the four rows,
  * whose weights for four inputs are 16 consecutive bytes (the dense layout of hp_kernels_s8.h).
  * The Cortex-M4/M7 path reads input, kernel, bias, multiplier and output a word at a time: all
- * must be 4-byte aligned. */
+ * must be 4-byte aligned; inputs4 is a multiple of 4, at least 4. */
 #include "hp_kernels_s8.h"
 
 /* Arm (Thumb-2) code only: a host that defines __ARM_FEATURE_DSP cannot assemble the asm. */
