@@ -149,8 +149,9 @@ void add_around(std::vector<float>& x, double k, float scale)
     x.push_back(std::nextafter(v, INFINITY));
 }
 
+// values_multiple: random values are added until the count is a multiple of it.
 QuantizeCase quantize_case(Random& r, const std::string& name, int channels, float scale, bool in_place,
-                           bool specials, int random_values)
+                           bool specials, int random_values, int values_multiple = 1)
 {
     QuantizeCase c{name, 0, channels, scale, in_place, {}, {}};
     if (specials) {
@@ -166,7 +167,7 @@ QuantizeCase quantize_case(Random& r, const std::string& name, int channels, flo
     }
     const float range = 1.25f * float(HP_S8_INPUT_MAX) * scale;
     for (int i = 0; i < random_values; i++) c.x.push_back(r.real(-range, range));
-    if (c.x.size() % size_t(channels)) c.x.push_back(r.real(-range, range));
+    while (c.x.size() % size_t(channels * values_multiple)) c.x.push_back(r.real(-range, range));
     c.pixels = int(c.x.size()) / channels;
     c.expected.resize(size_t(2 * c.pixels));
     hp_quantize_f32_s16(c.x.data(), c.pixels, channels, scale, c.expected.data());
@@ -220,6 +221,9 @@ Cases make_cases()
     c.quantize.push_back(quantize_case(r, "quantize_specials_2ch_3", 2, 3.0f, true, true, 0));
     c.quantize.push_back(quantize_case(r, "quantize_specials_1ch_0.1", 1, 0.1f, true, true, 40));
     c.quantize.push_back(quantize_case(r, "quantize_13x2", 2, 0.7f, false, false, 26));
+    // Two channels, 48 pixels (a multiple of 8 and 16): the Cortex-M4F/M7 block loop meets the specials.
+    c.quantize.push_back(quantize_case(r, "quantize_specials_48x2", 2, 0.5f, false, true, 0, 8));
+    c.quantize.push_back(quantize_case(r, "quantize_specials_48x2_in_place", 2, 0.1f, true, true, 0, 16));
     return c;
 }
 
