@@ -14,7 +14,7 @@ bool runtime_file_in_int8_package(const std::string& name)
     auto ends_with = [&](const std::string& suffix) {
         return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
-    return ends_with("_s8.c") || ends_with("_s8_s32.c") || ends_with("_s8.h") || name == "hp_s8_dsp.h" ||
+    return ends_with("_s8.c") || ends_with("_s8_s32.c") || ends_with("_s8.h") ||
            name == "softmax_f32.c" || name == "sigmoid_f32.c" || name == "hp_kernels_f32.h" ||
            name == "hp_preprocess.c" || name == "hp_preprocess.h" || name == "hp_postprocess.c" ||
            name == "hp_postprocess.h";
@@ -127,7 +127,7 @@ int hp_run_logits(const float *input, int32_t *logits)
                       " calibration on " + std::to_string(q.calibration_frames) + " frames; `hp_model_s8.h`)";
     net.readme_data = "int16 conv weights, int8 dense weights, int32 biases and requantization as `const` "
                       "arrays (flash)";
-    net.readme_runtime = "`hp_model_s8.h`, `hp_model_s8.c`, `hp_kernels_s8.h`, `hp_s8_dsp.h`, `*_s8.c`, "
+    net.readme_runtime = "`hp_model_s8.h`, `hp_model_s8.c`, `hp_kernels_s8.h`, `*_s8.c`, "
                          "`softmax_f32.c`, `sigmoid_f32.c`, `hp_kernels_f32.h`";
     net.readme_api = "int hp_run_logits(const float *input, int32_t *logits); /* int32 logits, as the host's */\n";
     return net;
