@@ -2,8 +2,9 @@
  * hp_dense_s8 (requantized to int8) and hp_dense_s8_s32 (int32 out, the last layer). Both run
  * four rows at a time from their biases: each pair of inputs is loaded once for the four rows,
  * whose weights for four inputs are 16 consecutive bytes (the dense layout of hp_kernels_s8.h).
- * The Cortex-M4/M7 path reads input, kernel, bias, multiplier and output a word at a time: all
- * must be 4-byte aligned; inputs4 is a multiple of 4, at least 4. */
+ * Biases, multipliers and outputs are padded to a multiple of 4 rows (hp_kernels_s8.h), so
+ * every block is whole. The Cortex-M4/M7 path reads input, kernel, bias, multiplier and output a
+ * word at a time: all must be 4-byte aligned; inputs4 is a multiple of 4, at least 4. */
 #include "hp_kernels_s8.h"
 
 /* Arm (Thumb-2) code only: a host that defines __ARM_FEATURE_DSP cannot assemble the asm. */
@@ -33,9 +34,8 @@ __attribute__((naked, used)) static void dense_blocks(void)
         "sxtb16 " w ", " w ", ror #8\n\t" \
         "smlad " acc ", " w ", r12, " acc "\n\t"
         ".p2align 2\n\t" /* a word-aligned section: the ADRs below are resolved before linking */
-        "tst r12, #3\n\t"
-        "bne 8f\n\t"
-        "lsrs r10, r12, #2\n\t" /* blocks */
+        "adds r10, r12, #3\n\t"
+        "lsrs r10, r10, #2\n\t" /* blocks: outputs rounded up to 4 (arrays padded) */
         "beq 9f\n\t"
         "mov r9, r3\n\t"
         "mov r11, r0\n\t"
@@ -78,60 +78,7 @@ __attribute__((naked, used)) static void dense_blocks(void)
         "pop {r4-r11, pc}\n"
         "4:\n\t"
         "stm r8!, {r3-r6}\n\t"
-        "b 5b\n"
-        /* outputs not a multiple of 4: first the last block, from copies of its biases and
-         * multipliers padded with 0 (its missing rows' weights are 0 too, so they come out as
-         * hp_dense_s8's 0 padding; hp_dense_s8_s32's go to the copy, then the others to output),
-         * then the blocks of four, with r12 rounded down. */
-        "8:\n\t"
-        "and r10, r12, #3\n\t" /* rows in the last block */
-        "bic r12, r12, #3\n\t"
-        "movs r4, #0\n\t"
-        "movs r5, #0\n\t"
-        "movs r6, #0\n\t"
-        "movs r9, #0\n\t"
-        "push {r4-r6, r9}\n\t" /* [sp + 16] multipliers (s32: outputs) */
-        "push {r4-r6, r9}\n\t" /* [sp] biases */
-        "add r4, r3, r12, lsl #2\n\t"
-        "add r5, r7, r12, lsl #2\n\t"
-        "mov r6, sp\n\t"
-        "mov r11, r10\n"
-        "10:\n\t"
-        "ldr r9, [r4], #4\n\t"
-        "str r9, [r6], #4\n\t"
-        "cbz r7, 11f\n\t"
-        "ldr r9, [r5], #4\n\t"
-        "str r9, [r6, #12]\n"
-        "11:\n\t"
-        "subs r11, r11, #1\n\t"
-        "bne 10b\n\t"
-        "push {r0-r3, r7, r8, r12}\n\t"
-        "mla r2, r12, r1, r2\n\t" /* the last block's weights */
-        "add r3, sp, #28\n\t"
-        "add r9, sp, #44\n\t"
-        "add r11, r8, r12, lsl #2\n\t" /* s32: where the copy's outputs go */
-        "cmp r7, #0\n\t"
-        "ite ne\n\t"
-        "addne r8, r8, r12, lsl #1\n\t"
-        "moveq r8, r9\n\t"
-        "it ne\n\t"
-        "movne r7, r9\n\t"
-        "movs r12, #4\n\t"
-        "bl 12f\n\t"
-        "pop {r0-r3, r7, r8, r12}\n\t"
-        "cbnz r7, 14f\n\t"
-        "add r4, sp, #16\n"
-        "13:\n\t"
-        "ldr r9, [r4], #4\n\t"
-        "str r9, [r11], #4\n\t"
-        "subs r10, r10, #1\n\t"
-        "bne 13b\n"
-        "14:\n\t"
-        "add sp, sp, #32\n\t"
-        "b dense_blocks\n"
-        "12:\n\t"
-        "push {r4-r11, lr}\n\t"
-        "b dense_blocks");
+        "b 5b");
 #undef ROW
 #undef STEP
 }
@@ -160,10 +107,10 @@ __attribute__((naked)) void hp_dense_s8_s32(const int16_t *input, int inputs4, c
 #pragma GCC diagnostic pop
 
 #else
-/* acc[0..3] = init[0..3] + the four rows of `block` . x, over inputs4 values (init may be acc). */
-static void dot4(const int8_t *block, const int16_t *x, int inputs4, const int32_t *init, int32_t *acc)
+/* acc[0..3] = bias[0..3] + the four rows of `block` . x, over inputs4 values. */
+static void dot4(const int8_t *block, const int16_t *x, int inputs4, const int32_t *bias, int32_t *acc)
 {
-    int32_t a0 = init[0], a1 = init[1], a2 = init[2], a3 = init[3];
+    int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
     for (const int16_t *end = x + inputs4; x < end; x += 4, block += 16) {
         const int8_t *w = block; /* each row's four weights stored as w0 w2 w1 w3 */
         a0 += w[0] * x[0] + w[2] * x[1] + w[1] * x[2] + w[3] * x[3];
@@ -180,33 +127,19 @@ static void dot4(const int8_t *block, const int16_t *x, int inputs4, const int32
     acc[3] = a3;
 }
 
-/* The four biases of the block at row o: bias + o itself, or for a last block of fewer rows
- * a copy in acc padded with 0. */
-static const int32_t *block_bias(const int32_t *bias, int o, int outputs, int32_t *acc)
-{
-    if (o + 4 <= outputs) return bias + o;
-    for (int k = 0; k < 4; k++) acc[k] = o + k < outputs ? bias[o + k] : 0;
-    return acc;
-}
-
 void hp_dense_s8(const int16_t *input, int inputs4, const int8_t *kernel, const int32_t *bias, int outputs,
                  const int32_t *multiplier, int16_t *output)
 {
     for (int o = 0; o < outputs; o += 4, kernel += 4 * inputs4) {
         int32_t acc[4];
-        dot4(kernel, input, inputs4, block_bias(bias, o, outputs, acc), acc);
-        for (int k = 0; k < 4; k++) output[o + k] = o + k < outputs ? hp_usat8(hp_smmulr(acc[k], multiplier[o + k])) : 0;
+        dot4(kernel, input, inputs4, bias + o, acc);
+        for (int k = 0; k < 4; k++) output[o + k] = hp_usat8(hp_smmulr(acc[k], multiplier[o + k]));
     }
 }
 
 void hp_dense_s8_s32(const int16_t *input, int inputs4, const int8_t *kernel, const int32_t *bias, int outputs,
                      int32_t *output)
 {
-    for (int o = 0; o < outputs; o += 4, kernel += 4 * inputs4) {
-        int32_t acc[4];
-        const int32_t *init = block_bias(bias, o, outputs, acc);
-        dot4(kernel, input, inputs4, init, o + 4 <= outputs ? output + o : acc);
-        for (int k = 0; o + 4 > outputs && o + k < outputs; k++) output[o + k] = acc[k];
-    }
+    for (int o = 0; o < outputs; o += 4, kernel += 4 * inputs4) dot4(kernel, input, inputs4, bias + o, output + o);
 }
 #endif

@@ -81,17 +81,17 @@ void hp_conv2d_3x3_maxpool2x2_s8(const int16_t *input, int height, int width, co
 
 /* Fully connected layer with bias, requantization (SMMULR) and ReLU.
  *   input [inputs4] int16 q - zero point, kernel int8 in the dense layout above, bias and
- *   multiplier [outputs] int32 -> output [round4(outputs)] int16 q - zero point in [0, 255], the
- *   padding set to 0 (the next layer's input). inputs4 >= 4, a multiple of 4; every array
- *   4-byte aligned (the Cortex-M path loads and stores words). */
+ *   multiplier [round4(outputs)] int32 (padded with 0) -> output [round4(outputs)] int16 q - zero
+ *   point in [0, 255], the padding 0 (the next layer's input). inputs4 >= 4, a multiple of 4;
+ *   every array 4-byte aligned (the Cortex-M path loads and stores words, four rows a block). */
 void hp_dense_s8(const int16_t *input, int inputs4, const int8_t *kernel, const int32_t *bias, int outputs,
                  const int32_t *multiplier, int16_t *output);
 
 /* Fully connected layer without requantization, for the network's last layer: keeping its
  * int32 accumulators avoids int8 logits whose coarse steps would tie classes in the argmax.
- *   input [inputs4] int16, kernel int8 (dense layout), bias [outputs] int32
- *   -> output [outputs] int32, of scale input_scale * weight_scale[o]; sizes and alignment as
- *   hp_dense_s8 */
+ *   input [inputs4] int16, kernel int8 (dense layout), bias [round4(outputs)] int32 (padded with
+ *   0) -> output [round4(outputs)] int32 (the padding 0), of scale input_scale *
+ *   weight_scale[o]; sizes and alignment as hp_dense_s8 */
 void hp_dense_s8_s32(const int16_t *input, int inputs4, const int8_t *kernel, const int32_t *bias, int outputs,
                      int32_t *output);
 

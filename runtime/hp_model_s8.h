@@ -33,10 +33,10 @@ typedef struct {
     const int16_t *conv_kernel;       /* [F][3][3][2] int16 (a second channel 0 when C = 1) */
     const int32_t *conv_bias;         /* [F]: bias + 2^15 (the rounding of >> 16) */
     const int8_t *dense1_kernel;      /* [U][round4(PH*PW*F)], dense layout of hp_kernels_s8.h */
-    const int32_t *dense1_bias;       /* [U] */
-    const int32_t *dense1_multiplier; /* [U], SMMULR multipliers in [0, 2^31) */
+    const int32_t *dense1_bias;       /* [round4(U)], padded with 0 */
+    const int32_t *dense1_multiplier; /* [round4(U)], SMMULR multipliers in [0, 2^31), padded with 0 */
     const int8_t *dense2_kernel;      /* [O][round4(U)], dense layout */
-    const int32_t *dense2_bias;       /* [O] */
+    const int32_t *dense2_bias;       /* [round4(O)], padded with 0 */
     const float *output_scales;       /* [O]: dense1 output scale * dense2 weight scale [o] */
 } hp_model_s8;
 

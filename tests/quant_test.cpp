@@ -148,7 +148,9 @@ TEST(QuantKernels, DenseMatchesReference)
         int n_in = c["inputs"], n_out = c["outputs"];
         const std::vector<int16_t> in = padded(vec<int16_t>(c["input"]), size_t(hp_round4(n_in)));
         const std::vector<int8_t> k = hp::dense_kernel_runtime_layout(vec<int16_t>(c["kernel"]), n_out, n_in);
-        const std::vector<int32_t> bias = vec<int32_t>(c["bias"]), mult = vec<int32_t>(c["multiplier"]);
+        std::vector<int32_t> bias = vec<int32_t>(c["bias"]), mult = vec<int32_t>(c["multiplier"]);
+        bias.resize(size_t(hp_round4(n_out)), 0);  // padded to whole blocks of 4 rows
+        mult.resize(bias.size(), 0);
         std::vector<int16_t> out(size_t(hp_round4(n_out)), 99);
         hp_dense_s8(in.data(), hp_round4(n_in), k.data(), bias.data(), n_out, mult.data(), out.data());
         EXPECT_EQ(std::vector<int16_t>(out.begin(), out.begin() + n_out), vec<int16_t>(c["output"])) << n_in << "->" << n_out;
@@ -162,10 +164,12 @@ TEST(QuantKernels, DenseS32MatchesReference)
         int n_in = c["inputs"], n_out = c["outputs"];
         const std::vector<int16_t> in = padded(vec<int16_t>(c["input"]), size_t(hp_round4(n_in)));
         const std::vector<int8_t> k = hp::dense_kernel_runtime_layout(vec<int16_t>(c["kernel"]), n_out, n_in);
-        const std::vector<int32_t> bias = vec<int32_t>(c["bias"]);
-        std::vector<int32_t> out(static_cast<size_t>(n_out));
+        std::vector<int32_t> bias = vec<int32_t>(c["bias"]);
+        bias.resize(size_t(hp_round4(n_out)), 0);  // padded to whole blocks of 4 rows
+        std::vector<int32_t> out(bias.size(), 99);
         hp_dense_s8_s32(in.data(), hp_round4(n_in), k.data(), bias.data(), n_out, out.data());
-        EXPECT_EQ(out, vec<int32_t>(c["output"])) << n_in << "->" << n_out;
+        EXPECT_EQ(std::vector<int32_t>(out.begin(), out.begin() + n_out), vec<int32_t>(c["output"])) << n_in << "->" << n_out;
+        for (size_t o = size_t(n_out); o < out.size(); o++) EXPECT_EQ(out[o], 0);  // padding
     }
 }
 

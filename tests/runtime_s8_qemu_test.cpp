@@ -113,9 +113,10 @@ DenseCase dense_case(Random& r, const std::string& name, int inputs, int outputs
                         c.kernel[size_t(((b * (inputs4 / 4) + j) * 4 + row) * 4 + s)] = int8_t(r.extreme(-128, 127, p_extreme));
                 }
     for (int o = 0; o < outputs; o++) c.bias.push_back(int32_t(r.extreme(-bias_range / 4, bias_range, p_extreme)));
+    c.bias.resize(size_t(outputs4), 0);  // biases and multipliers padded to whole blocks
     // Multipliers that bring most accumulators into (0, 300) (some clamp at 255) or, with
     // extremes, log-uniform in [2^10, 2^31) and the ends 1 and 2^31 - 1.
-    std::vector<int32_t> acc(static_cast<size_t>(outputs));
+    std::vector<int32_t> acc(static_cast<size_t>(outputs4));
     hp_dense_s8_s32(c.input.data(), inputs4, c.kernel.data(), c.bias.data(), outputs, acc.data());
     for (int o = 0; o < outputs; o++) {
         const double m = p_extreme >= 0.25 ? std::exp2(std::uniform_real_distribution<double>(10, 31)(r.gen))
@@ -123,8 +124,9 @@ DenseCase dense_case(Random& r, const std::string& name, int inputs, int outputs
         c.multiplier.push_back(int32_t(std::clamp<double>(m, 1, INT32_MAX)));
     }
     if (p_extreme >= 0.25) c.multiplier[0] = INT32_MAX, c.multiplier[size_t(outputs - 1)] = 1;
+    c.multiplier.resize(size_t(outputs4), 0);
     if (s32) {
-        c.expected.resize(size_t(outputs));
+        c.expected.resize(size_t(outputs4));
         hp_dense_s8_s32(c.input.data(), inputs4, c.kernel.data(), c.bias.data(), outputs, c.expected.data());
     } else {
         std::vector<int16_t> out(static_cast<size_t>(outputs4));

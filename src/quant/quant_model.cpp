@@ -108,6 +108,8 @@ void QuantModel::validate(const std::string& where) const
     derived.set_derived();
     if (derived.output_scales != output_scales) throw Error(where, "output scales do not match the layers' scales");
     if (derived.conv_kernel_runtime != conv_kernel_runtime || derived.conv_bias_runtime != conv_bias_runtime ||
+        derived.dense1_bias_runtime != dense1_bias_runtime || derived.dense2_bias_runtime != dense2_bias_runtime ||
+        derived.dense1_multiplier_runtime != dense1_multiplier_runtime ||
         derived.dense1_kernel_runtime != dense1_kernel_runtime || derived.dense2_kernel_runtime != dense2_kernel_runtime)
         throw Error(where, "runtime kernels do not match the layers' kernels");
 }
@@ -138,6 +140,13 @@ void QuantModel::set_derived()
     for (size_t o = 0; o < output_scales.size(); o++)
         output_scales[o] = float(double(dense1.output_scale) * double(dense2.weight_scales[o]));
     conv_kernel_runtime = conv_kernel_runtime_layout(conv.kernel, shape.conv_filters, shape.channels);
+    auto padded = [](std::vector<int32_t> v) {
+        v.resize(size_t(hp_round4(int(v.size()))), 0);
+        return v;
+    };
+    dense1_bias_runtime = padded(dense1.bias);
+    dense1_multiplier_runtime = padded(dense1.multiplier);
+    dense2_bias_runtime = padded(dense2.bias);
     conv_bias_runtime.resize(conv.bias.size());
     for (size_t f = 0; f < conv.bias.size(); f++)  // validate() bounds |bias| + 2^15 below 2^31
         conv_bias_runtime[f] = int32_t(int64_t(conv.bias[f]) + (1 << 15));
@@ -172,10 +181,10 @@ hp_model_s8 QuantModel::runtime_view() const
     v.conv_kernel = conv_kernel_runtime.data();
     v.conv_bias = conv_bias_runtime.data();
     v.dense1_kernel = dense1_kernel_runtime.data();
-    v.dense1_bias = dense1.bias.data();
-    v.dense1_multiplier = dense1.multiplier.data();
+    v.dense1_bias = dense1_bias_runtime.data();
+    v.dense1_multiplier = dense1_multiplier_runtime.data();
     v.dense2_kernel = dense2_kernel_runtime.data();
-    v.dense2_bias = dense2.bias.data();
+    v.dense2_bias = dense2_bias_runtime.data();
     v.output_scales = output_scales.data();
     return v;
 }

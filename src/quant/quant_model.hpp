@@ -40,6 +40,8 @@ struct QuantModel {
     // The kernels in the runtime's layouts (hp_kernels_s8.h; derived, see set_derived).
     std::vector<int16_t> conv_kernel_runtime;
     std::vector<int32_t> conv_bias_runtime;  // bias + 2^15, the rounding of >> 16
+    // dense biases and multipliers padded with 0 to a multiple of 4 rows (the kernels' blocks)
+    std::vector<int32_t> dense1_bias_runtime, dense1_multiplier_runtime, dense2_bias_runtime;
     std::vector<int8_t> dense1_kernel_runtime, dense2_kernel_runtime;
     CalibrationMethod method = CalibrationMethod::minmax;  // how it was calibrated (informative)
     uint32_t calibration_frames = 0;

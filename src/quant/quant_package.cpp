@@ -82,11 +82,11 @@ std::string model_data_c(const QuantModel& q)
       << int32_array("hp_conv_bias", q.conv_bias_runtime, "conv bias + 2^15 (rounding of >> 16) [" + F + "]")
       << int_array("int8_t", "hp_dense1_kernel", q.dense1_kernel_runtime,
                    "dense kernel, blocks of 4 rows x 4 inputs (hp_kernels_s8.h)", 16, " HP_WORD_ALIGNED")
-      << int32_array("hp_dense1_bias", q.dense1.bias, "dense bias [" + U + "]")
-      << int32_array("hp_dense1_multiplier", q.dense1.multiplier, "dense requantization multiplier [" + U + "]")
+      << int32_array("hp_dense1_bias", q.dense1_bias_runtime, "dense bias [round4(" + U + ")]")
+      << int32_array("hp_dense1_multiplier", q.dense1_multiplier_runtime, "dense requantization multiplier [round4(" + U + ")]")
       << int_array("int8_t", "hp_dense2_kernel", q.dense2_kernel_runtime,
                    "output kernel, blocks of 4 rows x 4 inputs", 16, " HP_WORD_ALIGNED")
-      << int32_array("hp_dense2_bias", q.dense2.bias, "output bias [" + O + "]")
+      << int32_array("hp_dense2_bias", q.dense2_bias_runtime, "output bias [round4(" + O + ")]")
       << float_array("hp_output_scales", q.output_scales, "float scale of each int32 logit [" + O + "]");
     o << "const hp_model_s8 hp_model_data = {\n    " << s.height << ", " << s.width << ", " << s.channels << ", "
       << s.conv_filters << ", " << s.dense_units << ", " << s.outputs() << ",\n    "
