@@ -65,38 +65,34 @@ HP_CONV_PORTABLE_ATTR static void conv_portable(const int16_t *input, int height
  * writes the two outputs (filters are fastest in the output).
  *
  * The kernel is copied to the stack first, each filter pair as one 80-byte block of 20 words:
- * bias f0 f1, then taps 0..8, each as the (f0, f1) word pair that one LDRD loads. Pair 0's block
- * is the highest; below the last one, 80 bytes of state (offsets from sp):
+ * taps 4..8, 0..2, the bias of f0 f1, tap 3, each tap as the (f0, f1) word pair that one LDRD
+ * loads. Pair 0's block is the highest; below the last one, 24 bytes of state (offsets from sp):
  *   0 input, 4 output pointer, 8 end of the current row of positions (the input pointer after
- *   its last position), 12 pair 0's block, 16 end of the last row, 20 bytes to free.
- * The weights pointer steps down one block per pair (LDM's +16, tap 1's -96), so it reaches sp
- * after the last pair: the end of the pairs is `cmp sp, lr`. Registers: a00 a01 a10 a11 a20 a21
- * a30 a31 in r1-r8, the pair of weights r9 r10, the pair of inputs r11 r12, the position's
- * input corner r0, the weights lr. */
-#define CONV_STATE_BYTES 80
+ *   its last position), 12 pair 0's block + 56, 16 end of the last row, 20 bytes to free.
+ * The weights pointer lr, block + 56 at the start, steps down one block per pair (LDM's +16,
+ * tap 3's -96), so it reaches sp after the last pair: the end of the pairs is `cmp sp, lr`.
+ * Registers: a00 a01 a10 a11 in r1-r4, a20 a21 a30 a31 in r7-r10, the pair of weights r5 r6,
+ * the pair of inputs r11 r12, the position's input corner r0. */
+#define CONV_STATE_BYTES 24
 typedef char conv_max_filters_is_a_power_of_two[(HP_CONV_ASM_MAX_FILTERS & (HP_CONV_ASM_MAX_FILTERS - 1)) ? -1 : 1];
 
 #define CONV_STR_(x) #x
 #define CONV_STR(x) CONV_STR_(x)
 
-/* Four multiply-adds of the pair of weights (r9 r10) with a pair of inputs (r11 r12): into
+/* Four multiply-adds of the pair of weights (r5 r6) with a pair of inputs (r11 r12): into
  * a00 a01 a10 a11 (the top windows) or a20 a21 a30 a31 (the bottom ones), each added to the
- * accumulator named after it (the first tap: to the bias, in r7 r8). */
+ * accumulator named after it (the first tap: to the bias, in r9 r10). */
 #define CONV_SMLAD4(d0, d1, d2, d3, s0, s1, s2, s3)                                               \
-    "smlad " d0 ", r9, r11, " s0 "\n\t"                                                            \
-    "smlad " d1 ", r10, r11, " s1 "\n\t"                                                           \
-    "smlad " d2 ", r9, r12, " s2 "\n\t"                                                            \
-    "smlad " d3 ", r10, r12, " s3 "\n\t"
+    "smlad " d0 ", r5, r11, " s0 "\n\t"                                                            \
+    "smlad " d1 ", r6, r11, " s1 "\n\t"                                                            \
+    "smlad " d2 ", r5, r12, " s2 "\n\t"                                                            \
+    "smlad " d3 ", r6, r12, " s3 "\n\t"
 #define CONV_TOP CONV_SMLAD4("r1", "r2", "r3", "r4", "r1", "r2", "r3", "r4")
-#define CONV_BOTTOM CONV_SMLAD4("r5", "r6", "r7", "r8", "r5", "r6", "r7", "r8")
+#define CONV_BOTTOM CONV_SMLAD4("r7", "r8", "r9", "r10", "r7", "r8", "r9", "r10")
 #define CONV_INPUT_ROW(row, kx) "ldrd r11, r12, [r0, #" CONV_STR((32 * (row) + 4 * (kx))) "]\n\t"
 /* Tap (ky, kx) but the first, its weights at `address`: the top windows' inputs (row ky) are in
  * r11 r12 already. */
-#define CONV_TAP(ky, kx, address) "ldrd r9, r10, " address "\n\t" CONV_TOP CONV_INPUT_ROW((ky) + 1, kx) CONV_BOTTOM
-/* Where tap t's weights are: at block offset 8 + 8t; lr is the block + 16 after the LDM, the
- * next block + 0 (the block - 80) after tap 1's post-decrement. */
-#define CONV_BEFORE_TAP1(t) "[lr, #" CONV_STR((8 * (t) - 8)) "]"
-#define CONV_AFTER_TAP1(t) "[lr, #" CONV_STR((88 + 8 * (t))) "]"
+#define CONV_TAP(ky, kx, address) "ldrd r5, r6, " address "\n\t" CONV_TOP CONV_INPUT_ROW((ky) + 1, kx) CONV_BOTTOM
 
 /* On the DSP path the function itself is this asm: inputs 8 pixels wide, filters even from 2 to
  * HP_CONV_ASM_MAX_FILTERS and height >= 4 here, any other shape to conv_portable (a tail call:
@@ -126,54 +122,54 @@ __attribute__((naked)) void hp_conv2d_3x3_maxpool2x2_s8(const int16_t *input CON
         "add r12, r6, #" CONV_STR(CONV_STATE_BYTES) "\n\t"
         "mov r8, sp\n\t"                    /* the blocks are stored down from here */
         "sub sp, sp, r12\n\t"
-        "add r10, sp, r6\n\t"               /* pair 0's block */
+        "add r10, sp, r6\n\t"               /* pair 0's block + 56 */
         "add r9, r0, #24\n\t"               /* the first row of positions ends 3 positions on */
         "add r11, r9, r1, lsl #6\n\t"       /* and the last one's next, 2 rows of 8 pixels a row */
         "stm sp, {r0, r5, r9, r10, r11, r12}\n\t"
-        "add r1, r3, #36\n\t"               /* the end of filter f0 */
-        "add lr, r3, #72\n"                 /* and of f1 */
+        "mov r1, r3\n\t"                    /* filter f0 */
+        "add lr, r3, #36\n"                 /* and f1 */
         "1:\n\t"                            /* copy the kernel: one pair's block */
-        "ldmdb r1!, {r0, r4, r6, r9, r11}\n\t"        /* f0 taps 4-8 */
-        "ldmdb lr!, {r3, r5, r7, r10, r12}\n\t"       /* f1 taps 4-8 */
+        "ldm r1!, {r0, r4, r6, r11}\n\t"              /* f0 taps 0-3 */
+        "ldm lr!, {r3, r5, r7, r12}\n\t"              /* f1 taps 0-3 */
+        "ldrd r9, r10, [r2], #8\n\t"                  /* bias f0 f1 */
         "stmdb r8!, {r0, r3, r4, r5, r6, r7, r9, r10, r11, r12}\n\t"
-        "ldmdb r1!, {r4, r6, r9, r11}\n\t"            /* f0 taps 0-3 */
-        "ldmdb lr!, {r5, r7, r10, r12}\n\t"           /* f1 taps 0-3 */
-        "ldrd r0, r3, [r2], #8\n\t"                   /* bias f0 f1 */
+        "ldm r1!, {r0, r4, r6, r9, r11}\n\t"          /* f0 taps 4-8 */
+        "ldm lr!, {r3, r5, r7, r10, r12}\n\t"         /* f1 taps 4-8 */
         "stmdb r8!, {r0, r3, r4, r5, r6, r7, r9, r10, r11, r12}\n\t"
-        "add r1, lr, #72\n\t"
-        "add lr, lr, #108\n\t"
+        "mov r1, lr\n\t"
+        "add lr, lr, #36\n\t"
         "add r0, sp, #" CONV_STR(CONV_STATE_BYTES) "\n\t"
         "cmp r8, r0\n\t"
         "bne 1b\n\t"
         "ldr r0, [sp]\n\t"                  /* the first position's input corner */
         "ldr lr, [sp, #12]\n"
-        "2:\n\t"                            /* block: pair at lr, position at r0 */
-        "ldm lr!, {r7, r8, r9, r10}\n\t"    /* bias f0 f1, tap 0 */
-        CONV_INPUT_ROW(0, 0)
-        CONV_SMLAD4("r1", "r2", "r3", "r4", "r7", "r8", "r7", "r8")
-        CONV_INPUT_ROW(1, 0)
-        CONV_SMLAD4("r5", "r6", "r7", "r8", "r7", "r8", "r7", "r8")
-        CONV_TAP(1, 0, CONV_BEFORE_TAP1(3))
-        CONV_TAP(2, 0, CONV_BEFORE_TAP1(6))
-        CONV_INPUT_ROW(0, 1)
-        CONV_TAP(0, 1, "[lr], #-96")
-        CONV_TAP(1, 1, CONV_AFTER_TAP1(4))
-        CONV_TAP(2, 1, CONV_AFTER_TAP1(7))
+        "2:\n\t"                            /* block: pair at lr - 56, position at r0 */
+        "ldm lr!, {r5, r6, r9, r10}\n\t"    /* tap 2, bias f0 f1; lr = block + 72 */
         CONV_INPUT_ROW(0, 2)
-        CONV_TAP(0, 2, CONV_AFTER_TAP1(2))
-        CONV_TAP(1, 2, CONV_AFTER_TAP1(5))
-        CONV_TAP(2, 2, CONV_AFTER_TAP1(8))
+        CONV_SMLAD4("r1", "r2", "r3", "r4", "r9", "r10", "r9", "r10")
+        CONV_INPUT_ROW(1, 2)
+        CONV_SMLAD4("r7", "r8", "r9", "r10", "r9", "r10", "r9", "r10")
+        CONV_TAP(1, 2, "[lr, #-64]")        /* tap 5 at block + 8 */
+        CONV_TAP(2, 2, "[lr, #-40]")        /* tap 8 at block + 32 */
+        CONV_INPUT_ROW(0, 0)
+        CONV_TAP(0, 0, "[lr, #-32]")        /* tap 0 at block + 40 */
+        CONV_TAP(1, 0, "[lr], #-96")        /* tap 3 at block + 72; lr = the next block + 56 */
+        CONV_TAP(2, 0, "[lr, #40]")         /* tap 6 at block + 16 */
+        CONV_INPUT_ROW(0, 1)
+        CONV_TAP(0, 1, "[lr, #72]")         /* tap 1 at block + 48 */
+        CONV_TAP(1, 1, "[lr, #24]")         /* tap 4 at block + 0 */
+        CONV_TAP(2, 1, "[lr, #48]")         /* tap 7 at block + 24 */
         /* pool, requantize, clamp, store */
         "pkhtb r11, r2, r1, asr #16\n\t"
         "pkhtb r12, r4, r3, asr #16\n\t"
-        "pkhtb r9, r6, r5, asr #16\n\t"
-        "pkhtb r10, r8, r7, asr #16\n\t"
+        "pkhtb r5, r8, r7, asr #16\n\t"
+        "pkhtb r6, r10, r9, asr #16\n\t"
         "ssub16 r1, r11, r12\n\t"
         "sel r11, r11, r12\n\t"
-        "ssub16 r1, r9, r10\n\t"
-        "sel r9, r9, r10\n\t"
-        "ssub16 r1, r11, r9\n\t"
-        "sel r11, r11, r9\n\t"
+        "ssub16 r1, r5, r6\n\t"
+        "sel r5, r5, r6\n\t"
+        "ssub16 r1, r11, r5\n\t"
+        "sel r11, r11, r5\n\t"
         "usat16 r11, #8, r11\n\t"
         "ldr r1, [sp, #4]\n\t"
         "str r11, [r1], #4\n\t"
@@ -182,7 +178,7 @@ __attribute__((naked)) void hp_conv2d_3x3_maxpool2x2_s8(const int16_t *input CON
         "bne 2b\n\t"
         /* next position: 2 pixels right, or the next row of positions 2 input rows down */
         "adds r0, #8\n\t"
-        "ldrd r1, lr, [sp, #8]\n\t"         /* end of the row, pair 0's block */
+        "ldrd r1, lr, [sp, #8]\n\t"         /* end of the row, pair 0's block + 56 */
         "cmp r0, r1\n\t"
         "bne 2b\n\t"
         "ldr r2, [sp, #16]\n\t"
