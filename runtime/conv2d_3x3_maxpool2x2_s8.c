@@ -54,19 +54,22 @@ HP_CONV_PORTABLE_ATTR static void conv_portable(const int16_t *input, int height
  * A block is two filters (f0, f1) at one pooling position: the 2x2 windows' eight accumulators
  * a<window><filter>, windows 0 1 on the top row and 2 3 below. Per tap, one LDRD of the two
  * filters' words, eight SMLAD against the input words of the four windows. The taps go column by
- * column, top to bottom: the bottom windows' input row of one tap is the top windows' row of the
- * next, so a column of three taps loads four input rows, not six (per block 21 loads for 72
- * SMLAD). The accumulators start at the bias: the first tap's SMLAD add to a30 a31, which one LDM
- * loads with the bias and the first tap's weights.
+ * column (2, 0, 1), top to bottom: the bottom windows' input row of one tap is the top windows'
+ * row of the next, so a column of three taps loads four input rows, not six (per block 21 loads
+ * for 72 SMLAD). The accumulators start at the bias: the first tap's SMLAD add to a30 a31, which
+ * one LDM loads with the first tap's weights.
  *
  * Then the top halves (floor(acc / 2^16), the requantized value) of a window's two filters are
  * packed in one register by PKHTB, the max of two such pairs is SSUB16 + SEL (SEL picks each
  * halfword by the sign of SSUB16's difference), USAT16 #8 clamps both to [0, 255], and one STR
- * writes the two outputs (filters are fastest in the output).
+ * writes the two outputs (filters are fastest in the output; an output that is not 4-byte
+ * aligned is fine on Cortex-M4/M7 unless unaligned accesses are made to trap).
  *
- * The kernel is copied to the stack first, each filter pair as one 80-byte block of 20 words:
- * taps 4..8, 0..2, the bias of f0 f1, tap 3, each tap as the (f0, f1) word pair that one LDRD
- * loads. Pair 0's block is the highest; below the last one, 24 bytes of state (offsets from sp):
+ * The kernel holds a filter's taps side by side, an LDRD needs a tap's two filters, so the
+ * kernel is copied to the stack first (40 bytes a filter), each filter pair as one 80-byte block
+ * of 20 words: taps 4..8, 0..2, the bias of f0 f1, tap 3, each tap as the (f0, f1) word pair
+ * that one LDRD loads. Pair 0's block is the highest; below the last one, 24 bytes of state
+ * (offsets from sp):
  *   0 input, 4 output pointer, 8 end of the current row of positions (the input pointer after
  *   its last position), 12 pair 0's block + 56, 16 end of the last row, 20 bytes to free.
  * The weights pointer lr, block + 56 at the start, steps down one block per pair (LDM's +16,
