@@ -10,28 +10,29 @@
 #include "hp_kernels_s8.h"
 
 /* Cortex-M4/M7 with GCC (or Clang) optimizing: 8-pixel-wide inputs (ST's sensors) with an even
- * number of filters, at most HP_CONV_ASM_MAX_FILTERS, go through the asm below; everything else
- * through the portable C, which then only serves those rarer shapes (so it is kept small). */
+ * number of filters go through the asm below; everything else through the portable C, which
+ * then only serves those rarer shapes (so it is kept small). */
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
 #define HP_CONV_ASM 1
-/* The asm copies the kernel to the stack, 40 bytes a filter; a power of two (one BICS checks it). */
-#define HP_CONV_ASM_MAX_FILTERS 16
 #define HP_CONV_PORTABLE_ATTR __attribute__((cold, noinline))
 #else
 #define HP_CONV_PORTABLE_ATTR
 #endif
 
-/* The accumulator of the window at `corner` (portable). */
-static int32_t window(const int16_t *k, const int16_t *corner, int row, int32_t bias)
+/* Filter f's accumulator of the window at `corner` (portable). */
+static int32_t window(const int32_t *weights, int f, int filters, const int16_t *corner, int row)
 {
-    int32_t acc = bias;
-    for (int ky = 0; ky < 3; ky++, k += 6, corner += row)
-        for (int j = 0; j < 6; j++) acc += k[j] * corner[j];
+    int32_t acc = weights[hp_conv_weight_index(f, 9, filters)];
+    for (int t = 0; t < 9; t++) {
+        const int32_t w = weights[hp_conv_weight_index(f, t, filters)]; /* distance low, signal high */
+        const int16_t *x = corner + (t / 3) * row + 2 * (t % 3);
+        acc += (int16_t)(uint16_t)((uint32_t)w & 0xffffu) * x[0] + (int16_t)(w >> 16) * x[1];
+    }
     return acc;
 }
 
-HP_CONV_PORTABLE_ATTR static void conv_portable(const int16_t *input, int height, int width, const int16_t *kernel,
-                                                const int32_t *bias, int filters, int16_t *output)
+HP_CONV_PORTABLE_ATTR static void conv_portable(const int16_t *input, int height, int width, const int32_t *weights,
+                                                int filters, int16_t *output)
 {
     const int out_h = (height - 2) / 2, out_w = (width - 2) / 2, row = 2 * width;
     for (int py = 0; py < out_h; py++)
@@ -40,8 +41,8 @@ HP_CONV_PORTABLE_ATTR static void conv_portable(const int16_t *input, int height
                 int32_t best = INT32_MIN;
                 for (int dy = 0; dy < 2; dy++) /* the 2x2 conv pixels (2py + dy, 2px + dx) */
                     for (int dx = 0; dx < 2; dx++) {
-                        const int32_t acc = window(kernel + 18 * f, input + (2 * py + dy) * row + 2 * (2 * px + dx),
-                                                   row, bias[f]);
+                        const int32_t acc =
+                            window(weights, f, filters, input + (2 * py + dy) * row + 2 * (2 * px + dx), row);
                         if (acc > best) best = acc;
                     }
                 *output = hp_usat8(best >> 16); /* arithmetic shift: floor */
@@ -65,20 +66,15 @@ HP_CONV_PORTABLE_ATTR static void conv_portable(const int16_t *input, int height
  * writes the two outputs (filters are fastest in the output; an output that is not 4-byte
  * aligned is fine on Cortex-M4/M7 unless unaligned accesses are made to trap).
  *
- * The kernel holds a filter's taps side by side, an LDRD needs a tap's two filters, so the
- * kernel is copied to the stack first (40 bytes a filter), each filter pair as one 80-byte block
- * of 20 words: taps 4..8, 0..2, the bias of f0 f1, tap 3, each tap as the (f0, f1) word pair
- * that one LDRD loads. Pair 0's block is the highest; below the last one, 24 bytes of state
- * (offsets from sp):
- *   0 input, 4 output pointer, 8 end of the current row of positions (the input pointer after
- *   its last position), 12 pair 0's block + 56, 16 end of the last row, 20 bytes to free.
+ * The weights come in the order this reads them (hp_kernels_s8.h): per filter pair a block of
+ * 20 words, tap pairs (f0, f1) for LDRD, the biases among them, block 0 at the highest address.
+ * 24 bytes of state on the stack (offsets from sp):
+ *   0 input, 4 output pointer, 8 the weights pointer after the last pair (weights - 24),
+ *   12 end of the current row of positions (the input pointer after its last position),
+ *   16 pair 0's block + 56, 20 end of the last row.
  * The weights pointer lr, block + 56 at the start, steps down one block per pair (LDM's +16,
- * tap 3's -96), so it reaches sp after the last pair: the end of the pairs is `cmp sp, lr`.
- * Registers: a00 a01 a10 a11 in r1-r4, a20 a21 a30 a31 in r7-r10, the pair of weights r5 r6,
- * the pair of inputs r11 r12, the position's input corner r0. */
-#define CONV_STATE_BYTES 24
-typedef char conv_max_filters_is_a_power_of_two[(HP_CONV_ASM_MAX_FILTERS & (HP_CONV_ASM_MAX_FILTERS - 1)) ? -1 : 1];
-
+ * tap 3's -96). Registers: a00 a01 a10 a11 in r1-r4, a20 a21 a30 a31 in r7-r10, the pair of
+ * weights r5 r6, the pair of inputs r11 r12, the position's input corner r0. */
 #define CONV_STR_(x) #x
 #define CONV_STR(x) CONV_STR_(x)
 
@@ -97,55 +93,37 @@ typedef char conv_max_filters_is_a_power_of_two[(HP_CONV_ASM_MAX_FILTERS & (HP_C
  * r11 r12 already. */
 #define CONV_TAP(ky, kx, address) "ldrd r5, r6, " address "\n\t" CONV_TOP CONV_INPUT_ROW((ky) + 1, kx) CONV_BOTTOM
 
-/* On the DSP path the function itself is this asm: inputs 8 pixels wide, filters even from 2 to
- * HP_CONV_ASM_MAX_FILTERS and height >= 4 here, any other shape to conv_portable (a tail call:
- * the arguments are untouched until the checks pass). */
-#define CONV_ARG __attribute__((unused)) /* read by the asm: r0-r3, then bias, filters, output on the stack */
+/* On the DSP path the function itself is this asm: inputs 8 pixels wide, an even number of
+ * filters and height >= 4 here, any other shape to conv_portable (a tail call: the arguments
+ * are untouched until the checks pass). */
+#define CONV_ARG __attribute__((unused)) /* read by the asm: r0-r3, then filters, output on the stack */
 __attribute__((naked)) void hp_conv2d_3x3_maxpool2x2_s8(const int16_t *input CONV_ARG, int height CONV_ARG,
-                                                        int width CONV_ARG, const int16_t *kernel CONV_ARG,
-                                                        const int32_t *bias CONV_ARG, int filters CONV_ARG,
-                                                        int16_t *output CONV_ARG)
+                                                        int width CONV_ARG, const int32_t *weights CONV_ARG,
+                                                        int filters CONV_ARG, int16_t *output CONV_ARG)
 {
     __asm__(
         "cmp r2, #8\n\t"
         "bne 9f\n\t"
         "cmp r1, #4\n\t"
         "blt 9f\n\t"
-        "ldr r12, [sp, #4]\n\t"
-        "sub r12, r12, #2\n\t"
-        "bics r12, r12, #" CONV_STR((HP_CONV_ASM_MAX_FILTERS - 2)) "\n\t" /* filters - 2 even, <= max - 2 */
+        "ldr r12, [sp]\n\t"                /* filters: even, at least 2 */
+        "cmp r12, #2\n\t"
+        "blt 9f\n\t"
+        "tst r12, #1\n\t"
         "bne 9f\n\t"
         "push {r4-r11, lr}\n\t"
-        "ldr r2, [sp, #36]\n\t"             /* bias */
-        "ldrd r4, r5, [sp, #40]\n\t"        /* filters, output */
+        "ldrd r4, r5, [sp, #36]\n\t"        /* filters, output */
         "subs r1, #2\n\t"
         "lsrs r1, #1\n\t"                   /* rows of positions */
         "add r6, r4, r4, lsl #2\n\t"
-        "lsls r6, r6, #3\n\t"               /* 40 * filters: the blocks */
-        "add r12, r6, #" CONV_STR(CONV_STATE_BYTES) "\n\t"
-        "mov r8, sp\n\t"                    /* the blocks are stored down from here */
-        "sub sp, sp, r12\n\t"
-        "add r10, sp, r6\n\t"               /* pair 0's block + 56 */
+        "add lr, r3, r6, lsl #3\n\t"       /* weights + 40 * filters */
+        "sub lr, lr, #24\n\t"              /* pair 0's block + 56 */
+        "sub r6, r3, #24\n\t"              /* the weights pointer after the last pair */
         "add r9, r0, #24\n\t"               /* the first row of positions ends 3 positions on */
         "add r11, r9, r1, lsl #6\n\t"       /* and the last one's next, 2 rows of 8 pixels a row */
-        "stm sp, {r0, r5, r9, r10, r11, r12}\n\t"
-        "mov r1, r3\n\t"                    /* filter f0 */
-        "add lr, r3, #36\n"                 /* and f1 */
-        "1:\n\t"                            /* copy the kernel: one pair's block */
-        "ldm r1!, {r0, r4, r6, r11}\n\t"              /* f0 taps 0-3 */
-        "ldm lr!, {r3, r5, r7, r12}\n\t"              /* f1 taps 0-3 */
-        "ldrd r9, r10, [r2], #8\n\t"                  /* bias f0 f1 */
-        "stmdb r8!, {r0, r3, r4, r5, r6, r7, r9, r10, r11, r12}\n\t"
-        "ldm r1!, {r0, r4, r6, r9, r11}\n\t"          /* f0 taps 4-8 */
-        "ldm lr!, {r3, r5, r7, r10, r12}\n\t"         /* f1 taps 4-8 */
-        "stmdb r8!, {r0, r3, r4, r5, r6, r7, r9, r10, r11, r12}\n\t"
-        "mov r1, lr\n\t"
-        "add lr, lr, #36\n\t"
-        "add r0, sp, #" CONV_STR(CONV_STATE_BYTES) "\n\t"
-        "cmp r8, r0\n\t"
-        "bne 1b\n\t"
-        "ldr r0, [sp]\n\t"                  /* the first position's input corner */
-        "ldr lr, [sp, #12]\n"
+        "sub sp, sp, #24\n\t"
+        "stm sp, {r0, r5, r6, r9, lr}\n\t"
+        "str r11, [sp, #20]\n"
         "2:\n\t"                            /* block: pair at lr - 56, position at r0 */
         "ldm lr!, {r5, r6, r9, r10}\n\t"    /* tap 2, bias f0 f1; lr = block + 72 */
         CONV_INPUT_ROW(0, 2)
@@ -174,24 +152,23 @@ __attribute__((naked)) void hp_conv2d_3x3_maxpool2x2_s8(const int16_t *input CON
         "ssub16 r1, r11, r5\n\t"
         "sel r11, r11, r5\n\t"
         "usat16 r11, #8, r11\n\t"
-        "ldr r1, [sp, #4]\n\t"
+        "ldrd r1, r2, [sp, #4]\n\t"        /* output pointer, end of the pairs */
         "str r11, [r1], #4\n\t"
         "str r1, [sp, #4]\n\t"
-        "cmp sp, lr\n\t"
+        "cmp r2, lr\n\t"
         "bne 2b\n\t"
         /* next position: 2 pixels right, or the next row of positions 2 input rows down */
         "adds r0, #8\n\t"
-        "ldrd r1, lr, [sp, #8]\n\t"         /* end of the row, pair 0's block + 56 */
+        "ldrd r1, lr, [sp, #12]\n\t"        /* end of the row, pair 0's block + 56 */
         "cmp r0, r1\n\t"
         "bne 2b\n\t"
-        "ldr r2, [sp, #16]\n\t"
+        "ldr r2, [sp, #20]\n\t"
         "adds r0, #40\n\t"
         "adds r1, #64\n\t"
-        "str r1, [sp, #8]\n\t"
+        "str r1, [sp, #12]\n\t"
         "cmp r1, r2\n\t"
         "bne 2b\n\t"
-        "ldr r1, [sp, #20]\n\t"
-        "add sp, sp, r1\n\t"
+        "add sp, sp, #24\n\t"
         "pop {r4-r11, pc}\n"
         "9:\n\t"
         "b.w %c[portable]"
@@ -199,9 +176,9 @@ __attribute__((naked)) void hp_conv2d_3x3_maxpool2x2_s8(const int16_t *input CON
         : [portable] "i"(conv_portable));
 }
 #else
-void hp_conv2d_3x3_maxpool2x2_s8(const int16_t *input, int height, int width, const int16_t *kernel,
-                                 const int32_t *bias, int filters, int16_t *output)
+void hp_conv2d_3x3_maxpool2x2_s8(const int16_t *input, int height, int width, const int32_t *weights, int filters,
+                                 int16_t *output)
 {
-    conv_portable(input, height, width, kernel, bias, filters, output);
+    conv_portable(input, height, width, weights, filters, output);
 }
 #endif

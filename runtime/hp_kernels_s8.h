@@ -22,8 +22,14 @@
  *          input_scale * weight_scale[c] / output_scale) < 2^31
  *
  * Weights are in the layouts the DSP path reads (made on the host, src/quant/quant_model.cpp):
- *   conv kernel  int16 [filters][3][3][2]: one 32-bit word per tap (the network takes 1 or 2
- *                input channels, distance and signal; one channel is padded with a zero one);
+ *   conv weights int32 words, taps and biases together, in blocks of two filters (f0, f1) =
+ *                (2p, 2p + 1), the last block first and block 0 last (the DSP path walks down
+ *                from block 0). A tap's word holds its two channels as int16 (distance low,
+ *                signal high; the network takes 1 or 2 input channels, one channel is padded with
+ *                a zero one). A block is 20 words, each pair (f0's word, f1's word) being one
+ *                LDRD: taps 4, 5, 6, 7, 8, then taps 0, 1, 2, the biases (plus 2^15), tap 3
+ *                (taps numbered ky * 3 + kx). An odd filter count gets a zero filter;
+ *                hp_conv_weight_index gives where each word is;
  *   dense kernel int8 [outputs4 / 4][inputs4 / 4][4 rows][4 inputs]: outputs4 and inputs4
  *                rounded up to 4 (zero padded); for each block of four rows and four inputs,
  *                the rows' four weights one after the other, each stored as w0 w2 w1 w3, so
@@ -67,17 +73,29 @@ static inline int hp_round4(int n) { return (n + 3) & ~3; }
  * quantizes its input in place. */
 void hp_quantize_f32_s16(const float *x, int pixels, int channels, float scale, int16_t *q);
 
+/* Index in the conv weights (layout above) of filter f's tap t (0..8) word, or of its bias
+ * (t = 9), for `filters` filters. */
+static inline int hp_conv_weight_index(int f, int t, int filters)
+{
+    const int block = (filters + 1) / 2 - 1 - f / 2;
+    const int word = t >= 4 && t <= 8 ? 2 * (t - 4) : t < 3 ? 10 + 2 * t : t == 9 ? 16 : 18;
+    return 20 * block + word + (f & 1);
+}
+
+/* Words of conv weights for `filters` filters. */
+static inline int hp_conv_weight_words(int filters) { return 20 * ((filters + 1) / 2); }
+
 /* 3x3 convolution (stride 1, valid), requantization (>> 16), ReLU, then 2x2 max pooling
  * (stride 2, floor). The max of the four accumulators is requantized once: requantization and
  * clamp are non-decreasing, so this equals pooling the conv output.
- *   input  [height][width][2] int16 (4-byte aligned)
- *   kernel [filters][3][3][2] int16 (4-byte aligned)
- *   bias   [filters] int32: the bias plus 2^15 (rounding), where every accumulator starts
- *   output [(height-2)/2][(width-2)/2][filters] int16 q - zero point, in [0, 255]
+ *   input   [height][width][2] int16 (4-byte aligned)
+ *   weights the conv weights (layout above): taps, and the biases plus 2^15 (the rounding),
+ *           where every accumulator starts (4-byte aligned)
+ *   output  [(height-2)/2][(width-2)/2][filters] int16 q - zero point, in [0, 255]
  * height, width >= 4. The caller guarantees no accumulator overflows int32 (the quantizer
  * checks it for every input in range). */
-void hp_conv2d_3x3_maxpool2x2_s8(const int16_t *input, int height, int width, const int16_t *kernel,
-                                 const int32_t *bias, int filters, int16_t *output);
+void hp_conv2d_3x3_maxpool2x2_s8(const int16_t *input, int height, int width, const int32_t *weights, int filters,
+                                 int16_t *output);
 
 /* Fully connected layer with bias, requantization (SMMULR) and ReLU.
  *   input [inputs4] int16 q - zero point, kernel int8 in the dense layout above, bias and

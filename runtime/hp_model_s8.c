@@ -40,7 +40,7 @@ static const int32_t *run_layers(const hp_model_s8 *m, const float *input, unsig
 
     hp_quantize_f32_s16(input, m->height * m->width, m->channels, m->input_scale, a);
     for (int k = 4; k > 0; k--) b[pooled4 - k] = 0; /* the padding the conv does not write */
-    hp_conv2d_3x3_maxpool2x2_s8(a, m->height, m->width, m->conv_kernel, m->conv_bias, m->conv_filters, b);
+    hp_conv2d_3x3_maxpool2x2_s8(a, m->height, m->width, m->conv_weights, m->conv_filters, b);
     hp_dense_s8(b, pooled4, m->dense1_kernel, m->dense1_bias, m->dense_units, m->dense1_multiplier, a);
     hp_dense_s8_s32(a, hp_round4(m->dense_units), m->dense2_kernel, m->dense2_bias, m->outputs, logits);
     return logits;

@@ -30,8 +30,7 @@ typedef struct {
     int dense_units;             /* U */
     int outputs;                 /* O: classes, or 1 for a 2-class sigmoid model */
     float input_scale;
-    const int16_t *conv_kernel;       /* [F][3][3][2] int16 (a second channel 0 when C = 1) */
-    const int32_t *conv_bias;         /* [F]: bias + 2^15 (the rounding of >> 16) */
+    const int32_t *conv_weights;      /* taps and biases + 2^15, the conv layout of hp_kernels_s8.h */
     const int8_t *dense1_kernel;      /* [U][round4(PH*PW*F)], dense layout of hp_kernels_s8.h */
     const int32_t *dense1_bias;       /* [round4(U)], padded with 0 */
     const int32_t *dense1_multiplier; /* [round4(U)], SMMULR multipliers in [0, 2^31), padded with 0 */

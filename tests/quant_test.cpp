@@ -90,13 +90,31 @@ TEST(QuantKernels, QuantizeInputMatchesReference)
 
 TEST(QuantKernels, RuntimeLayoutsHoldEveryWeight)
 {
-    const std::vector<int16_t> conv = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, -32767};  // F 2, C 1
-    const std::vector<int16_t> pairs = hp::conv_kernel_runtime_layout(conv, 2, 1);
-    ASSERT_EQ(pairs.size(), 36u);
-    for (size_t t = 0; t < 18; t++) {
-        EXPECT_EQ(pairs[2 * t], conv[t]);
-        EXPECT_EQ(pairs[2 * t + 1], 0);
-    }
+    // 3 filters, 2 channels: blocks of 2 filters, the last block (filter 2 and a zero one) first
+    std::vector<int16_t> conv(3 * 9 * 2);
+    for (size_t i = 0; i < conv.size(); i++) conv[i] = int16_t(i % 2 ? -int(i) : int(i) + 100);
+    const std::vector<int32_t> bias = {-7, 8, 90000};
+    const std::vector<int32_t> w = hp::conv_weights_runtime_layout(conv, bias, 3, 2);
+    ASSERT_EQ(w.size(), 40u);
+    auto word = [](int16_t distance, int16_t signal) { return int32_t(uint32_t(uint16_t(distance)) | uint32_t(uint16_t(signal)) << 16); };
+    // block 1 (filters 2, 3) at words 0..19: taps 4..8, 0..2, biases, tap 3, f0 before f1
+    EXPECT_EQ(w[0], word(conv[(2 * 9 + 4) * 2], conv[(2 * 9 + 4) * 2 + 1]));  // filter 2 tap 4
+    EXPECT_EQ(w[1], 0);                                                        // filter 3: padding
+    EXPECT_EQ(w[10], word(conv[(2 * 9 + 0) * 2], conv[(2 * 9 + 0) * 2 + 1]));  // filter 2 tap 0
+    EXPECT_EQ(w[16], 90000 + 32768);                                           // filter 2 bias + 2^15
+    EXPECT_EQ(w[17], 0);
+    EXPECT_EQ(w[18], word(conv[(2 * 9 + 3) * 2], conv[(2 * 9 + 3) * 2 + 1]));  // filter 2 tap 3
+    // block 0 (filters 0, 1) at words 20..39
+    EXPECT_EQ(w[20 + 9], word(conv[(1 * 9 + 8) * 2], conv[(1 * 9 + 8) * 2 + 1]));  // filter 1 tap 8
+    EXPECT_EQ(w[20 + 14], word(conv[(0 * 9 + 2) * 2], conv[(0 * 9 + 2) * 2 + 1]));  // filter 0 tap 2
+    EXPECT_EQ(w[20 + 16], -7 + 32768);
+    EXPECT_EQ(w[20 + 17], 8 + 32768);
+    // every tap word appears once, and only where hp_conv_weight_index says
+    for (int f = 0; f < 3; f++)
+        for (int t = 0; t < 9; t++)
+            EXPECT_EQ(w[size_t(hp_conv_weight_index(f, t, 3))], word(conv[size_t((f * 9 + t) * 2)], conv[size_t((f * 9 + t) * 2 + 1)]));
+    const std::vector<int32_t> one = hp::conv_weights_runtime_layout({1, 2, 3, 4, 5, 6, 7, 8, -9}, {0}, 1, 1);
+    EXPECT_EQ(one[size_t(hp_conv_weight_index(0, 8, 1))], word(-9, 0));  // one channel: signal 0
     std::vector<int16_t> dense(5 * 6);  // 5 outputs, 6 inputs
     for (size_t i = 0; i < dense.size(); i++) dense[i] = int16_t(i + 1);
     const std::vector<int8_t> d = hp::dense_kernel_runtime_layout(dense, 5, 6);
@@ -131,11 +149,12 @@ TEST(QuantKernels, ConvMaxpoolMatchesReference)
         std::vector<int16_t> in(size_t(h * w * 2), 0);
         for (size_t p = 0; p < size_t(h * w); p++)
             for (size_t k = 0; k < size_t(ch); k++) in[2 * p + k] = x[p * size_t(ch) + k];
-        const std::vector<int16_t> k = hp::conv_kernel_runtime_layout(vec<int16_t>(c["kernel"]), f, ch);
-        const std::vector<int32_t> bias = vec<int32_t>(c["bias"]);
+        std::vector<int32_t> bias = vec<int32_t>(c["bias"]);  // as the kernel takes it: bias + 2^15
+        for (int32_t& b : bias) b -= 32768;
+        const std::vector<int32_t> k = hp::conv_weights_runtime_layout(vec<int16_t>(c["kernel"]), bias, f, ch);
         const std::vector<int16_t> want = vec<int16_t>(c["output"]);
         std::vector<int16_t> out(want.size(), 99);
-        hp_conv2d_3x3_maxpool2x2_s8(in.data(), h, w, k.data(), bias.data(), f, out.data());
+        hp_conv2d_3x3_maxpool2x2_s8(in.data(), h, w, k.data(), f, out.data());
         EXPECT_EQ(out, want) << h << "x" << w << "x" << ch << " f" << f;
         cases++;
     }

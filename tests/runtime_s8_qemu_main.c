@@ -61,7 +61,7 @@ int main(void)
     for (c = 0; c < HP_CONV_CASES; c++) {
         const hp_conv_case *t = &hp_conv_cases[c];
         fill();
-        hp_conv2d_3x3_maxpool2x2_s8(t->input, t->height, t->width, t->kernel, t->bias, t->filters, out.i16);
+        hp_conv2d_3x3_maxpool2x2_s8(t->input, t->height, t->width, t->weights, t->filters, out.i16);
         check16(t->name, t->expected, (t->height - 2) / 2 * ((t->width - 2) / 2) * t->filters);
     }
     for (c = 0; c < HP_DENSE_CASES; c++) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "hp_kernels_s8.h"
+#include "quant/quant_model.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -52,8 +53,14 @@ struct Random {
 struct ConvCase {
     std::string name;
     int height, width, filters;
-    std::vector<int16_t> input, kernel, expected;
-    std::vector<int32_t> bias;
+    std::vector<int16_t> input, kernel, expected;  // kernel [F][3][3][2]
+    std::vector<int32_t> bias, weights;           // weights: the runtime layout of kernel and bias
+    void run()
+    {
+        weights = hp::conv_weights_runtime_layout(kernel, bias, filters, 2);
+        expected.resize(size_t((height - 2) / 2 * ((width - 2) / 2) * filters));
+        hp_conv2d_3x3_maxpool2x2_s8(input.data(), height, width, weights.data(), filters, expected.data());
+    }
 };
 
 struct DenseCase {
@@ -79,16 +86,14 @@ struct QuantizeCase {
 ConvCase conv_case(Random& r, const std::string& name, int height, int width, int filters, int32_t x_range,
                    int32_t k_range, int32_t bias_range, double p_extreme)
 {
-    ConvCase c{name, height, width, filters, {}, {}, {}, {}};
+    ConvCase c{name, height, width, filters, {}, {}, {}, {}, {}};
     const int64_t x_lo = std::max<int64_t>(-x_range, HP_S8_INPUT_MIN), x_hi = std::min<int64_t>(x_range, HP_S8_INPUT_MAX);
     const int64_t x_max = std::max(-x_lo, x_hi);
     const int64_t k_max = std::min<int64_t>({k_range, 32767, (INT32_MAX - bias_range - 32768) / (18 * x_max)});
     for (int i = 0; i < height * width * 2; i++) c.input.push_back(int16_t(r.extreme(x_lo, x_hi, p_extreme)));
     for (int i = 0; i < filters * 18; i++) c.kernel.push_back(int16_t(r.extreme(-k_max, k_max, p_extreme)));
-    for (int f = 0; f < filters; f++) c.bias.push_back(int32_t(r.extreme(-bias_range, bias_range, p_extreme) + 32768));
-    c.expected.resize(size_t((height - 2) / 2 * ((width - 2) / 2) * filters));
-    hp_conv2d_3x3_maxpool2x2_s8(c.input.data(), height, width, c.kernel.data(), c.bias.data(), filters,
-                                c.expected.data());
+    for (int f = 0; f < filters; f++) c.bias.push_back(int32_t(r.extreme(-bias_range, bias_range, p_extreme)));
+    c.run();
     return c;
 }
 
@@ -203,7 +208,7 @@ Cases make_cases()
     ConvCase one = conv_case(r, "conv_8x8_1ch", 8, 8, 8, 2048, 300, 1 << 20, 0.0);  // channel 1 all 0
     for (size_t i = 1; i < one.input.size(); i += 2) one.input[i] = 0;
     for (size_t i = 1; i < one.kernel.size(); i += 2) one.kernel[i] = 0;
-    hp_conv2d_3x3_maxpool2x2_s8(one.input.data(), 8, 8, one.kernel.data(), one.bias.data(), 8, one.expected.data());
+    one.run();
     c.conv.push_back(one);
     c.dense.push_back(dense_case(r, "dense_st_72x32", 72, 32, false, 0, 255, 1 << 20, 0.0));
     c.dense.push_back(dense_case(r, "dense_72x32_extremes", 72, 32, false, 0, 255, (1 << 30), 0.3));
@@ -271,8 +276,7 @@ void write_cases(const Cases& cases, const fs::path& dir, int nudge)
         const ConvCase& t = cases.conv[k];
         const std::string p = "conv" + std::to_string(k) + "_";
         write_ints(c, "int16_t", p + "input", t.input);
-        write_ints(c, "int16_t", p + "kernel", t.kernel);
-        write_ints(c, "int32_t", p + "bias", t.bias);
+        write_ints(c, "int32_t", p + "weights", t.weights);
         write_ints(c, "int16_t", p + "expected", t.expected);
         max_words = std::max(max_words, t.expected.size());
     }
@@ -300,7 +304,7 @@ void write_cases(const Cases& cases, const fs::path& dir, int nudge)
         const ConvCase& t = cases.conv[k];
         const std::string p = "conv" + std::to_string(k) + "_";
         c << "    {\"" << t.name << "\", " << t.height << ", " << t.width << ", " << t.filters << ", " << p << "input, "
-          << p << "kernel, " << p << "bias, " << p << "expected},\n";
+          << p << "weights, " << p << "expected},\n";
     }
     c << "};\n\nconst hp_dense_case hp_dense_cases[HP_DENSE_CASES] = {\n";
     for (size_t k = 0; k < cases.dense.size(); k++) {
@@ -323,7 +327,7 @@ void write_cases(const Cases& cases, const fs::path& dir, int nudge)
     std::ofstream(dir / "runtime_s8_cases.h")
         << "#include <stdint.h>\n\n"
            "typedef struct {\n    const char *name;\n    int height, width, filters;\n"
-           "    const int16_t *input, *kernel;\n    const int32_t *bias;\n    const int16_t *expected;\n} hp_conv_case;\n\n"
+           "    const int16_t *input;\n    const int32_t *weights;\n    const int16_t *expected;\n} hp_conv_case;\n\n"
            "/* multiplier 0: hp_dense_s8_s32 (expected32), else hp_dense_s8 (expected16) */\n"
            "typedef struct {\n    const char *name;\n    int inputs4, outputs;\n    const int16_t *input;\n"
            "    const int8_t *kernel;\n    const int32_t *bias, *multiplier, *expected32;\n"

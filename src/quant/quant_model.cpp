@@ -107,19 +107,26 @@ void QuantModel::validate(const std::string& where) const
     QuantModel derived = *this;
     derived.set_derived();
     if (derived.output_scales != output_scales) throw Error(where, "output scales do not match the layers' scales");
-    if (derived.conv_kernel_runtime != conv_kernel_runtime || derived.conv_bias_runtime != conv_bias_runtime ||
+    if (derived.conv_weights_runtime != conv_weights_runtime ||
         derived.dense1_bias_runtime != dense1_bias_runtime || derived.dense2_bias_runtime != dense2_bias_runtime ||
         derived.dense1_multiplier_runtime != dense1_multiplier_runtime ||
         derived.dense1_kernel_runtime != dense1_kernel_runtime || derived.dense2_kernel_runtime != dense2_kernel_runtime)
         throw Error(where, "runtime kernels do not match the layers' kernels");
 }
 
-std::vector<int16_t> conv_kernel_runtime_layout(const std::vector<int16_t>& kernel, int filters, int channels)
+std::vector<int32_t> conv_weights_runtime_layout(const std::vector<int16_t>& kernel, const std::vector<int32_t>& bias,
+                                                 int filters, int channels)
 {
-    const size_t padded = size_t(channels + (channels & 1)), taps = size_t(9) * size_t(filters);
-    std::vector<int16_t> out(taps * padded, 0);
-    for (size_t t = 0; t < taps; t++)
-        for (size_t c = 0; c < size_t(channels); c++) out[t * padded + c] = kernel[t * size_t(channels) + c];
+    std::vector<int32_t> out(size_t(hp_conv_weight_words(filters)), 0);
+    for (int f = 0; f < filters; f++) {
+        for (int t = 0; t < 9; t++) {
+            const size_t at = size_t((f * 9 + t) * channels);
+            const uint32_t distance = uint16_t(kernel[at]), signal = channels > 1 ? uint16_t(kernel[at + 1]) : 0u;
+            out[size_t(hp_conv_weight_index(f, t, filters))] = int32_t(distance | signal << 16);
+        }
+        // validate() bounds |bias| + 2^15 below 2^31
+        out[size_t(hp_conv_weight_index(f, 9, filters))] = int32_t(int64_t(bias[size_t(f)]) + (1 << 15));
+    }
     return out;
 }
 
@@ -139,7 +146,7 @@ void QuantModel::set_derived()
     output_scales.resize(dense2.weight_scales.size());
     for (size_t o = 0; o < output_scales.size(); o++)
         output_scales[o] = float(double(dense1.output_scale) * double(dense2.weight_scales[o]));
-    conv_kernel_runtime = conv_kernel_runtime_layout(conv.kernel, shape.conv_filters, shape.channels);
+    conv_weights_runtime = conv_weights_runtime_layout(conv.kernel, conv.bias, shape.conv_filters, shape.channels);
     auto padded = [](std::vector<int32_t> v) {
         v.resize(size_t(hp_round4(int(v.size()))), 0);
         return v;
@@ -147,9 +154,6 @@ void QuantModel::set_derived()
     dense1_bias_runtime = padded(dense1.bias);
     dense1_multiplier_runtime = padded(dense1.multiplier);
     dense2_bias_runtime = padded(dense2.bias);
-    conv_bias_runtime.resize(conv.bias.size());
-    for (size_t f = 0; f < conv.bias.size(); f++)  // validate() bounds |bias| + 2^15 below 2^31
-        conv_bias_runtime[f] = int32_t(int64_t(conv.bias[f]) + (1 << 15));
     dense1_kernel_runtime = dense_kernel_runtime_layout(dense1.kernel, shape.dense_units, shape.flat_size());
     dense2_kernel_runtime = dense_kernel_runtime_layout(dense2.kernel, shape.outputs(), shape.dense_units);
 }
@@ -164,7 +168,7 @@ size_t QuantModel::weight_bytes() const
 {
     size_t n = 0;
     for (const QuantLayer* l : {&conv, &dense1, &dense2}) n += 4 * (l->bias.size() + l->multiplier.size());
-    return n + 2 * conv_kernel_runtime.size() + dense1_kernel_runtime.size() + dense2_kernel_runtime.size() +
+    return n + 4 * conv_weights_runtime.size() - 4 * conv.bias.size() + dense1_kernel_runtime.size() + dense2_kernel_runtime.size() +
            4 * output_scales.size();
 }
 
@@ -178,8 +182,7 @@ hp_model_s8 QuantModel::runtime_view() const
     v.dense_units = shape.dense_units;
     v.outputs = shape.outputs();
     v.input_scale = input_scale;
-    v.conv_kernel = conv_kernel_runtime.data();
-    v.conv_bias = conv_bias_runtime.data();
+    v.conv_weights = conv_weights_runtime.data();
     v.dense1_kernel = dense1_kernel_runtime.data();
     v.dense1_bias = dense1_bias_runtime.data();
     v.dense1_multiplier = dense1_multiplier_runtime.data();

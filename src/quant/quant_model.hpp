@@ -38,8 +38,7 @@ struct QuantModel {
     QuantLayer dense2;  // kernel [O][U]; int32 output = logits
     std::vector<float> output_scales;  // [O] float scale of the int32 logits (derived, see set_derived)
     // The kernels in the runtime's layouts (hp_kernels_s8.h; derived, see set_derived).
-    std::vector<int16_t> conv_kernel_runtime;
-    std::vector<int32_t> conv_bias_runtime;  // bias + 2^15, the rounding of >> 16
+    std::vector<int32_t> conv_weights_runtime;  // taps and biases (+ 2^15, the rounding of >> 16)
     // dense biases and multipliers padded with 0 to a multiple of 4 rows (the kernels' blocks)
     std::vector<int32_t> dense1_bias_runtime, dense1_multiplier_runtime, dense2_bias_runtime;
     std::vector<int8_t> dense1_kernel_runtime, dense2_kernel_runtime;
@@ -62,8 +61,11 @@ struct QuantModel {
     hp_model_s8 runtime_view() const;
 };
 
-// A conv kernel [filters][3][3][channels] in the runtime's layout: int16, channels padded to even.
-std::vector<int16_t> conv_kernel_runtime_layout(const std::vector<int16_t>& kernel, int filters, int channels);
+// A conv kernel [filters][3][3][channels] and its biases in the runtime's layout (blocks of two
+// filters, one word per tap holding both channels, the biases plus 2^15 among them:
+// hp_kernels_s8.h).
+std::vector<int32_t> conv_weights_runtime_layout(const std::vector<int16_t>& kernel, const std::vector<int32_t>& bias,
+                                                 int filters, int channels);
 
 // A dense kernel [outputs][inputs] (int8 values) in the runtime's layout: rows and inputs padded
 // to multiples of 4 with zeros, blocks of 4 rows x 4 inputs, each row's four stored as w0 w2 w1 w3.

@@ -77,9 +77,8 @@ std::string model_data_c(const QuantModel& q)
       << "/* The Cortex-M path loads the kernels a word at a time (LDM needs 4-byte alignment). */\n"
       << "#if defined(__GNUC__)\n#define HP_WORD_ALIGNED __attribute__((aligned(4)))\n#else\n"
       << "#define HP_WORD_ALIGNED\n#endif\n\n"
-      << int_array("int16_t", "hp_conv_kernel", q.conv_kernel_runtime,
-                   "conv kernel [" + F + "][3][3][2], int16, a word per tap", 16, " HP_WORD_ALIGNED")
-      << int32_array("hp_conv_bias", q.conv_bias_runtime, "conv bias + 2^15 (rounding of >> 16) [" + F + "]")
+      << int32_array("hp_conv_weights", q.conv_weights_runtime,
+                     "conv taps (int16 distance, signal a word) and biases + 2^15, blocks of 2 filters (hp_kernels_s8.h)")
       << int_array("int8_t", "hp_dense1_kernel", q.dense1_kernel_runtime,
                    "dense kernel, blocks of 4 rows x 4 inputs (hp_kernels_s8.h)", 16, " HP_WORD_ALIGNED")
       << int32_array("hp_dense1_bias", q.dense1_bias_runtime, "dense bias [round4(" + U + ")]")
@@ -91,7 +90,7 @@ std::string model_data_c(const QuantModel& q)
     o << "const hp_model_s8 hp_model_data = {\n    " << s.height << ", " << s.width << ", " << s.channels << ", "
       << s.conv_filters << ", " << s.dense_units << ", " << s.outputs() << ",\n    "
       << codegen::c_float(q.input_scale) << ",\n"
-      << "    hp_conv_kernel, hp_conv_bias,\n"
+      << "    hp_conv_weights,\n"
       << "    hp_dense1_kernel, hp_dense1_bias, hp_dense1_multiplier,\n"
       << "    hp_dense2_kernel, hp_dense2_bias, hp_output_scales\n};\n";
     return o.str();
