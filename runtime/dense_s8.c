@@ -12,13 +12,14 @@
 /* Cortex-M4/M7 (GCC or Clang optimizing), by hand, one body for both layers. A 4-input step
  * is one LDM of the two input words, one LDM of the four rows' weight words, then per row
  * SXTB16 of the word (weights 0, 1) into lr, SMLAD, SXTB16 of the word rotated by 8 (weights
- * 2, 3) in place, SMLAD: 18 instructions per 16 multiply-adds, two steps per loop round (19 a
- * step with SUBS and BNE). The loop takes 14 registers (accumulators r3-r6, weights r7-r10,
+ * 2, 3) in place, SMLAD: 18 instructions per 16 multiply-adds, four steps per loop round (18.5
+ * a step with SUBS and BNE). The loop takes 14 registers (accumulators r3-r6, weights r7-r10,
  * inputs r11 r12, rounds left r1, input r0, kernel r2), so the rest is in a frame on the stack:
  *   [sp] multiplier, output, bias, blocks left, input, rounds, loop entry
- * (the entry is the second step for an odd number of steps). A block starts with one LDM of its
- * biases and ends with one LDM of the frame, then four SMMULR, four USAT #8, two PKHBT and one
- * STRD of the four int16, or (multiplier 0: hp_dense_s8_s32) one STM of the four int32.
+ * (the first round skips (-steps) mod 4 steps: the entry is 72 bytes, 18 32-bit instructions,
+ * on per step skipped). A block starts with one LDM of its biases and ends with one LDM of the
+ * frame, then four SMMULR, four USAT #8, two PKHBT and one STRD of the four int16, or
+ * (multiplier 0: hp_dense_s8_s32) one STM of the four int32.
  * Entered by a branch with r0-r3 as the layer was called (input, inputs4, kernel, bias), r4-r11
  * and lr pushed, r7 multiplier or 0, r8 output, r12 outputs. */
 __attribute__((naked, used)) static void dense_blocks(void)
@@ -39,21 +40,19 @@ __attribute__((naked, used)) static void dense_blocks(void)
         "beq 9f\n\t"
         "mov r9, r3\n\t"
         "mov r11, r0\n\t"
-        "adds r12, r1, #4\n\t"
-        "lsrs r12, r12, #3\n\t" /* loop rounds: ceil(steps / 2) */
-        "tst r1, #4\n\t"
-        "ite eq\n\t"
-        "adreq lr, 1f\n\t"
-        "adrne lr, 2f\n\t"
-        "orr lr, lr, #1\n\t" /* Thumb state for LDR pc */
+        "adds r12, r1, #12\n\t"
+        "lsrs r12, r12, #4\n\t" /* loop rounds: ceil(steps / 4) */
+        "rsb r4, r1, r12, lsl #4\n\t" /* 4 x steps skipped: 4 x rounds x 4 - inputs4 */
+        "movs r5, #18\n\t" /* 72 bytes a step */
+        "adr lr, 1f + 1\n\t" /* + 1: Thumb state for LDR pc */
+        "mla lr, r4, r5, lr\n\t"
         "push {r7-r12, lr}\n"
         "3:\n\t" /* a block */
         "ldm r9!, {r3-r6}\n\t"
         "stm sp, {r7-r10}\n\t"
         "ldrd r0, r1, [sp, #16]\n\t"
         "ldr pc, [sp, #24]\n"
-        "1:\n\t" STEP
-        "2:\n\t" STEP
+        "1:\n\t" STEP STEP STEP STEP
         "subs r1, r1, #1\n\t"
         "bne 1b\n\t"
         "ldm sp, {r7-r10}\n\t"
