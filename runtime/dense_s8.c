@@ -12,11 +12,11 @@
 /* Cortex-M4/M7 (GCC or Clang optimizing), by hand, one body for both layers. A 4-input step
  * is one LDM of the two input words, one LDM of the four rows' weight words, then per row
  * SXTB16 of the word (weights 0, 1) into lr, SMLAD, SXTB16 of the word rotated by 8 (weights
- * 2, 3) in place, SMLAD: 18 instructions per 16 multiply-adds, four steps per loop round (18.5
- * a step with SUBS and BNE). The loop takes 14 registers (accumulators r3-r6, weights r7-r10,
+ * 2, 3) in place, SMLAD: 18 instructions per 16 multiply-adds, eight steps per loop round
+ * (18.25 a step with SUBS and BNE; ST's first layer is 18 steps a block: three rounds). The loop takes 14 registers (accumulators r3-r6, weights r7-r10,
  * inputs r11 r12, rounds left r1, input r0, kernel r2), so the rest is in a frame on the stack:
  *   [sp] multiplier, output, bias, blocks left, input, rounds, loop entry
- * (the first round skips (-steps) mod 4 steps: the entry is 72 bytes, 18 32-bit instructions,
+ * (the first round skips (-steps) mod 8 steps: the entry is 72 bytes, 18 32-bit instructions,
  * on per step skipped). A block starts with one LDM of its biases and ends with one LDM of the
  * frame, then four SMMULR, four USAT #8, two PKHBT and one STRD of the four int16, or
  * (multiplier 0: hp_dense_s8_s32) one STM of the four int32.
@@ -40,9 +40,9 @@ __attribute__((naked, used)) static void dense_blocks(void)
         "beq 9f\n\t"
         "mov r9, r3\n\t"
         "mov r11, r0\n\t"
-        "adds r12, r1, #12\n\t"
-        "lsrs r12, r12, #4\n\t" /* loop rounds: ceil(steps / 4) */
-        "rsb r4, r1, r12, lsl #4\n\t" /* 4 x steps skipped: 4 x rounds x 4 - inputs4 */
+        "adds r12, r1, #28\n\t"
+        "lsrs r12, r12, #5\n\t" /* loop rounds: ceil(steps / 8) */
+        "rsb r4, r1, r12, lsl #5\n\t" /* 4 x steps skipped: 4 x rounds x 8 - inputs4 */
         "movs r5, #18\n\t" /* 72 bytes a step */
         "adr lr, 1f + 1\n\t" /* + 1: Thumb state for LDR pc */
         "mla lr, r4, r5, lr\n\t"
@@ -52,7 +52,7 @@ __attribute__((naked, used)) static void dense_blocks(void)
         "stm sp, {r7-r10}\n\t"
         "ldrd r0, r1, [sp, #16]\n\t"
         "ldr pc, [sp, #24]\n"
-        "1:\n\t" STEP STEP STEP STEP
+        "1:\n\t" STEP STEP STEP STEP STEP STEP STEP STEP
         "subs r1, r1, #1\n\t"
         "bne 1b\n\t"
         "ldm sp, {r7-r10}\n\t"

@@ -38,9 +38,38 @@ static const int32_t *run_layers(const hp_model_s8 *m, const float *input, int16
     return logits;
 }
 
+/* scores[o] = logits[o] * scale[o] (the int32 to float conversion rounds to nearest, as C's). */
+static void dequantize(const int32_t *logits, const float *scale, int n, float *scores)
+{
+#if defined(__GNUC__) && defined(__OPTIMIZE__) && defined(__ARM_FP) && (__ARM_FP & 4) && defined(__thumb2__)
+    /* Cortex-M4F/M7: four a round, VLDM of the logits and of the scales, four VCVT, four VMUL, VSTM
+     * (13 instructions; the C loop takes 7 a value); the pointers move on to the rest */
+    int rounds = n >> 2;
+    if (rounds > 0)
+        __asm__ volatile("1:\n\t"
+                         "vldmia %[x]!, {s0-s3}\n\t"
+                         "vldmia %[s]!, {s4-s7}\n\t"
+                         "vcvt.f32.s32 s0, s0\n\t"
+                         "vcvt.f32.s32 s1, s1\n\t"
+                         "vcvt.f32.s32 s2, s2\n\t"
+                         "vcvt.f32.s32 s3, s3\n\t"
+                         "vmul.f32 s0, s0, s4\n\t"
+                         "vmul.f32 s1, s1, s5\n\t"
+                         "vmul.f32 s2, s2, s6\n\t"
+                         "vmul.f32 s3, s3, s7\n\t"
+                         "vstmia %[y]!, {s0-s3}\n\t"
+                         "subs %[n], %[n], #1\n\t"
+                         "bne 1b"
+                         : [x] "+r"(logits), [s] "+r"(scale), [y] "+r"(scores), [n] "+r"(rounds)
+                         :
+                         : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "cc", "memory");
+    n &= 3;
+#endif
+    for (int o = 0; o < n; o++) scores[o] = (float)logits[o] * scale[o];
+}
+
 int hp_model_s8_run_logits(const hp_model_s8 *model, const float *input, int32_t *logits, void *scratch)
 {
-    if (bad_dimensions(model)) return -1;
     const int32_t *out = run_layers(model, input, (int16_t *)scratch);
     for (int o = 0; o < model->outputs; o++) logits[o] = out[o];
     return 0;
@@ -48,15 +77,8 @@ int hp_model_s8_run_logits(const hp_model_s8 *model, const float *input, int32_t
 
 int hp_model_s8_run(const hp_model_s8 *model, const float *input, float *scores, void *scratch)
 {
-    if (bad_dimensions(model)) return -1;
     const int32_t *logits = run_layers(model, input, (int16_t *)scratch);
-    const float *scale = model->output_scales;
-    int o = 0;
-    for (; o + 1 < model->outputs; o += 2) { /* two a round: fewer loop instructions */
-        scores[o] = (float)logits[o] * scale[o];
-        scores[o + 1] = (float)logits[o + 1] * scale[o + 1];
-    }
-    if (o < model->outputs) scores[o] = (float)logits[o] * scale[o];
+    dequantize(logits, model->output_scales, model->outputs, scores);
     if (model->outputs == 1)
         hp_sigmoid_f32(scores, 1);
     else

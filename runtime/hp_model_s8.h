@@ -39,19 +39,21 @@ typedef struct {
     const float *output_scales;       /* [O]: dense1 output scale * dense2 weight scale [o] */
 } hp_model_s8;
 
-/* Bytes of scratch memory the run functions need (scratch must be 4-byte aligned). */
+/* Bytes of scratch memory the run functions need (scratch must be 4-byte aligned), or 0 for a
+ * model whose dimensions the runtime cannot run. The run functions do not check the model again
+ * (once per model, not per frame: a deployed package's hp_init checks it). */
 size_t hp_model_s8_scratch_bytes(const hp_model_s8 *model);
 
 /* Quantize and the integer network: normalized float input [H*W*C] -> int32 logits [O].
- * Returns 0, or -1 as hp_model_s8_run. This is what host and microcontroller must agree on bit
+ * Returns 0. This is what host and microcontroller must agree on bit
  * for bit. `input` may lie at the start of `scratch` (it is quantized in place, and the scratch
  * must then also hold it: max(hp_model_s8_scratch_bytes, 4 * H * W * C) bytes), which saves a
  * buffer when the caller's float tensor is dead after the call; it is then overwritten. */
 int hp_model_s8_run_logits(const hp_model_s8 *model, const float *input, int32_t *logits, void *scratch);
 
 /* One frame: normalized float input [H*W*C] -> probabilities [O] (quantize, integer network,
- * dequantize, softmax or sigmoid). Returns 0, or -1 on bad dimensions. `input` may lie at the
- * start of `scratch`, as above. */
+ * dequantize, softmax or sigmoid). Returns 0. `input` may lie at the start of `scratch`, as
+ * above. */
 int hp_model_s8_run(const hp_model_s8 *model, const float *input, float *scores, void *scratch);
 
 #ifdef __cplusplus

@@ -216,6 +216,10 @@ Cases make_cases()
     c.dense.push_back(dense_case(r, "dense_4x1", 4, 1, false, 0, 255, 1 << 16, 0.1));
     c.dense.push_back(dense_case(r, "dense_12x7", 12, 7, false, 0, 255, 1 << 18, 0.1));
     c.dense.push_back(dense_case(r, "dense_40x6", 40, 6, false, 0, 255, 1 << 18, 0.1));
+    // every step count mod 8 of the asm's eight-step loop, over one and several rounds
+    for (int steps : {3, 5, 6, 7, 9, 11, 15, 16, 17, 23})
+        c.dense.push_back(dense_case(r, "dense_" + std::to_string(4 * steps) + "x5", 4 * steps, 5, steps % 2 == 1, 0, 255,
+                                     1 << 18, 0.1));
     c.dense.push_back(dense_case(r, "dense_s32_st_32x8", 32, 8, true, 0, 255, 1 << 20, 0.0));
     c.dense.push_back(dense_case(r, "dense_s32_32x8_extremes", 32, 8, true, 0, 255, 1 << 30, 0.3));
     c.dense.push_back(dense_case(r, "dense_s32_13x5", 13, 5, true, 0, 255, 1 << 20, 0.1));

@@ -202,9 +202,7 @@ std::string app_c(const DeployOptions& opt, const AppNetwork& net)
       << "static const hp_postprocess_config postprocess_config = {" << c_float(opt.postprocess.score_threshold)
       << ", " << opt.postprocess.label_filter_n << ", " << opt.postprocess.keep_last_valid << "};\n\n"
       << net.buffers << "static hp_label_filter filter;\n\n"
-      << R"(int hp_init(void)
-{
-    hp_label_filter_init(&filter);
+      << "int hp_init(void)\n{\n" << net.init << R"(    hp_label_filter_init(&filter);
     return 0;
 }
 

@@ -45,6 +45,7 @@ struct AppNetwork {
                                  // hp_process_frame preprocesses into (they may share memory)
     std::string tensor;          // the name of that float tensor [HP_APP_INPUT_SIZE]
     std::string run;             // hp_run's body (input, scores)
+    std::string init;            // statements hp_init runs first (may return -1), or empty
     std::string header_includes; // headers hp_app.h needs for header_api
     std::string header_api;      // more declarations for hp_app.h, after hp_run
     std::string functions;       // their definitions in hp_app.c

@@ -111,6 +111,7 @@ codegen::AppNetwork int8_app_network(const QuantModel& q)
                   "static union {\n    float tensor[HP_APP_INPUT_SIZE];\n    uint32_t scratch[HP_APP_SCRATCH_WORDS];\n} memory;\n";
     net.tensor = "memory.tensor";
     net.run = "return hp_model_s8_run(&hp_model_data, input, scores, memory.scratch);";
+    net.init = "    if (hp_model_s8_scratch_bytes(&hp_model_data) == 0) return -1; /* checked once, not per frame */\n";
     net.header_includes = "#include <stdint.h>\n";
     net.header_api =
         "/* int8 model: the integer network's int32 logits [HP_APP_OUTPUTS] of a normalized tensor (what\n"
