@@ -19,12 +19,13 @@
 #define HP_CONV_PORTABLE_ATTR
 #endif
 
-/* Filter f's accumulator of the window at `corner` (portable). */
-static int32_t window(const int32_t *weights, int f, int filters, const int16_t *corner, int row)
+/* The accumulator of the window at `corner` (portable): `filter` is its tap words (distance low,
+ * signal high) and its bias at `at[0..9]`. */
+static int32_t window(const int32_t *filter, const int *at, const int16_t *corner, int row)
 {
-    int32_t acc = weights[hp_conv_weight_index(f, 9, filters)];
+    int32_t acc = filter[at[9]];
     for (int t = 0; t < 9; t++) {
-        const int32_t w = weights[hp_conv_weight_index(f, t, filters)]; /* distance low, signal high */
+        const int32_t w = filter[at[t]];
         const int16_t *x = corner + (t / 3) * row + 2 * (t % 3);
         acc += (int16_t)(uint16_t)((uint32_t)w & 0xffffu) * x[0] + (int16_t)(w >> 16) * x[1];
     }
@@ -35,16 +36,17 @@ HP_CONV_PORTABLE_ATTR static void conv_portable(const int16_t *input, int height
                                                 int filters, int16_t *output)
 {
     const int out_h = (height - 2) / 2, out_w = (width - 2) / 2, row = 2 * width;
+    int at[10]; /* where filter 0 of a block has its taps and bias */
+    for (int t = 0; t < 10; t++) at[t] = hp_conv_weight_index(0, t, 2);
     for (int py = 0; py < out_h; py++)
         for (int px = 0; px < out_w; px++)
             for (int f = 0; f < filters; f++, output++) {
-                int32_t best = INT32_MIN;
-                for (int dy = 0; dy < 2; dy++) /* the 2x2 conv pixels (2py + dy, 2px + dx) */
-                    for (int dx = 0; dx < 2; dx++) {
-                        const int32_t acc =
-                            window(weights, f, filters, input + (2 * py + dy) * row + 2 * (2 * px + dx), row);
-                        if (acc > best) best = acc;
-                    }
+                const int32_t *filter = weights + hp_conv_weight_index(f, 0, filters) - at[0];
+                const int16_t *corner = input + 2 * py * row + 4 * px; /* conv pixels (2py + dy, 2px + dx) */
+                int32_t best = window(filter, at, corner, row), acc;
+                if ((acc = window(filter, at, corner + 2, row)) > best) best = acc;
+                if ((acc = window(filter, at, corner + row, row)) > best) best = acc;
+                if ((acc = window(filter, at, corner + row + 2, row)) > best) best = acc;
                 *output = hp_usat8(best >> 16); /* arithmetic shift: floor */
             }
 }
