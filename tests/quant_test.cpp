@@ -346,6 +346,32 @@ TEST(QuantModel, HugeDenseChannelCoarsensItsOutputScale)
     EXPECT_NO_THROW(q.validate("m.hpq"));
 }
 
+// A conv filter with huge weights, always cut by ReLU through a huge negative bias: the input
+// and weight steps cannot both fit their limits, so the quantizer coarsens the conv output scale
+// and clips that bias at -2^30; the model stays valid (no accumulator can overflow, checked by
+// validate) and the filter's pooled outputs are all 0, as in float.
+TEST(QuantModel, HugeConvFilterCoarsensTheConvOutputScale)
+{
+    hp::Model m = random_model(19);
+    const size_t filters = size_t(m.shape.conv_filters);
+    for (size_t i = 0; i < m.weights.conv_kernel.size() / filters; i++) m.weights.conv_kernel[i * filters + 3] *= 1e4f;
+    m.weights.conv_bias[3] = -1e9f;
+    std::vector<float> frames = random_frames(50, 20);
+    const hp::QuantModel q = hp::quantize_model(m, frames.data(), 50, hp::CalibrationMethod::minmax);
+    EXPECT_NO_THROW(q.validate("m.hpq"));
+    EXPECT_EQ(q.conv.bias[3], -(1 << 30));
+    const hp::QuantModel plain = hp::quantize_model(random_model(19), frames.data(), 50, hp::CalibrationMethod::minmax);
+    EXPECT_GT(q.conv.output_scale, plain.conv.output_scale);  // coarser than the calibrated range asks
+    const hp_model_s8 view = q.runtime_view();
+    std::vector<int16_t> pooled(size_t(m.shape.flat_size()));
+    for (size_t n = 0; n < 50; n++) {
+        std::vector<int16_t> in(128);
+        hp_quantize_f32_s16(frames.data() + n * 128, 64, 2, q.input_scale, in.data());
+        hp_conv2d_3x3_maxpool2x2_s8(in.data(), 8, 8, view.conv_weights, int(filters), pooled.data());
+        for (size_t p = 3; p < pooled.size(); p += filters) ASSERT_EQ(pooled[p], 0) << "frame " << n;
+    }
+}
+
 TEST(QuantModel, TwoClassModelUsesOneSigmoidOutput)
 {
     hp::Model m = random_model(5, 2);
