@@ -7,6 +7,7 @@
  *
  * One 32-bit word of input or kernel is the channel pair of one pixel or tap, so on the DSP path
  * each SMLAD is one tap. */
+#include "hp_config.h"
 #include "hp_kernels_s8.h"
 
 /* Cortex-M4/M7 with GCC (or Clang) optimizing: 8-pixel-wide inputs (ST's sensors) with an even
@@ -19,6 +20,8 @@
 #define HP_CONV_PORTABLE_ATTR
 #endif
 
+/* A package whose model always fits the asm (hp_config.h) leaves the portable path out. */
+#if !defined(HP_CONV_ASM) || !defined(HP_CONFIG_S8_ASM_SHAPES)
 /* The accumulator of the window at `corner` (portable): `filter` is its tap words (distance low,
  * signal high) and its bias at `at[0..9]`. */
 static int32_t window(const int32_t *filter, const int *at, const int16_t *corner, int row)
@@ -50,6 +53,8 @@ HP_CONV_PORTABLE_ATTR static void conv_portable(const int16_t *input, int height
                 *output = hp_usat8(best >> 16); /* arithmetic shift: floor */
             }
 }
+
+#endif
 
 #if defined(HP_CONV_ASM)
 /* The DSP path, width 8 (the input offsets are immediates).
@@ -97,22 +102,30 @@ HP_CONV_PORTABLE_ATTR static void conv_portable(const int16_t *input, int height
 
 /* On the DSP path the function itself is this asm: inputs 8 pixels wide, an even number of
  * filters and height >= 4 here, any other shape to conv_portable (a tail call: the arguments
- * are untouched until the checks pass). */
+ * are untouched until the checks pass), unless the package's model always fits (hp_config.h). */
+#if defined(HP_CONFIG_S8_ASM_SHAPES)
+#define CONV_SHAPE_CHECK ""
+#define CONV_FALLBACK ""
+#else
+#define CONV_SHAPE_CHECK                                                                           \
+    "cmp r2, #8\n\t"                                                                               \
+    "bne 9f\n\t"                                                                                   \
+    "cmp r1, #4\n\t"                                                                               \
+    "blt 9f\n\t"                                                                                   \
+    "ldr r12, [sp]\n\t" /* filters: even, at least 2 */                                           \
+    "cmp r12, #2\n\t"                                                                              \
+    "blt 9f\n\t"                                                                                   \
+    "tst r12, #1\n\t"                                                                              \
+    "bne 9f\n\t"
+#define CONV_FALLBACK "9:\n\tb.w %c0"
+#endif
 #define CONV_ARG __attribute__((unused)) /* read by the asm: r0-r3, then filters, output on the stack */
 __attribute__((naked)) void hp_conv2d_3x3_maxpool2x2_s8(const int16_t *input CONV_ARG, int height CONV_ARG,
                                                         int width CONV_ARG, const int32_t *weights CONV_ARG,
                                                         int filters CONV_ARG, int16_t *output CONV_ARG)
 {
     __asm__(
-        "cmp r2, #8\n\t"
-        "bne 9f\n\t"
-        "cmp r1, #4\n\t"
-        "blt 9f\n\t"
-        "ldr r12, [sp]\n\t"                /* filters: even, at least 2 */
-        "cmp r12, #2\n\t"
-        "blt 9f\n\t"
-        "tst r12, #1\n\t"
-        "bne 9f\n\t"
+        CONV_SHAPE_CHECK
         "push {r4-r11, lr}\n\t"
         "ldrd r4, r5, [sp, #36]\n\t"        /* filters, output */
         "subs r1, #2\n\t"
@@ -172,10 +185,12 @@ __attribute__((naked)) void hp_conv2d_3x3_maxpool2x2_s8(const int16_t *input CON
         "bne 2b\n\t"
         "add sp, sp, #24\n\t"
         "pop {r4-r11, pc}\n"
-        "9:\n\t"
-        "b.w %c[portable]"
+        CONV_FALLBACK
+#if !defined(HP_CONFIG_S8_ASM_SHAPES)
         :
-        : [portable] "i"(conv_portable));
+        : "i"(conv_portable)
+#endif
+    );
 }
 #else
 void hp_conv2d_3x3_maxpool2x2_s8(const int16_t *input, int height, int width, const int32_t *weights, int filters,

@@ -2,6 +2,7 @@
  * hp_kernels_f32.h through the caller's scratch buffer. */
 #include "hp_model.h"
 
+#include "hp_config.h"
 #include "hp_kernels_f32.h"
 
 static int dimensions_ok(const hp_model_f32 *m)
@@ -39,9 +40,11 @@ int hp_model_f32_run(const hp_model_f32 *model, const float *input, float *score
                  scratch + pooled);
     hp_dense_f32(scratch + pooled, m->dense_units, m->dense2_kernel, m->dense2_bias, m->outputs, 0,
                  scores);
+#if !defined(HP_CONFIG_NO_SIGMOID)
     if (m->outputs == 1)
         hp_sigmoid_f32(scores, 1);
     else
+#endif
         hp_softmax_f32(scores, m->outputs);
     return 0;
 }

@@ -5,6 +5,7 @@
  * the dense output [round4(U)] int16, the int32 logits [round4(O)]. */
 #include "hp_model_s8.h"
 
+#include "hp_config.h"
 #include "hp_kernels_f32.h"
 #include "hp_kernels_s8.h"
 
@@ -81,9 +82,11 @@ int hp_model_s8_run(const hp_model_s8 *model, const float *input, float *scores,
 {
     const int32_t *logits = run_layers(model, input, (int16_t *)scratch);
     dequantize(logits, model->output_scales, model->outputs, scores);
+#if !defined(HP_CONFIG_NO_SIGMOID)
     if (model->outputs == 1)
         hp_sigmoid_f32(scores, 1);
     else
+#endif
         hp_softmax_f32(scores, model->outputs);
     return 0;
 }

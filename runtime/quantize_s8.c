@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "hp_config.h"
 #include "hp_kernels_s8.h"
 
 #if defined(__GNUC__) && defined(__OPTIMIZE__) && defined(__ARM_FP) && (__ARM_FP & 4) && \
@@ -55,6 +56,7 @@ __attribute__((naked, noinline)) static void quantize_blocks_vfp(const float *x 
 }
 #endif
 
+#if !defined(HP_QUANTIZE_VFP) || !defined(HP_CONFIG_S8_ASM_SHAPES)
 /* One value, as the block loop computes it. */
 static int16_t quantize_one(float v)
 {
@@ -70,10 +72,19 @@ static int16_t quantize_one(float v)
 #endif
 }
 
+#endif
+
 /* Writes go through memcpy (character access, which may alias the float input), so the compiler
  * keeps every read of x before the writes that follow it when q is x. */
 void hp_quantize_f32_s16(const float *x, int pixels, int channels, float scale, int16_t *q)
 {
+#if defined(HP_QUANTIZE_VFP) && defined(HP_CONFIG_S8_ASM_SHAPES)
+    /* the package's model always fits the block loop (hp_config.h) */
+    uint32_t scale_bits;
+    (void)channels;
+    memcpy(&scale_bits, &scale, sizeof scale_bits);
+    quantize_blocks_vfp(x, pixels / 8, q, scale_bits);
+#else
     const int count = pixels * channels, step = channels == 2 ? 1 : 2; /* one channel: q[2i] */
     const int16_t zero = 0;
     float inverse;
@@ -93,4 +104,5 @@ void hp_quantize_f32_s16(const float *x, int pixels, int channels, float scale, 
     }
     if (channels == 1) /* every second value is 0 */
         for (i = 0; i < pixels; i++) memcpy(q + 2 * i + 1, &zero, sizeof zero);
+#endif
 }

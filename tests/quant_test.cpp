@@ -661,6 +661,24 @@ TEST(QuantFile, AnyModelTellsInt8FromKerasByContent)
     EXPECT_TRUE(files.count("hp_model_s8.c") && files.count("conv2d_3x3_maxpool2x2_s8.c") && !files.count("hp_model_f32.c"));
     EXPECT_NE(files.at("hp_model_data.c").find("const hp_model_s8 hp_model_data"), std::string::npos);
     EXPECT_FALSE(files.count("requantize_s32.c"));  // host only
+    // the package's hp_config.h turns on what this model allows (8 classes, 8x8x2, 8 filters)
+    EXPECT_NE(files.at("hp_config.h").find("#define HP_CONFIG_NO_SIGMOID 1"), std::string::npos);
+    EXPECT_NE(files.at("hp_config.h").find("#define HP_CONFIG_S8_ASM_SHAPES 1"), std::string::npos);
+    EXPECT_NE(hp::deploy_package_files(b, options).at("hp_config.h").find("#define HP_CONFIG_NO_SIGMOID 1"),
+              std::string::npos);
+    EXPECT_EQ(hp::deploy_package_files(b, options).at("hp_config.h").find("HP_CONFIG_S8_ASM_SHAPES"), std::string::npos);
+    hp::ModelShape odd_shape;  // 7 filters do not fit the conv asm; 2 classes: a sigmoid output
+    odd_shape.conv_filters = 7;
+    odd_shape.classes = 2;
+    hp::Model odd = hp::Model::zeros(odd_shape, {});
+    std::fill(odd.weights.conv_kernel.begin(), odd.weights.conv_kernel.end(), 0.1f);
+    hp::codegen::DeployOptions two;
+    two.class_names = {"None", "Fist"};
+    const std::string odd_config =
+        hp::quant_package_files(hp::quantize_model(odd, frames.data(), 100, hp::CalibrationMethod::minmax), two)
+            .at("hp_config.h");
+    EXPECT_EQ(odd_config.find("HP_CONFIG_NO_SIGMOID"), std::string::npos) << odd_config;
+    EXPECT_EQ(odd_config.find("HP_CONFIG_S8_ASM_SHAPES"), std::string::npos) << odd_config;
     // the README describes the network each package holds
     const std::string int8_readme = hp::deploy_package_readme(a, options, {});
     const std::string float_readme = hp::deploy_package_readme(b, options, {});

@@ -284,13 +284,25 @@ AppNetwork float_app_network(const Model& model)
     return net;
 }
 
+// The runtime's build options for this model (runtime/hp_config.h says what each one leaves out).
+static std::string config_h(const ModelShape& shape, const AppNetwork& network)
+{
+    std::string defines = network.config;
+    if (shape.outputs() > 1) defines = "#define HP_CONFIG_NO_SIGMOID 1\n" + defines;
+    return std::string(kBanner) +
+           "/* The runtime's build options for this package's model (see runtime/hp_config.h in\n"
+           " * handposture: what each one leaves out; without them every code path is built). */\n"
+           "#ifndef HP_CONFIG_H\n#define HP_CONFIG_H\n\n" + defines + "\n#endif\n";
+}
+
 std::map<std::string, std::string> app_files(const ModelShape& shape, const DeployOptions& options,
                                              const AppNetwork& network)
 {
     if (int(options.class_names.size()) != shape.classes) throw Error("deploy: class names not resolved for the model");
     return {{"hp_app.h", app_h(shape, options, network)},
             {"hp_app.c", app_c(options, network)},
-            {"ai_model_config.h", ai_model_config_h(shape, options)}};
+            {"ai_model_config.h", ai_model_config_h(shape, options)},
+            {"hp_config.h", config_h(shape, network)}};
 }
 
 void write_package(const fs::path& out_dir, const std::map<std::string, std::string>& files)
@@ -359,7 +371,8 @@ std::string package_readme(const Model& model, const DeployOptions& opt, const A
       << "- `ai_model_config.h`: ST's configuration macros (NB_CLASSES, CLASSES_TABLE, EVK_LABEL_TABLE, MAX_DISTANCE...)\n"
       << "  for ST's hand-posture demo application\n"
       << "- `hp_preprocess.*`, `hp_postprocess.*`, " << net.readme_runtime << ": the\n"
-      << "  runtime, the same sources the handposture host tools run\n\n"
+      << "  runtime, the same sources the handposture host tools run\n"
+      << "- `hp_config.h`: the runtime's build options for this model (code it never runs left out)\n\n"
       << "## API\n\n```c\n#include \"hp_app.h\"\n\n"
       << "int hp_init(void);                                        /* once; 0 on success */\n"
       << "int hp_run(const float *input, float *scores);            /* network only: H x W x 2 normalized tensor */\n"

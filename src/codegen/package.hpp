@@ -46,6 +46,7 @@ struct AppNetwork {
     std::string tensor;          // the name of that float tensor [HP_APP_INPUT_SIZE]
     std::string run;             // hp_run's body (input, scores)
     std::string init;            // statements hp_init runs first (may return -1), or empty
+    std::string config;          // more #define lines for the package's hp_config.h
     std::string header_includes; // headers hp_app.h needs for header_api
     std::string header_api;      // more declarations for hp_app.h, after hp_run
     std::string functions;       // their definitions in hp_app.c
@@ -59,7 +60,8 @@ struct AppNetwork {
 // The float32 network's part of the application code.
 AppNetwork float_app_network(const Model& model);
 
-// hp_app.h, hp_app.c and ai_model_config.h for a network of `shape` described by `network`.
+// hp_app.h, hp_app.c, ai_model_config.h and hp_config.h (the runtime's build options for this
+// model, see runtime/hp_config.h) for a network of `shape` described by `network`.
 // options.class_names must be resolved.
 std::map<std::string, std::string> app_files(const ModelShape& shape, const DeployOptions& options,
                                              const AppNetwork& network);

@@ -112,6 +112,9 @@ codegen::AppNetwork int8_app_network(const QuantModel& q)
     net.tensor = "memory.tensor";
     net.run = "return hp_model_s8_run(&hp_model_data, input, scores, memory.scratch);";
     net.init = "    if (hp_model_s8_scratch_bytes(&hp_model_data) == 0) return -1; /* checked once, not per frame */\n";
+    const ModelShape& s = q.shape;
+    if (s.width == 8 && s.channels == 2 && s.conv_filters % 2 == 0)  // what the Cortex-M4/M7 asm takes
+        net.config = "#define HP_CONFIG_S8_ASM_SHAPES 1\n";
     net.header_includes = "#include <stdint.h>\n";
     net.header_api =
         "/* int8 model: the integer network's int32 logits [HP_APP_OUTPUTS] of a normalized tensor (what\n"
