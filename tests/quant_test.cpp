@@ -495,11 +495,7 @@ namespace {
 
 int shell(const std::string& command) { return std::system(command.c_str()); }
 
-std::string read_text(const std::filesystem::path& p)
-{
-    std::ifstream in(p);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using hp::test::read_text;
 
 }  // namespace
 
@@ -548,33 +544,18 @@ TEST(QuantDeploy, QemuCortexMMatchesHostBitExactly)
     const std::string sources = "'" + fw + "/harness_s8.c' '" + (dir / "hp_s8_vectors.c").string() + "' '" +
                                 (dir / "pkg").string() + "'/*.c -I'" + (dir / "pkg").string() + "' -I'" +
                                 dir.path().string() + "'";
-    const std::string warnings = " -std=c99 -O2 -Wall -Wextra -Wpedantic -Werror ";
     // the Cortex-M4 asm paths at -O2 and -Os, the Cortex-M7's, and the portable C on a Cortex-M0+
-    struct Target {
-        const char *name, *flags, *linker_script, *machine;
-    };
-    const Target targets[] = {
-        {"m4-O2", "-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard", "mps2_an386.ld", "mps2-an386"},
-        {"m4-Os", "-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard -Os", "mps2_an386.ld", "mps2-an386"},
-        {"m7-O2", "-mcpu=cortex-m7 -mthumb -mfpu=fpv5-sp-d16 -mfloat-abi=hard", "mps2_an386.ld", "mps2-an500"},
-        {"m0plus-O2", "-mcpu=cortex-m0plus -mthumb -mfloat-abi=soft", "microbit.ld", "microbit"},
-    };
-    for (const Target& t : targets) {
-        const std::string elf = std::string("harness-") + t.name + ".elf", log = std::string(t.name) + ".log";
-        const std::string arm = "cd '" + dir.path().string() + "' && arm-none-eabi-gcc " + t.flags + warnings +
-                                "-ffunction-sections -fdata-sections --specs=rdimon.specs -nostartfiles " +
-                                "-Wl,--gc-sections -L'" + fw + "' -T " + t.linker_script + " '" + fw + "/startup.c' " +
-                                sources + " -lm -o " + elf + " > build-" + log + " 2>&1";
-        ASSERT_EQ(shell(arm), 0) << t.name << ": " << read_text(dir / ("build-" + log));
-        const std::string qemu = "cd '" + dir.path().string() + "' && timeout 300 qemu-system-arm -M " + t.machine +
-                                 " -nographic -semihosting-config enable=on,target=native -kernel " + elf + " > " + log +
-                                 " 2>&1";
-        EXPECT_EQ(shell(qemu), 0) << t.name << ": " << read_text(dir / log);
-        EXPECT_NE(read_text(dir / log).find("PASS: int8 " + std::to_string(count) + " frames, 0 logits differ"),
-                  std::string::npos)
-            << t.name << ": " << read_text(dir / log);
+    const std::pair<const hp::test::CortexTarget*, const char*> builds[] = {
+        {&hp::test::kCortexM4, "-O2"}, {&hp::test::kCortexM4, "-Os"}, {&hp::test::kCortexM7, "-O2"},
+        {&hp::test::kCortexM0Plus, "-O2"}};
+    for (const auto& [target, opt] : builds) {
+        std::string output;
+        EXPECT_EQ(hp::test::run_on_qemu(dir.path(), *target, opt, sources, &output), 0) << target->name << opt << output;
+        EXPECT_NE(output.find("PASS: int8 " + std::to_string(count) + " frames, 0 logits differ"), std::string::npos)
+            << target->name << " " << opt << ": " << output;
     }
 
+    const std::string warnings = " -std=c99 -O2 -Wall -Wextra -Wpedantic -Werror ";
     const std::string host = "cd '" + dir.path().string() + "' && cc -DHP_HOST_BUILD" + warnings + sources +
                              " -lm -o harness > host_build.log 2>&1 && ./harness > host.log 2>&1";
     EXPECT_EQ(shell(host), 0) << read_text(dir / "host_build.log") << read_text(dir / "host.log");

@@ -10,13 +10,7 @@ using ::testing::HasSubstr;
 
 namespace {
 
-std::string read_text(const std::filesystem::path& p)
-{
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using hp::test::read_text;
 
 void write_config(const std::filesystem::path& p, const std::string& mode, const std::string& model,
                   const std::string& serie)

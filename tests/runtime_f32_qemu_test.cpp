@@ -20,15 +20,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-bool on_path(const std::string& tool) { return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0; }
-
-std::string read_text(const fs::path& p)
-{
-    std::ifstream in(p);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 void write_array(std::ostream& out, const std::string& name, const json& values, float nudge = 0.0f)
 {
@@ -80,60 +71,31 @@ void write_cases(const fs::path& dir, float nudge)
         << "\n#define HP_CASE_MAX_SCRATCH " << max_scratch << "\nextern const hp_case hp_cases[HP_CASE_COUNT];\n";
 }
 
-struct Target {
-    const char* name;
-    const char* cflags;
-    const char* linker_script;
-    const char* machine;
-};
-
-const Target kM4{"cortex-m4", "-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard", "mps2_an386.ld",
-                 "mps2-an386"};
-const Target kM7{"cortex-m7", "-mcpu=cortex-m7 -mthumb -mfpu=fpv5-sp-d16 -mfloat-abi=hard", "mps2_an386.ld",
-                 "mps2-an500"};
-const Target kM0{"cortex-m0plus", "-mcpu=cortex-m0plus -mthumb -mfloat-abi=soft", "microbit.ld", "microbit"};
+using hp::test::CortexTarget;
 
 // Builds the harness with the fixture (nudged or not) for a target and runs it in QEMU; returns
 // the exit code, the harness's output in `output`.
-int run_on_target(const hp::test::ScratchDir& dir, const Target& t, const std::string& opt, float nudge,
+int run_on_target(const hp::test::ScratchDir& dir, const CortexTarget& t, const std::string& opt, float nudge,
                   std::string* output)
 {
     write_cases(dir.path(), nudge);
     const fs::path src = HP_SOURCE_DIR;
-    const fs::path elf = dir / "kernels.elf", log = dir / "build.log";
-    std::string sources = " " + (src / "firmware/startup.c").string() + " " +
-                          (src / "tests/runtime_f32_qemu_main.c").string() + " " +
-                          (dir / "runtime_f32_cases.c").string();
+    std::string sources = "-I'" + (src / "runtime").string() + "' -I'" + dir.path().string() + "' '" +
+                          (src / "tests/runtime_f32_qemu_main.c").string() + "' '" +
+                          (dir / "runtime_f32_cases.c").string() + "'";
     for (const char* f : {"hp_model_f32.c", "conv2d_3x3_relu_maxpool2x2_f32.c", "dense_f32.c", "dot_f32.c",
                           "relu_f32.c", "softmax_f32.c", "sigmoid_f32.c"})
-        sources += " " + (src / "runtime" / f).string();
-    const std::string build = std::string("arm-none-eabi-gcc ") + t.cflags + " -std=c99 " + opt +
-                              " -Wall -Wextra -Wpedantic -Werror -ffunction-sections -fdata-sections -I" +
-                              (src / "runtime").string() + " -I" + dir.path().string() + sources +
-                              " --specs=rdimon.specs -nostartfiles -Wl,--gc-sections -L" +
-                              (src / "firmware").string() + " -T" + t.linker_script + " -lm -o " + elf.string() +
-                              " >" + log.string() + " 2>&1";
-    if (std::system(build.c_str()) != 0) {
-        *output = "build failed: " + read_text(log);
-        return -1;
-    }
-    const fs::path out = dir / "qemu.out";
-    const std::string run = std::string("timeout 120 qemu-system-arm -M ") + t.machine +
-                            " -nographic -semihosting-config enable=on,target=native -kernel " + elf.string() + " >" +
-                            out.string() + " 2>&1";
-    const int status = std::system(run.c_str());
-    *output = read_text(out);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        sources += " '" + (src / "runtime" / f).string() + "'";
+    return hp::test::run_on_qemu(dir.path(), t, opt, sources, output);
 }
 
 class RuntimeF32Qemu : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        if (!on_path("arm-none-eabi-gcc") || !on_path("qemu-system-arm"))
-            GTEST_SKIP() << "needs arm-none-eabi-gcc and qemu-system-arm";
+        if (!hp::test::cortex_tools_available()) GTEST_SKIP() << "needs arm-none-eabi-gcc and qemu-system-arm";
     }
-    void expect_pass(const Target& t, const std::string& opt)
+    void expect_pass(const CortexTarget& t, const std::string& opt)
     {
         hp::test::ScratchDir dir;
         std::string output;
@@ -142,17 +104,17 @@ protected:
     }
 };
 
-TEST_F(RuntimeF32Qemu, CortexM4MatchesPyTorchAtO2) { expect_pass(kM4, "-O2"); }
-TEST_F(RuntimeF32Qemu, CortexM4MatchesPyTorchAtOs) { expect_pass(kM4, "-Os"); }
-TEST_F(RuntimeF32Qemu, CortexM4MatchesPyTorchAtO0) { expect_pass(kM4, "-O0"); }
-TEST_F(RuntimeF32Qemu, CortexM7MatchesPyTorch) { expect_pass(kM7, "-O2"); }
-TEST_F(RuntimeF32Qemu, CortexM0PlusMatchesPyTorch) { expect_pass(kM0, "-O2"); }
+TEST_F(RuntimeF32Qemu, CortexM4MatchesPyTorchAtO2) { expect_pass(hp::test::kCortexM4, "-O2"); }
+TEST_F(RuntimeF32Qemu, CortexM4MatchesPyTorchAtOs) { expect_pass(hp::test::kCortexM4, "-Os"); }
+TEST_F(RuntimeF32Qemu, CortexM4MatchesPyTorchAtO0) { expect_pass(hp::test::kCortexM4, "-O0"); }
+TEST_F(RuntimeF32Qemu, CortexM7MatchesPyTorch) { expect_pass(hp::test::kCortexM7, "-O2"); }
+TEST_F(RuntimeF32Qemu, CortexM0PlusMatchesPyTorch) { expect_pass(hp::test::kCortexM0Plus, "-O2"); }
 
 TEST_F(RuntimeF32Qemu, WrongExpectationFails)
 {
     hp::test::ScratchDir dir;
     std::string output;
-    EXPECT_EQ(run_on_target(dir, kM4, "-O2", 1e-3f, &output), 1) << output;
+    EXPECT_EQ(run_on_target(dir, hp::test::kCortexM4, "-O2", 1e-3f, &output), 1) << output;
     EXPECT_NE(output.find("st_8x8x2_8classes scores [0]"), std::string::npos) << output;
     EXPECT_NE(output.find("FAIL: 6 cases, 1 mismatches"), std::string::npos) << output;
 }

@@ -26,15 +26,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool on_path(const std::string& tool) { return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0; }
-
-std::string read_text(const fs::path& p)
-{
-    std::ifstream in(p);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 // ---- random cases -------------------------------------------------------------------------
 
@@ -347,18 +338,7 @@ void write_cases(const Cases& cases, const fs::path& dir, int nudge)
 
 // ---- build and run -----------------------------------------------------------------------
 
-struct Target {
-    const char* name;
-    const char* cflags;
-    const char* linker_script;
-    const char* machine;
-};
-
-const Target kM4{"cortex-m4", "-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard", "mps2_an386.ld",
-                 "mps2-an386"};
-const Target kM7{"cortex-m7", "-mcpu=cortex-m7 -mthumb -mfpu=fpv5-sp-d16 -mfloat-abi=hard", "mps2_an386.ld",
-                 "mps2-an500"};
-const Target kM0{"cortex-m0plus", "-mcpu=cortex-m0plus -mthumb -mfloat-abi=soft", "microbit.ld", "microbit"};
+using hp::test::CortexTarget;
 
 // The int8 kernel sources: runtime/*_s8.c but the model (hp_*), one kernel per file.
 std::string kernel_sources()
@@ -371,7 +351,7 @@ std::string kernel_sources()
     }
     std::sort(files.begin(), files.end());
     std::string s;
-    for (const auto& f : files) s += " " + f;
+    for (const auto& f : files) s += " '" + f + "'";
     return s;
 }
 
@@ -383,42 +363,24 @@ const Cases& cases()
     return c;
 }
 
-int run_on_target(const Target& t, const std::string& opt, int nudge, std::string* output)
+int run_on_target(const CortexTarget& t, const std::string& opt, int nudge, std::string* output)
 {
     hp::test::ScratchDir dir;
     write_cases(cases(), dir.path(), nudge);
     const fs::path src = HP_SOURCE_DIR;
-    const fs::path elf = dir / "kernels.elf", log = dir / "build.log";
-    const std::string sources = " " + (src / "firmware/startup.c").string() + " " +
-                                (src / "tests/runtime_s8_qemu_main.c").string() + " " +
-                                (dir / "runtime_s8_cases.c").string() + kernel_sources();
-    const std::string build = std::string("arm-none-eabi-gcc ") + t.cflags + " -std=c99 " + opt +
-                              " -Wall -Wextra -Wpedantic -Werror -ffunction-sections -fdata-sections -I" +
-                              (src / "runtime").string() + " -I" + dir.path().string() + sources +
-                              " --specs=rdimon.specs -nostartfiles -Wl,--gc-sections -L" +
-                              (src / "firmware").string() + " -T" + t.linker_script + " -lm -o " + elf.string() +
-                              " >" + log.string() + " 2>&1";
-    if (std::system(build.c_str()) != 0) {
-        *output = "build failed: " + read_text(log);
-        return -1;
-    }
-    const fs::path out = dir / "qemu.out";
-    const std::string run = std::string("timeout 120 qemu-system-arm -M ") + t.machine +
-                            " -nographic -semihosting-config enable=on,target=native -kernel " + elf.string() + " >" +
-                            out.string() + " 2>&1";
-    const int status = std::system(run.c_str());
-    *output = read_text(out);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    const std::string sources = "-I'" + (src / "runtime").string() + "' -I'" + dir.path().string() + "' '" +
+                                (src / "tests/runtime_s8_qemu_main.c").string() + "' '" +
+                                (dir / "runtime_s8_cases.c").string() + "'" + kernel_sources();
+    return hp::test::run_on_qemu(dir.path(), t, opt, sources, output);
 }
 
 class RuntimeS8Qemu : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        if (!on_path("arm-none-eabi-gcc") || !on_path("qemu-system-arm"))
-            GTEST_SKIP() << "needs arm-none-eabi-gcc and qemu-system-arm";
+        if (!hp::test::cortex_tools_available()) GTEST_SKIP() << "needs arm-none-eabi-gcc and qemu-system-arm";
     }
-    void expect_pass(const Target& t, const std::string& opt)
+    void expect_pass(const CortexTarget& t, const std::string& opt)
     {
         std::string output;
         EXPECT_EQ(run_on_target(t, opt, 0, &output), 0) << t.name << " " << opt << ":\n" << output;
@@ -427,15 +389,15 @@ protected:
     }
 };
 
-TEST_F(RuntimeS8Qemu, CortexM4MatchesHostAtO2) { expect_pass(kM4, "-O2"); }
-TEST_F(RuntimeS8Qemu, CortexM4MatchesHostAtOs) { expect_pass(kM4, "-Os"); }
-TEST_F(RuntimeS8Qemu, CortexM7MatchesHost) { expect_pass(kM7, "-O2"); }
-TEST_F(RuntimeS8Qemu, CortexM0PlusMatchesHost) { expect_pass(kM0, "-O2"); }
+TEST_F(RuntimeS8Qemu, CortexM4MatchesHostAtO2) { expect_pass(hp::test::kCortexM4, "-O2"); }
+TEST_F(RuntimeS8Qemu, CortexM4MatchesHostAtOs) { expect_pass(hp::test::kCortexM4, "-Os"); }
+TEST_F(RuntimeS8Qemu, CortexM7MatchesHost) { expect_pass(hp::test::kCortexM7, "-O2"); }
+TEST_F(RuntimeS8Qemu, CortexM0PlusMatchesHost) { expect_pass(hp::test::kCortexM0Plus, "-O2"); }
 
 TEST_F(RuntimeS8Qemu, WrongExpectationFails)
 {
     std::string output;
-    EXPECT_EQ(run_on_target(kM4, "-O2", 1, &output), 1) << output;
+    EXPECT_EQ(run_on_target(hp::test::kCortexM4, "-O2", 1, &output), 1) << output;
     EXPECT_NE(output.find("dense_st_72x32 [0]"), std::string::npos) << output;
     const std::string summary = "FAIL: " + std::to_string(cases().runs()) + " kernel runs, 1 mismatches";
     EXPECT_NE(output.find(summary), std::string::npos) << output;

@@ -1,8 +1,12 @@
 #include "test_support.hpp"
 
+#include <sys/wait.h>
+
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <random>
+#include <sstream>
 
 namespace hp::test {
 
@@ -30,6 +34,49 @@ CommandResult run_cli(const std::string& args)
     while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
     int status = pclose(pipe);
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+std::string read_text(const std::filesystem::path& path)
+{
+    std::ifstream in(path);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+const CortexTarget kCortexM4{"cortex-m4", "-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard",
+                             "mps2_an386.ld", "mps2-an386"};
+const CortexTarget kCortexM7{"cortex-m7", "-mcpu=cortex-m7 -mthumb -mfpu=fpv5-sp-d16 -mfloat-abi=hard",
+                             "mps2_an386.ld", "mps2-an500"};
+const CortexTarget kCortexM0Plus{"cortex-m0plus", "-mcpu=cortex-m0plus -mthumb -mfloat-abi=soft", "microbit.ld",
+                                 "microbit"};
+
+bool cortex_tools_available()
+{
+    return std::system("command -v arm-none-eabi-gcc >/dev/null 2>&1 && command -v qemu-system-arm >/dev/null 2>&1") == 0;
+}
+
+int run_on_qemu(const std::filesystem::path& dir, const CortexTarget& target, const std::string& flags,
+                const std::string& sources, std::string* output)
+{
+    const std::filesystem::path firmware = std::filesystem::path(HP_SOURCE_DIR) / "firmware";
+    const std::string stem = std::string(target.name) + "-" + std::to_string(std::hash<std::string>{}(flags));
+    const std::filesystem::path elf = dir / (stem + ".elf"), log = dir / (stem + ".log");
+    const std::string build = std::string("arm-none-eabi-gcc ") + target.cflags + " " + flags +
+                              " -std=c99 -Wall -Wextra -Wpedantic -Werror -ffunction-sections -fdata-sections '" +
+                              (firmware / "startup.c").string() + "' " + sources +
+                              " --specs=rdimon.specs -nostartfiles -Wl,--gc-sections -L'" + firmware.string() + "' -T" +
+                              target.linker_script + " -lm -o '" + elf.string() + "' >'" + log.string() + "' 2>&1";
+    if (std::system(build.c_str()) != 0) {
+        *output = "build failed: " + read_text(log);
+        return -1;
+    }
+    const std::string run = std::string("timeout 300 qemu-system-arm -M ") + target.machine +
+                            " -nographic -semihosting-config enable=on,target=native -kernel '" + elf.string() +
+                            "' >'" + log.string() + "' 2>&1";
+    const int status = std::system(run.c_str());
+    *output = read_text(log);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 }  // namespace hp::test

@@ -37,6 +37,27 @@ struct CommandResult {
 // Runs `handposture <args>` through the shell and captures its output.
 CommandResult run_cli(const std::string& args);
 
+std::string read_text(const std::filesystem::path& path);
+
+// A Cortex-M core and the QEMU machine that emulates it (firmware/: linker scripts, startup.c).
+struct CortexTarget {
+    const char* name;
+    const char* cflags;
+    const char* linker_script;
+    const char* machine;
+};
+extern const CortexTarget kCortexM4, kCortexM7, kCortexM0Plus;
+
+// arm-none-eabi-gcc and qemu-system-arm are on the PATH.
+bool cortex_tools_available();
+
+// Builds firmware/startup.c and `sources` (paths, or -I options, space separated) for `target`
+// with `flags` (e.g. "-O2") and -std=c99 -Wall -Wextra -Wpedantic -Werror into `dir`, runs the
+// image in QEMU with semihosting and returns its exit code (-1 if the build failed); `output`
+// gets what it printed, or the build's errors.
+int run_on_qemu(const std::filesystem::path& dir, const CortexTarget& target, const std::string& flags,
+                const std::string& sources, std::string* output);
+
 }  // namespace hp::test
 
 // Skips the test when ST's public material is absent (it is always there in CI).
