@@ -56,11 +56,7 @@ size_t first_difference(const std::vector<float>& a, const std::vector<float>& b
 hp::Model random_model(const hp::ModelShape& shape, unsigned seed)
 {
     hp::Model m = hp::Model::zeros(shape, {});
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> u(-0.6f, 0.6f);
-    for (auto* w : {&m.weights.conv_kernel, &m.weights.conv_bias, &m.weights.dense1_kernel, &m.weights.dense1_bias,
-                    &m.weights.dense2_kernel, &m.weights.dense2_bias})
-        for (float& x : *w) x = u(rng);
+    hp::test::randomize_weights(m, seed, 0.6f);
     return m;
 }
 

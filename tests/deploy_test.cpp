@@ -24,13 +24,6 @@ using namespace hp;
 
 namespace {
 
-std::string slurp(const fs::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 Model random_model(int classes, unsigned seed)
 {
@@ -39,11 +32,7 @@ Model random_model(int classes, unsigned seed)
     std::vector<std::string> names = st_default_classes();
     names.resize(size_t(classes));
     Model m = Model::zeros(shape, output_order(names));
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> u(-0.5f, 0.5f);
-    for (auto* w : {&m.weights.conv_kernel, &m.weights.conv_bias, &m.weights.dense1_kernel, &m.weights.dense1_bias,
-                    &m.weights.dense2_kernel, &m.weights.dense2_bias})
-        for (float& x : *w) x = u(rng);
+    hp::test::randomize_weights(m, seed, 0.5f);
     return m;
 }
 
@@ -62,8 +51,8 @@ std::string build_and_run_host_harness(const Model& model, const fs::path& dir, 
                             "-DHP_HOST_BUILD -Ipkg -Ipkg/test pkg/*.c pkg/test/*.c '" + HP_SOURCE_DIR +
                             "/firmware/harness.c' -lm -o harness > build.log 2>&1 && ./harness > run.log 2>&1";
     const int status = std::system(cmd.c_str());
-    EXPECT_EQ(status, 0) << slurp(dir / "build.log") << slurp(dir / "run.log");
-    return slurp(dir / "run.log");
+    EXPECT_EQ(status, 0) << hp::test::read_text(dir / "build.log") << hp::test::read_text(dir / "run.log");
+    return hp::test::read_text(dir / "run.log");
 }
 
 }  // namespace
@@ -89,7 +78,7 @@ TEST(Deploy, PackageCopiesTheRuntimeVerbatim)
         const std::string name = e.path().filename().string();
         if (!codegen::runtime_file_in_package(name)) continue;
         ASSERT_TRUE(files.count(name)) << name;
-        EXPECT_EQ(files.at(name), slurp(e.path())) << name << " differs from runtime/";
+        EXPECT_EQ(files.at(name), hp::test::read_text(e.path())) << name << " differs from runtime/";
         copied++;
     }
     EXPECT_GE(copied, 7);
@@ -157,7 +146,7 @@ TEST(Deploy, PackageWriteIsAtomic)
         file << "x";
     }
     EXPECT_THROW(codegen::write_package(dir / "plain", {{"a.c", "int a;\n"}}), Error);  // a file, not a folder
-    EXPECT_EQ(slurp(dir / "plain"), "x");
+    EXPECT_EQ(hp::test::read_text(dir / "plain"), "x");
     fs::create_directories(dir / "ro");
     fs::permissions(dir / "ro", fs::perms::owner_read | fs::perms::owner_exec);
     if (::geteuid() != 0) {
@@ -198,15 +187,15 @@ TEST(Deploy, CliTakesClassesAndPreprocessingFromUserConfig)
                                  (dir / "pkg").string() + "' --target generic --config '" +
                                  (dir / "user_config.yaml").string() + "' --threshold 0.8 --filter-n 2");
     ASSERT_EQ(r.exit_code, 0) << r.output;
-    const std::string h = slurp(dir / "pkg" / "ai_model_config.h");
+    const std::string h = hp::test::read_text(dir / "pkg" / "ai_model_config.h");
     EXPECT_NE(h.find("#define MAX_DISTANCE (350)"), std::string::npos) << h;
     EXPECT_NE(h.find("#define MIN_DISTANCE (150)"), std::string::npos) << h;
     EXPECT_NE(h.find("{\"None\", \"FlatHand\", \"Like\", \"Love\", \"Dislike\", \"BreakTime\", \"CrossHands\", \"Fist\"}"),
               std::string::npos) << h;
-    const std::string app = slurp(dir / "pkg" / "hp_app.c");
+    const std::string app = hp::test::read_text(dir / "pkg" / "hp_app.c");
     EXPECT_NE(app.find("postprocess_config = {0.800000012f, 2, 1}"), std::string::npos) << app;
     EXPECT_NE(app.find("preprocess_config = {350.0f, 150.0f, 120.0f}"), std::string::npos) << app;
-    EXPECT_NE(slurp(dir / "pkg" / "README.md").find("Not measured"), std::string::npos);  // generic target
+    EXPECT_NE(hp::test::read_text(dir / "pkg" / "README.md").find("Not measured"), std::string::npos);  // generic target
 }
 
 TEST(Deploy, CliBadInputsFailCleanly)
@@ -233,7 +222,7 @@ TEST(Deploy, CliBadInputsFailCleanly)
     const std::string cmd = "PATH=/nonexistent '" + cli + "' bench --target cortex-m4 --model '" +
                             (dir / "junk.h5").string() + "' > '" + (dir / "bench.log").string() + "' 2>&1";
     EXPECT_EQ(WEXITSTATUS(std::system(cmd.c_str())), 1);
-    const std::string log = slurp(dir / "bench.log");
+    const std::string log = hp::test::read_text(dir / "bench.log");
     EXPECT_NE(log.find("needs arm-none-eabi-gcc"), std::string::npos) << log;
     EXPECT_NE(log.find("qemu-system-arm"), std::string::npos) << log;
 }
@@ -247,11 +236,11 @@ TEST(Deploy, FourByFourPackageCompilesStrictly)
     codegen::DeployOptions options;
     options.class_names = m.class_names;
     codegen::write_package(dir / "pkg", codegen::package_files(m, options));
-    const std::string app = slurp(dir / "pkg" / "hp_app.h");
+    const std::string app = hp::test::read_text(dir / "pkg" / "hp_app.h");
     EXPECT_NE(app.find("#define HP_APP_ZONES 16"), std::string::npos) << app;
     const std::string cmd = "cd '" + dir.path().string() +
                             "' && cc -std=c99 -Wall -Wextra -Wpedantic -Werror -c pkg/*.c > build.log 2>&1";
-    EXPECT_EQ(std::system(cmd.c_str()), 0) << slurp(dir / "build.log");
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << hp::test::read_text(dir / "build.log");
 }
 
 TEST(Deploy, CortexM4TimingTableFollowsTheTrm)

@@ -6,17 +6,14 @@
 
 #include "core/error.hpp"
 #include "model/predict.hpp"
+#include "test_support.hpp"
 
 namespace {
 
 hp::Model random_model(const hp::ModelShape& shape)
 {
     hp::Model m = hp::Model::zeros(shape, {});
-    std::mt19937 rng(5);
-    std::uniform_real_distribution<float> u(-0.5f, 0.5f);
-    for (auto* w : {&m.weights.conv_kernel, &m.weights.conv_bias, &m.weights.dense1_kernel, &m.weights.dense1_bias,
-                    &m.weights.dense2_kernel, &m.weights.dense2_bias})
-        for (float& x : *w) x = u(rng);
+    hp::test::randomize_weights(m, 5, 0.5f);
     return m;
 }
 

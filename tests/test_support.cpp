@@ -1,5 +1,8 @@
 #include "test_support.hpp"
 
+#include "core/postures.hpp"
+#include "train/init.hpp"
+
 #include <sys/wait.h>
 
 #include <array>
@@ -42,6 +45,40 @@ std::string read_text(const std::filesystem::path& path)
     std::ostringstream s;
     s << in.rdbuf();
     return s.str();
+}
+
+void randomize_weights(Model& model, unsigned seed, float range)
+{
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(-range, range);
+    ModelWeights& w = model.weights;
+    for (auto* v : {&w.conv_kernel, &w.conv_bias, &w.dense1_kernel, &w.dense1_bias, &w.dense2_kernel, &w.dense2_bias})
+        for (float& x : *v) x = u(rng);
+}
+
+Dataset quadrant_dataset(size_t n, uint32_t seed, int size, float noise, int users)
+{
+    Dataset d;
+    d.height = d.width = size;
+    d.class_names = output_order({"None", "FlatHand", "Like", "Love"});
+    train::Rng rng(seed);
+    for (int u = 0; u < users; u++)
+        d.files.push_back({"synthetic", "", "User" + std::string(1, char('A' + u)), "rec" + std::to_string(u), 0, 0});
+    const int half = size / 2;
+    for (size_t i = 0; i < n; i++) {
+        int label = int(rng.below(4));
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++) {
+                bool blob = (y < half) == (label < 2) && (x < half) == (label % 2 == 0);
+                float e = noise * (2 * rng.uniform01() - 1);
+                d.inputs.push_back((blob ? -1.0f : 1.0f) + e);       // distance: near in the blob
+                d.inputs.push_back((blob ? 1.0f : -0.6f) + e * 0.5f);  // signal
+            }
+        d.labels.push_back(label);
+        d.file_index.push_back(int(i % size_t(users)));
+        d.frame_index.push_back(int(i));
+    }
+    return d;
 }
 
 const CortexTarget kCortexM4{"cortex-m4", "-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard",

@@ -7,6 +7,9 @@
 #include <filesystem>
 #include <string>
 
+#include "data/dataset.hpp"
+#include "model/model.hpp"
+
 namespace hp::test {
 
 inline std::filesystem::path shared_dir() { return HP_SHARED_DIR; }
@@ -38,6 +41,15 @@ struct CommandResult {
 CommandResult run_cli(const std::string& args);
 
 std::string read_text(const std::filesystem::path& path);
+
+// Every weight and bias of `model` drawn uniformly from [-range, range] (std::mt19937 seeded
+// with `seed`, layer by layer: conv kernel, conv bias, dense kernel and bias, output kernel and bias).
+void randomize_weights(Model& model, unsigned seed, float range);
+
+// A synthetic task: 8x8x2 (or size x size x 2) frames whose class (None, FlatHand, Like, Love) is
+// the quadrant holding a near "hand" blob, with uniform noise of amplitude `noise` (the signal
+// channel half of it); frame i belongs to user (i % users) of UserA, UserB, ...
+Dataset quadrant_dataset(size_t n, uint32_t seed, int size, float noise, int users);
 
 // A Cortex-M core and the QEMU machine that emulates it (firmware/: linker scripts, startup.c).
 struct CortexTarget {

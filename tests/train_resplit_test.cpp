@@ -93,28 +93,7 @@ TEST(TrainResplit, ValidationFramesAreAlsoTrainingFrames)
 
 // ---- the trainer in this mode ----
 
-static Dataset quadrant_dataset(size_t n, uint32_t seed)
-{
-    Dataset d;
-    d.height = d.width = 8;
-    d.class_names = output_order({"None", "FlatHand", "Like", "Love"});
-    d.files.push_back({"synthetic", "", "UserA", "rec0", 0, 0});
-    Rng rng(seed);
-    for (size_t i = 0; i < n; i++) {
-        int label = int(rng.below(4));
-        for (int y = 0; y < 8; y++)
-            for (int x = 0; x < 8; x++) {
-                bool blob = (y < 4) == (label < 2) && (x < 4) == (label % 2 == 0);
-                float noise = 0.6f * (2 * rng.uniform01() - 1);
-                d.inputs.push_back((blob ? -1.0f : 1.0f) + noise);
-                d.inputs.push_back((blob ? 1.0f : -0.6f) + noise * 0.5f);
-            }
-        d.labels.push_back(label);
-        d.file_index.push_back(0);
-        d.frame_index.push_back(int(i));
-    }
-    return d;
-}
+static Dataset quadrant_dataset(size_t n, uint32_t seed) { return hp::test::quadrant_dataset(n, seed, 8, 0.6f, 1); }
 
 static TrainOptions short_recipe(int epochs)
 {

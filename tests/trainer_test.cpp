@@ -72,28 +72,7 @@ TEST(TrainerCallbacks, UnknownMonitorIsAnError)
 
 static Dataset quadrant_dataset(size_t n, uint32_t seed, int size = 8)
 {
-    Dataset d;
-    d.height = d.width = size;
-    d.class_names = output_order({"None", "FlatHand", "Like", "Love"});
-    Rng rng(seed);
-    d.files.push_back({"synthetic", "", "UserA", "rec0", 0, 0});
-    d.files.push_back({"synthetic", "", "UserB", "rec1", 0, 0});
-    d.files.push_back({"synthetic", "", "UserC", "rec2", 0, 0});
-    const int half = size / 2;
-    for (size_t i = 0; i < n; i++) {
-        int label = int(rng.below(4));
-        for (int y = 0; y < size; y++)
-            for (int x = 0; x < size; x++) {
-                bool blob = (y < half) == (label < 2) && (x < half) == (label % 2 == 0);
-                float noise = 0.3f * (2 * rng.uniform01() - 1);
-                d.inputs.push_back((blob ? -1.0f : 1.0f) + noise);       // distance: near in the blob
-                d.inputs.push_back((blob ? 1.0f : -0.6f) + noise * 0.5f);  // signal
-            }
-        d.labels.push_back(label);
-        d.file_index.push_back(int(i % 3));
-        d.frame_index.push_back(int(i));
-    }
-    return d;
+    return hp::test::quadrant_dataset(n, seed, size, 0.3f, 3);
 }
 
 static TrainOptions short_recipe(int epochs)
