@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "hp_kernels_f32.h"
+#include "hp_vfma8.h"
 
 #if defined(__ARM_ARCH_7EM__) && defined(__ARM_FP) && defined(__GNUC__)
 /* Cortex-M4F/M7: GCC loads each weight with its own vldr and keeps few accumulators in
@@ -80,22 +81,8 @@ static void conv_layer(const float *x0, conv_state *s, float *out)
         "vldmia %[x0]!, {s24}\n\t"
         "vldmia %[x1]!, {s25}\n\t"
         "vldmia %[w]!, {s16-s23}\n\t"
-        "vfma.f32 s0, s24, s16\n\t"
-        "vfma.f32 s1, s24, s17\n\t"
-        "vfma.f32 s2, s24, s18\n\t"
-        "vfma.f32 s3, s24, s19\n\t"
-        "vfma.f32 s4, s24, s20\n\t"
-        "vfma.f32 s5, s24, s21\n\t"
-        "vfma.f32 s6, s24, s22\n\t"
-        "vfma.f32 s7, s24, s23\n\t"
-        "vfma.f32 s8, s25, s16\n\t"
-        "vfma.f32 s9, s25, s17\n\t"
-        "vfma.f32 s10, s25, s18\n\t"
-        "vfma.f32 s11, s25, s19\n\t"
-        "vfma.f32 s12, s25, s20\n\t"
-        "vfma.f32 s13, s25, s21\n\t"
-        "vfma.f32 s14, s25, s22\n\t"
-        "vfma.f32 s15, s25, s23\n\t"
+        HP_VFMA8_INTO_S0_S7("s24")
+        HP_VFMA8_INTO_S8_S15("s25")
         "add %[w], %[w], %[w_skip]\n\t"
         "subs %[n], %[n], #1\n\t"
         "bne 2b\n\t"

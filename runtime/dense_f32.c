@@ -2,6 +2,7 @@
 #include <stddef.h>
 
 #include "hp_kernels_f32.h"
+#include "hp_vfma8.h"
 
 /* Output units computed together: one AVX register on the host, 8 + 8 accumulators in the
  * Cortex-M4F's S registers. Units of a whole block take two multiply-add chains, bias + even
@@ -50,26 +51,12 @@ static void dense_layer(const dense_args *a, const float *kernel, const float *b
         "5:\n\t"
         "vldm %[w], {s16-s23}\n\t"
         "add %[w], %[w], %[stride]\n\t"
-        "vfma.f32 s0, s24, s16\n\t"
-        "vfma.f32 s1, s24, s17\n\t"
-        "vfma.f32 s2, s24, s18\n\t"
-        "vfma.f32 s3, s24, s19\n\t"
-        "vfma.f32 s4, s24, s20\n\t"
-        "vfma.f32 s5, s24, s21\n\t"
-        "vfma.f32 s6, s24, s22\n\t"
-        "vfma.f32 s7, s24, s23\n\t"
+        HP_VFMA8_INTO_S0_S7("s24")
         "subs %[n], %[n], #1\n\t"
         "bmi 3f\n\t" /* that was the odd last input: even chain only */
         "vldm %[w], {s16-s23}\n\t"
         "add %[w], %[w], %[stride]\n\t"
-        "vfma.f32 s8, s25, s16\n\t"
-        "vfma.f32 s9, s25, s17\n\t"
-        "vfma.f32 s10, s25, s18\n\t"
-        "vfma.f32 s11, s25, s19\n\t"
-        "vfma.f32 s12, s25, s20\n\t"
-        "vfma.f32 s13, s25, s21\n\t"
-        "vfma.f32 s14, s25, s22\n\t"
-        "vfma.f32 s15, s25, s23\n\t"
+        HP_VFMA8_INTO_S8_S15("s25")
         "bne 1b\n"
         "2:\n\t"
         "ldr %[t], [%[a], #4]\n\t"

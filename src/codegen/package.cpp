@@ -60,7 +60,7 @@ bool runtime_file_in_package(const std::string& name)
 {
     // What hp_model_f32.c calls, and preprocessing and postprocessing: no unused kernels.
     static const char* const files[] = {
-        "hp_model.h",       "hp_model_f32.c",  "hp_kernels_f32.h",
+        "hp_model.h",       "hp_model_f32.c",  "hp_kernels_f32.h", "hp_vfma8.h",
         "conv2d_3x3_relu_maxpool2x2_f32.c",    "dense_f32.c",     "dot_f32.c",
         "relu_f32.c",       "softmax_f32.c",   "sigmoid_f32.c",
         "hp_preprocess.c",  "hp_preprocess.h", "hp_postprocess.c", "hp_postprocess.h",
@@ -280,7 +280,7 @@ AppNetwork float_app_network(const Model& model)
     net.run = "return hp_model_f32_run(&hp_model_data, input, scores, scratch);";
     net.readme_kind = "float32";
     net.readme_data = "the weights as `const float` arrays (flash)";
-    net.readme_runtime = "`hp_model.h`, `hp_model_f32.c`, `hp_kernels_f32.h`, `*_f32.c`";
+    net.readme_runtime = "`hp_model.h`, `hp_model_f32.c`, `hp_kernels_f32.h`, `hp_vfma8.h`, `*_f32.c`";
     return net;
 }
 
