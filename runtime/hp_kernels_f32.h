@@ -13,15 +13,18 @@
 
 #include <math.h>
 
-/* acc + x * w in the kernels' inner loops. On an Arm core with fused multiply-add (Cortex-M4F/M7
- * vfma.f32), fmaf is that one instruction, which ISO C mode does not otherwise emit (GCC makes
- * vmul + vadd). Elsewhere a * b + c, rounded twice as written: the build keeps the compiler from
- * fusing some sites and not others (-ffp-contract=off), so the per-frame and the batched host
- * passes (hp_model_f32_batch.h) give the same bits; GCC vectorizes it (not fmaf calls), and
- * without FMA hardware fmaf would be a library call. */
-#if defined(__ARM_FEATURE_FMA)
+/* acc + x * w in the kernels' inner loops. On a core with fused multiply-add (Cortex-M4F/M7
+ * vfma.f32, AArch64, x86 with FMA3), fmaf is that one instruction, which ISO C mode does not
+ * otherwise emit (GCC makes a multiply and an add), and twice the arithmetic per cycle. Elsewhere
+ * a * b + c, rounded twice as written (without FMA hardware fmaf would be a library call). Either
+ * way every site rounds alike: the build keeps the compiler from fusing some sites and not others
+ * (-ffp-contract=off), so the per-frame and the batched host passes (hp_model_f32_batch.h) give
+ * the same bits. */
+#if defined(__ARM_FEATURE_FMA) || defined(__FMA__)
+#define HP_MADD_FUSED 1
 #define HP_MADD_F32(x, w, acc) fmaf(x, w, acc)
 #else
+#define HP_MADD_FUSED 0
 #define HP_MADD_F32(x, w, acc) ((x) * (w) + (acc))
 #endif
 

@@ -1,15 +1,17 @@
 // handposture: from ToF datalogs to a hand-posture classifier on a microcontroller.
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "commands.hpp"
+#include "core/build_info.hpp"
 #include "core/error.hpp"
 
 int main(int argc, char** argv)
 {
     CLI::App app{"handposture: train, evaluate and deploy hand-posture models for ST multi-zone ToF sensors"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", "handposture 0.1.0");
+    app.set_version_flag("--version", std::string("handposture 0.1.0, host code for ") + hp::vector_isa());
     hp::cli::add_live_commands(app);
     hp::cli::add_train_commands(app);
     hp::cli::add_quantize_commands(app);

@@ -2,22 +2,42 @@
 
 #include <cmath>
 #include <cstring>
+#include <utility>
 
-// Every hot loop works on f32x16 vectors of 16 frames (one AVX-512 register on the host; GCC/Clang
-// split the type into narrower registers on other targets) with a weight broadcast to all lanes.
-// Accumulators are small fixed arrays (template sizes) that the compiler keeps in registers.
+// Every hot loop works on vectors of frames (the lanes axis) with a weight broadcast to all lanes,
+// in the host's own vector width: 16 floats with AVX-512, 8 with AVX/AVX2, 4 with SSE or Arm NEON.
+// Wider types than the hardware has are not an option: GCC then splits them into scalar code.
+// Register blocks (how many accumulators a loop keeps) follow the register file: 32 vector
+// registers with AVX-512 and AArch64, 16 with AVX and SSE. Results are deterministic for a
+// given build; builds for different vector widths sum lanes in different orders.
 #define RESTRICT __restrict__
-
-// Vectors pass by value only between functions of this file (all static), so the calling
-// convention a vector argument would have without AVX-512 does not matter here.
-#pragma GCC diagnostic ignored "-Wpsabi"
 
 namespace hp::train {
 
-typedef float f32x16 __attribute__((vector_size(64)));
-typedef float f32x8 __attribute__((vector_size(32)));
+#if defined(__AVX512F__)
+constexpr int kVec = 16;
+#elif defined(__AVX__)
+constexpr int kVec = 8;
+#else
+constexpr int kVec = 4;
+#endif
+static_assert(kLanes % kVec == 0, "a lane block is whole vectors");
+#if defined(__AVX512F__) || defined(__aarch64__)
+constexpr bool kManyRegisters = true;  // 32 vector registers
+#else
+constexpr bool kManyRegisters = false;  // 16
+#endif
+// Output rows x lane vectors of the matmul and convolution blocks; taps x filters of the
+// convolution's kernel-gradient blocks.
+constexpr int kRowBlock = kManyRegisters ? 8 : 4;
+constexpr int kFilterGradBlock = kManyRegisters ? 8 : 4;
 
-template <typename V>
+typedef float vf __attribute__((vector_size(kVec * sizeof(float))));
+
+// Half a vector: the dense kernel gradient's columns past the whole vectors (8 classes with AVX-512).
+typedef float vf_half __attribute__((vector_size(kVec / 2 * sizeof(float))));
+
+template <typename V = vf>
 static inline V load(const float* p)
 {
     V v;
@@ -31,53 +51,49 @@ static inline void store(float* p, V v)
     std::memcpy(p, &v, sizeof v);
 }
 
-static inline f32x16 load16(const float* p) { return load<f32x16>(p); }
-static inline void store16(float* p, f32x16 v) { store(p, v); }
-
-// Sum of the 16 lanes, always in the same order.
-static inline float sum16(f32x16 v)
+// Sum of the lanes, always in the same order (halves added pairwise).
+static inline float hsum(vf v)
 {
-    f32x8 s = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
-              __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+    float a[kVec];
+    std::memcpy(a, &v, sizeof a);
+    for (int w = kVec / 2; w > 0; w /= 2)
+        for (int i = 0; i < w; i++) a[i] += a[i + w];
+    return a[0];
 }
 
-#define INDICES(...) __VA_ARGS__
-// One stage of the 16 x 16 transpose below for rows r and r + d: swaps bit log2(d) of the row
-// index with the same bit of the column index.
-#define TRANSPOSE_STAGE(d, LO, HI)                                      \
-    for (int r = 0; r < 16; r++)                                        \
-        if (!(r & d)) {                                                 \
-            f32x16 a = v[r], b = v[r + d];                              \
-            v[r] = __builtin_shufflevector(a, b, INDICES LO);           \
-            v[r + d] = __builtin_shufflevector(a, b, INDICES HI);       \
+// One stage of the kVec x kVec transpose below for rows r and r + d: swaps bit log2(d) of the row
+// index with the same bit of the column index (two-source shuffles; I runs over the lanes).
+template <int d, int... I>
+static inline void transpose_stage(vf v[kVec], std::integer_sequence<int, I...>)
+{
+    for (int r = 0; r < kVec; r++)
+        if (!(r & d)) {
+            vf a = v[r], b = v[r + d];
+            v[r] = __builtin_shufflevector(a, b, ((I & d) ? I - d + kVec : I)...);
+            v[r + d] = __builtin_shufflevector(a, b, ((I & d) ? I + kVec : I + d)...);
         }
-
-// Transposes the 16 x 16 block v in place (v[r][c] -> v[c][r]) in 4 stages of two-source shuffles.
-static inline void transpose16(f32x16 v[16])
-{
-    TRANSPOSE_STAGE(1, (0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30),
-                    (1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31))
-    TRANSPOSE_STAGE(2, (0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29),
-                    (2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31))
-    TRANSPOSE_STAGE(4, (0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27),
-                    (4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31))
-    TRANSPOSE_STAGE(8, (0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23),
-                    (8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31))
 }
-#undef TRANSPOSE_STAGE
-#undef INDICES
+
+// Transposes the kVec x kVec block v in place (v[r][c] -> v[c][r]).
+template <int d = 1>
+static inline void transpose(vf v[kVec])
+{
+    if constexpr (d < kVec) {
+        transpose_stage<d>(v, std::make_integer_sequence<int, kVec>{});
+        transpose<2 * d>(v);
+    }
+}
 
 void interleave_lanes(float* RESTRICT lanes, const float* RESTRICT rows, int R, int Rp, int cols)
 {
     int r = 0;
-    if (cols % kLanes == 0)  // whole 16 x 16 blocks (a full batch of frames)
-        for (; r + kLanes <= R; r += kLanes)
-            for (int c = 0; c < cols; c += kLanes) {
-                f32x16 v[16];
-                for (int i = 0; i < 16; i++) v[i] = load16(rows + size_t(r + i) * cols + c);
-                transpose16(v);
-                for (int i = 0; i < 16; i++) store16(lanes + size_t(c + i) * Rp + r, v[i]);
+    if (cols % kVec == 0)  // whole kVec x kVec blocks
+        for (; r + kVec <= R; r += kVec)
+            for (int c = 0; c < cols; c += kVec) {
+                vf v[kVec];
+                for (int i = 0; i < kVec; i++) v[i] = load(rows + size_t(r + i) * cols + c);
+                transpose(v);
+                for (int i = 0; i < kVec; i++) store(lanes + size_t(c + i) * Rp + r, v[i]);
             }
     for (int c = 0; c < cols; c++) {
         for (int k = r; k < R; k++) lanes[size_t(c) * Rp + k] = rows[size_t(k) * cols + c];
@@ -97,12 +113,12 @@ template <int NM, int NL>
 static inline void lanes_block(float* RESTRICT out, const float* RESTRICT in, const float* RESTRICT A, size_t a_ks,
                                size_t a_ms, const float* RESTRICT bias, int m0, int K, int Bp, int lane)
 {
-    f32x16 acc[NM][NL];
+    vf acc[NM][NL];
     for (int q = 0; q < NM; q++)
-        for (int l = 0; l < NL; l++) acc[q][l] = f32x16{} + (bias ? bias[m0 + q] : 0.0f);
+        for (int l = 0; l < NL; l++) acc[q][l] = vf{} + (bias ? bias[m0 + q] : 0.0f);
     for (int k = 0; k < K; k++) {
-        f32x16 x[NL];
-        for (int l = 0; l < NL; l++) x[l] = load16(in + size_t(k) * Bp + lane + l * kLanes);
+        vf x[NL];
+        for (int l = 0; l < NL; l++) x[l] = load(in + size_t(k) * Bp + lane + l * kVec);
         const float* a = A + size_t(k) * a_ks + size_t(m0) * a_ms;
         for (int q = 0; q < NM; q++) {
             const float w = a[size_t(q) * a_ms];
@@ -110,7 +126,7 @@ static inline void lanes_block(float* RESTRICT out, const float* RESTRICT in, co
         }
     }
     for (int q = 0; q < NM; q++)
-        for (int l = 0; l < NL; l++) store16(out + size_t(m0 + q) * Bp + lane + l * kLanes, acc[q][l]);
+        for (int l = 0; l < NL; l++) store(out + size_t(m0 + q) * Bp + lane + l * kVec, acc[q][l]);
 }
 
 template <int NL>
@@ -118,7 +134,7 @@ static void lanes_matmul_at(float* out, const float* in, const float* A, size_t 
                             int M, int K, int Bp, int lane)
 {
     int m = 0;
-    for (; m + 8 <= M; m += 8) lanes_block<8, NL>(out, in, A, a_ks, a_ms, bias, m, K, Bp, lane);
+    for (; m + kRowBlock <= M; m += kRowBlock) lanes_block<kRowBlock, NL>(out, in, A, a_ks, a_ms, bias, m, K, Bp, lane);
     for (; m < M; m++) lanes_block<1, NL>(out, in, A, a_ks, a_ms, bias, m, K, Bp, lane);
 }
 
@@ -127,8 +143,8 @@ static void lanes_matmul(float* out, const float* in, const float* A, size_t a_k
                          int M, int K, int Bp)
 {
     int lane = 0;
-    for (; lane + 2 * kLanes <= Bp; lane += 2 * kLanes) lanes_matmul_at<2>(out, in, A, a_ks, a_ms, bias, M, K, Bp, lane);
-    if (lane < Bp) lanes_matmul_at<1>(out, in, A, a_ks, a_ms, bias, M, K, Bp, lane);
+    for (; lane + 2 * kVec <= Bp; lane += 2 * kVec) lanes_matmul_at<2>(out, in, A, a_ks, a_ms, bias, M, K, Bp, lane);
+    for (; lane < Bp; lane += kVec) lanes_matmul_at<1>(out, in, A, a_ks, a_ms, bias, M, K, Bp, lane);
 }
 
 // NF filters f0.. of output pixel (oy, ox), NL lane vectors: the 3 rows of 3*C taps of the window.
@@ -137,15 +153,15 @@ static inline void conv_block(float* RESTRICT out, const float* RESTRICT in, con
                               const float* RESTRICT bias, int Bp, int W, int C, int F, int OW, int oy, int ox, int f0,
                               int lane)
 {
-    f32x16 acc[NF][NL];
+    vf acc[NF][NL];
     for (int q = 0; q < NF; q++)
-        for (int l = 0; l < NL; l++) acc[q][l] = f32x16{} + bias[f0 + q];
+        for (int l = 0; l < NL; l++) acc[q][l] = vf{} + bias[f0 + q];
     for (int ky = 0; ky < 3; ky++) {
         const float* x = in + (size_t(oy + ky) * W + ox) * C * Bp + lane;  // 3*C taps, Bp apart
         const float* k = kernel + size_t(ky) * 3 * C * F + f0;
         for (int t = 0; t < 3 * C; t++) {
-            f32x16 v[NL];
-            for (int l = 0; l < NL; l++) v[l] = load16(x + size_t(t) * Bp + l * kLanes);
+            vf v[NL];
+            for (int l = 0; l < NL; l++) v[l] = load(x + size_t(t) * Bp + l * kVec);
             for (int q = 0; q < NF; q++) {
                 const float w = k[size_t(t) * F + q];
                 for (int l = 0; l < NL; l++) acc[q][l] += w * v[l];
@@ -154,7 +170,7 @@ static inline void conv_block(float* RESTRICT out, const float* RESTRICT in, con
     }
     for (int q = 0; q < NF; q++)
         for (int l = 0; l < NL; l++)
-            store16(out + ((size_t(oy) * OW + ox) * F + f0 + q) * Bp + lane + l * kLanes, acc[q][l]);
+            store(out + ((size_t(oy) * OW + ox) * F + f0 + q) * Bp + lane + l * kVec, acc[q][l]);
 }
 
 template <int NL>
@@ -162,7 +178,8 @@ static void conv_pixel(float* out, const float* in, const float* kernel, const f
                        int OW, int oy, int ox, int lane)
 {
     int f = 0;
-    for (; f + 8 <= F; f += 8) conv_block<8, NL>(out, in, kernel, bias, Bp, W, C, F, OW, oy, ox, f, lane);
+    for (; f + kRowBlock <= F; f += kRowBlock)
+        conv_block<kRowBlock, NL>(out, in, kernel, bias, Bp, W, C, F, OW, oy, ox, f, lane);
     for (; f < F; f++) conv_block<1, NL>(out, in, kernel, bias, Bp, W, C, F, OW, oy, ox, f, lane);
 }
 
@@ -173,9 +190,9 @@ void conv2d_forward(float* out, const float* in, const float* kernel, const floa
     for (int oy = 0; oy < OH; oy++)
         for (int ox = 0; ox < OW; ox++) {
             int lane = 0;
-            for (; lane + 2 * kLanes <= Bp; lane += 2 * kLanes)
+            for (; lane + 2 * kVec <= Bp; lane += 2 * kVec)
                 conv_pixel<2>(out, in, kernel, bias, Bp, W, C, F, OW, oy, ox, lane);
-            if (lane < Bp) conv_pixel<1>(out, in, kernel, bias, Bp, W, C, F, OW, oy, ox, lane);
+            for (; lane < Bp; lane += kVec) conv_pixel<1>(out, in, kernel, bias, Bp, W, C, F, OW, oy, ox, lane);
         }
 }
 
@@ -186,22 +203,22 @@ template <int NT, int NF>
 static inline void conv_dkernel_block(float* RESTRICT dkernel, const float* RESTRICT dout, const float* RESTRICT in,
                                       int Bp, int W, int C, int F, int OH, int OW, int ky, int t0, int f0)
 {
-    f32x16 acc[NT][NF] = {};
+    vf acc[NT][NF] = {};
     for (int oy = 0; oy < OH; oy++)
         for (int ox = 0; ox < OW; ox++) {
             const float* x = in + ((size_t(oy + ky) * W + ox) * C + t0) * Bp;
             const float* d = dout + ((size_t(oy) * OW + ox) * F + f0) * Bp;
-            for (int lane = 0; lane < Bp; lane += kLanes) {
-                f32x16 g[NF];
-                for (int q = 0; q < NF; q++) g[q] = load16(d + size_t(q) * Bp + lane);
+            for (int lane = 0; lane < Bp; lane += kVec) {
+                vf g[NF];
+                for (int q = 0; q < NF; q++) g[q] = load(d + size_t(q) * Bp + lane);
                 for (int t = 0; t < NT; t++) {
-                    f32x16 v = load16(x + size_t(t) * Bp + lane);
+                    vf v = load(x + size_t(t) * Bp + lane);
                     for (int q = 0; q < NF; q++) acc[t][q] += v * g[q];
                 }
             }
         }
     for (int t = 0; t < NT; t++)
-        for (int q = 0; q < NF; q++) dkernel[(size_t(ky) * 3 * C + t0 + t) * F + f0 + q] = sum16(acc[t][q]);
+        for (int q = 0; q < NF; q++) dkernel[(size_t(ky) * 3 * C + t0 + t) * F + f0 + q] = hsum(acc[t][q]);
 }
 
 template <int NF>
@@ -219,14 +236,15 @@ void conv2d_backward(float* din, float* dkernel, float* dbias, const float* dout
     const int OH = H - 2, OW = W - 2;
     for (int ky = 0; ky < 3; ky++) {
         int f = 0;
-        for (; f + 8 <= F; f += 8) conv_dkernel_row<8>(dkernel, dout, in, Bp, W, C, F, OH, OW, ky, f);
+        for (; f + kFilterGradBlock <= F; f += kFilterGradBlock)
+            conv_dkernel_row<kFilterGradBlock>(dkernel, dout, in, Bp, W, C, F, OH, OW, ky, f);
         for (; f < F; f++) conv_dkernel_row<1>(dkernel, dout, in, Bp, W, C, F, OH, OW, ky, f);
     }
     for (int f = 0; f < F; f++) {
-        f32x16 acc = {};
+        vf acc = {};
         for (int p = 0; p < OH * OW; p++)
-            for (int lane = 0; lane < Bp; lane += kLanes) acc += load16(dout + (size_t(p) * F + f) * Bp + lane);
-        dbias[f] = sum16(acc);
+            for (int lane = 0; lane < Bp; lane += kVec) acc += load(dout + (size_t(p) * F + f) * Bp + lane);
+        dbias[f] = hsum(acc);
     }
     if (!din) return;  // the first layer's input needs no gradient
     std::memset(din, 0, sizeof(float) * size_t(H) * W * C * Bp);
@@ -239,8 +257,8 @@ void conv2d_backward(float* din, float* dkernel, float* dbias, const float* dout
                         const float* k = kernel + ((size_t(ky) * 3 + kx) * C + c) * F;
                         for (int f = 0; f < F; f++) {
                             const float* d = dout + ((size_t(oy) * OW + ox) * F + f) * Bp;
-                            for (int lane = 0; lane < Bp; lane += kLanes)
-                                store16(dx + lane, load16(dx + lane) + k[f] * load16(d + lane));
+                            for (int lane = 0; lane < Bp; lane += kVec)
+                                store(dx + lane, load(dx + lane) + k[f] * load(d + lane));
                         }
                     }
 }
@@ -263,11 +281,10 @@ void maxpool_forward(float* RESTRICT out, const float* RESTRICT in, int Bp, int 
         for (int qx = 0; qx < PW; qx++) {
             const float* i00 = in + size_t(2 * py) * row + size_t(2 * qx) * px;
             float* o = out + (size_t(py) * PW + qx) * px;
-            for (size_t e = 0; e < px; e += kLanes) {
-                f32x16 a = load16(i00 + e), b = load16(i00 + px + e), c = load16(i00 + row + e),
-                       d = load16(i00 + row + px + e);
-                f32x16 ab = a > b ? a : b, cd = c > d ? c : d;
-                store16(o + e, ab > cd ? ab : cd);
+            for (size_t e = 0; e < px; e += kVec) {
+                vf a = load(i00 + e), b = load(i00 + px + e), c = load(i00 + row + e), d = load(i00 + row + px + e);
+                vf ab = a > b ? a : b, cd = c > d ? c : d;
+                store(o + e, ab > cd ? ab : cd);
             }
         }
 }
@@ -278,16 +295,16 @@ void maxpool_backward(float* RESTRICT din, const float* RESTRICT dout, const flo
     const int PH = H / 2, PW = W / 2;
     const size_t row = size_t(W) * C * Bp, px = size_t(C) * Bp;
     std::memset(din, 0, sizeof(float) * size_t(H) * row);  // covers the unpooled last row/column
-    const f32x16 zero = {};
+    const vf zero = {};
     for (int py = 0; py < PH; py++)
         for (int qx = 0; qx < PW; qx++) {
             const size_t i00 = size_t(2 * py) * row + size_t(2 * qx) * px, o = (size_t(py) * PW + qx) * px;
             const size_t at[4] = {i00, i00 + px, i00 + row, i00 + row + px};  // window order
-            for (size_t e = 0; e < px; e += kLanes) {
-                f32x16 m = load16(out + o + e), g = load16(dout + o + e);
+            for (size_t e = 0; e < px; e += kVec) {
+                vf m = load(out + o + e), g = load(dout + o + e);
                 for (int w = 0; w < 4; w++) {
-                    f32x16 x = load16(in + at[w] + e);
-                    store16(din + at[w] + e, x == m ? g : zero);
+                    vf x = load(in + at[w] + e);
+                    store(din + at[w] + e, x == m ? g : zero);
                     g = x == m ? zero : g;  // later equal values in the window get nothing
                 }
             }
@@ -365,8 +382,9 @@ void dense_backward(float* RESTRICT din, float* RESTRICT dkernel, float* RESTRIC
     // dkernel [I][O] = in [I][B] dout_rows [B][O], vectors over outputs
     deinterleave_lanes(dout_rows, dout, B, Bp, O);
     int o = 0;
-    for (; o + 32 <= O; o += 32) dense_dkernel_columns<f32x16, 2>(dkernel, in, dout_rows, B, Bp, I, O, o);
-    for (; o + 8 <= O; o += 8) dense_dkernel_columns<f32x8, 1>(dkernel, in, dout_rows, B, Bp, I, O, o);
+    for (; o + 2 * kVec <= O; o += 2 * kVec) dense_dkernel_columns<vf, 2>(dkernel, in, dout_rows, B, Bp, I, O, o);
+    for (; o + kVec <= O; o += kVec) dense_dkernel_columns<vf, 1>(dkernel, in, dout_rows, B, Bp, I, O, o);
+    for (; o + kVec / 2 <= O; o += kVec / 2) dense_dkernel_columns<vf_half, 1>(dkernel, in, dout_rows, B, Bp, I, O, o);
     for (; o < O; o++)
         for (int i = 0; i < I; i++) {
             float sum = 0;

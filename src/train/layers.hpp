@@ -1,6 +1,7 @@
 // Training layers of CNN2D_ST_HandPosture, each a *_forward / *_backward pair of plain functions
 // on lane-interleaved batches: a tensor written [..][Bp] holds one value per frame in its last
-// dimension, Bp = the batch rounded up to kLanes frames (one 16-float vector register), so every
+// dimension, Bp = the batch rounded up to kLanes frames (64 bytes: one AVX-512 register, two AVX or
+// four SSE/NEON registers; layers.cpp works in the host's own vector width), so every
 // layer is a sequence of vector operations over frames and weights are scalars broadcast to them.
 // Lanes past the batch are zero padding: they stay finite forward and carry zero gradients back.
 // Backward functions overwrite (never accumulate) their outputs.
