@@ -7,10 +7,11 @@
 /* dense_f32.c's UNIT_BLOCK: the units of its whole blocks of 8 take two chains (even and odd
  * inputs), the others one. */
 #define UNIT_BLOCK 8
-/* Units of a block computed together on one vector of lanes: GROUP units x 2 chains fill the
- * accumulator registers (8 units with AVX-512 and NEON, 4 with AVX and SSE), each input vector
- * loaded once for all of them. */
-#define GROUP (HP_LANE_ACCUMULATORS / 2)
+/* A block's units are computed GROUP at a time over all the lanes (VECS vectors), one chain after
+ * the other: GROUP x VECS accumulators fill the accumulator registers, each weight is broadcast
+ * once for all the lanes and each input vector loaded once for the GROUP units. */
+#define VECS (LANES / HP_LANE_VEC)
+#define GROUP (HP_LANE_ACCUMULATORS / VECS < UNIT_BLOCK ? HP_LANE_ACCUMULATORS / VECS : UNIT_BLOCK)
 
 #if defined(__GNUC__) && !defined(__clang__)
 #define UNROLLED _Pragma("GCC unroll 8")
@@ -18,28 +19,42 @@
 #define UNROLLED
 #endif
 
-/* Units [first, first + GROUP) of a whole block, for the HP_LANE_VEC lanes at `input`: bias + even
- * inputs in one chain, odd inputs in another, the two added at the end. */
+/* Units [first, first + GROUP): acc = start + the inputs first_input, first_input + 2, ... in
+ * order (one chain of dense_f32.c). */
+static void dense_chain(const float *restrict input, int inputs, int first_input,
+                        const float *restrict kernel, int outputs, int first,
+                        hp_lane_vec acc[GROUP][VECS])
+{
+    const float *w = kernel + first_input * outputs + first;
+    int i, j, v;
+    for (i = first_input; i < inputs; i += 2, w += 2 * outputs) {
+        hp_lane_vec x[VECS];
+        UNROLLED for (v = 0; v < VECS; v++) x[v] = hp_lane_load(input + i * LANES + v * HP_LANE_VEC);
+        UNROLLED for (j = 0; j < GROUP; j++)
+            UNROLLED for (v = 0; v < VECS; v++) acc[j][v] = hp_lane_madd(x[v], w[j], acc[j][v]);
+    }
+}
+
+/* Units [first, first + GROUP) of a whole block: bias + even inputs in one chain, odd inputs in
+ * another, the two added at the end. */
 static void dense_group(const float *restrict input, int inputs, const float *restrict kernel,
                         const float *restrict bias, int outputs, int first, float *restrict output)
 {
-    hp_lane_vec even[GROUP], odd[GROUP];
-    const float *w0 = kernel + first, *w1 = w0 + outputs; /* rows of even and odd inputs */
-    int i, j;
-    UNROLLED for (j = 0; j < GROUP; j++) {
-        even[j] = hp_lane_splat(bias[first + j]);
-        odd[j] = hp_lane_splat(0.0f);
-    }
-    for (i = 0; i + 2 <= inputs; i += 2, w0 += 2 * outputs, w1 += 2 * outputs) {
-        const hp_lane_vec x0 = hp_lane_load(input + i * LANES), x1 = hp_lane_load(input + (i + 1) * LANES);
-        UNROLLED for (j = 0; j < GROUP; j++) even[j] = hp_lane_madd(x0, w0[j], even[j]);
-        UNROLLED for (j = 0; j < GROUP; j++) odd[j] = hp_lane_madd(x1, w1[j], odd[j]);
-    }
-    if (i < inputs) {
-        const hp_lane_vec x = hp_lane_load(input + i * LANES);
-        UNROLLED for (j = 0; j < GROUP; j++) even[j] = hp_lane_madd(x, w0[j], even[j]);
-    }
-    UNROLLED for (j = 0; j < GROUP; j++) hp_lane_store(output + (first + j) * LANES, even[j] + odd[j]);
+    hp_lane_vec acc[GROUP][VECS];
+    int j, v;
+    UNROLLED for (j = 0; j < GROUP; j++)
+        UNROLLED for (v = 0; v < VECS; v++) acc[j][v] = hp_lane_splat(bias[first + j]);
+    dense_chain(input, inputs, 0, kernel, outputs, first, acc);
+    UNROLLED for (j = 0; j < GROUP; j++)
+        UNROLLED for (v = 0; v < VECS; v++) hp_lane_store(output + (first + j) * LANES + v * HP_LANE_VEC, acc[j][v]);
+    UNROLLED for (j = 0; j < GROUP; j++)
+        UNROLLED for (v = 0; v < VECS; v++) acc[j][v] = hp_lane_splat(0.0f);
+    dense_chain(input, inputs, 1, kernel, outputs, first, acc);
+    UNROLLED for (j = 0; j < GROUP; j++)
+        UNROLLED for (v = 0; v < VECS; v++) {
+            float *out = output + (first + j) * LANES + v * HP_LANE_VEC;
+            hp_lane_store(out, hp_lane_load(out) + acc[j][v]);
+        }
 }
 
 /* Unit o after the last whole block, HP_LANE_VEC lanes: one chain from the bias over the inputs in
@@ -59,11 +74,10 @@ void hp_dense_f32_lanes(const float *input, int inputs, const float *kernel, con
 {
     const int full = outputs - outputs % UNIT_BLOCK;
     int o, lane;
-    for (lane = 0; lane < LANES; lane += HP_LANE_VEC) {
-        for (o = 0; o < full; o += GROUP)
-            dense_group(input + lane, inputs, kernel, bias, outputs, o, output + lane);
-        for (; o < outputs; o++) dense_unit(input + lane, inputs, kernel, bias, outputs, o, output + lane);
-    }
+    for (o = 0; o < full; o += GROUP) dense_group(input, inputs, kernel, bias, outputs, o, output);
+    for (lane = 0; lane < LANES; lane += HP_LANE_VEC)
+        for (o = full; o < outputs; o++)
+            dense_unit(input + lane, inputs, kernel, bias, outputs, o, output + lane);
     /* Element by element, so the per-frame pass's ReLU applies to the lanes layout as it is. */
     if (relu) hp_relu_f32(output, outputs * LANES);
 }

@@ -84,4 +84,43 @@ static inline hp_lane_vec hp_lane_max(hp_lane_vec a, hp_lane_vec b)
     return (hp_lane_vec)((gt & (hp_lane_mask)a) | (~gt & (hp_lane_mask)b));
 }
 
+/* Transpose of a HP_LANE_VEC x HP_LANE_VEC block of vectors in place (v[r][c] -> v[c][r]): log2
+ * stages of two-source shuffles, stage d swapping bit d of the row index with the same bit of
+ * the column index. */
+#define HP_LANE_LO(d, i) (((i) & (d)) ? (i) - (d) + HP_LANE_VEC : (i))
+#define HP_LANE_HI(d, i) (((i) & (d)) ? (i) + HP_LANE_VEC : (i) + (d))
+#define HP_LANE_I4(F, d) F(d, 0), F(d, 1), F(d, 2), F(d, 3)
+#define HP_LANE_I8(F, d) HP_LANE_I4(F, d), F(d, 4), F(d, 5), F(d, 6), F(d, 7)
+#define HP_LANE_I16(F, d) \
+    HP_LANE_I8(F, d), F(d, 8), F(d, 9), F(d, 10), F(d, 11), F(d, 12), F(d, 13), F(d, 14), F(d, 15)
+#if HP_LANE_VEC == 4
+#define HP_LANE_INDICES HP_LANE_I4
+#elif HP_LANE_VEC == 8
+#define HP_LANE_INDICES HP_LANE_I8
+#else
+#define HP_LANE_INDICES HP_LANE_I16
+#endif
+#define HP_LANE_TRANSPOSE_STAGE(v, d)                                                      \
+    do {                                                                                 \
+        int r_;                                                                          \
+        for (r_ = 0; r_ < HP_LANE_VEC; r_++)                                             \
+            if (!(r_ & (d))) {                                                           \
+                const hp_lane_vec a_ = (v)[r_], b_ = (v)[r_ + (d)];                      \
+                (v)[r_] = __builtin_shufflevector(a_, b_, HP_LANE_INDICES(HP_LANE_LO, d)); \
+                (v)[r_ + (d)] = __builtin_shufflevector(a_, b_, HP_LANE_INDICES(HP_LANE_HI, d)); \
+            }                                                                            \
+    } while (0)
+
+static inline void hp_lane_transpose(hp_lane_vec v[HP_LANE_VEC])
+{
+    HP_LANE_TRANSPOSE_STAGE(v, 1);
+    HP_LANE_TRANSPOSE_STAGE(v, 2);
+#if HP_LANE_VEC >= 8
+    HP_LANE_TRANSPOSE_STAGE(v, 4);
+#endif
+#if HP_LANE_VEC >= 16
+    HP_LANE_TRANSPOSE_STAGE(v, 8);
+#endif
+}
+
 #endif
