@@ -26,6 +26,7 @@ HP_BENCH_MODEL="$model" HP_BENCH_DATA="$data" "$bench" --benchmark_format=json -
 echo "ONNX Runtime (ort_bench.js) ..." >&2
 node "$root/bench/ort_bench.js" "$work/model.onnx" "$work/inputs.bin" 4 >"$work/ort.json"
 
+echo "handposture: $("$cli" --version); CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 node - "$work/ours.json" "$work/ort.json" <<'JS'
 const fs = require('fs');
 const ours = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));

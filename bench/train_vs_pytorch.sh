@@ -24,6 +24,7 @@ ours_cpu=$(json "$out/fixed/run.json" "d['training']['cpu_seconds_per_epoch']")
 read -r theirs theirs_cpu < <(/usr/bin/python3 bench/pytorch_train.py --epochs "$epochs")
 calc() { awk "BEGIN { print $1 }"; }
 ms() { calc "$1 * 1000"; }
+printf 'handposture: %s; CPU: %s\n' "$("$cli" --version)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 printf 'ST recipe, %d epochs, 9154 training + 2289 validation frames, one thread (validation included)\n' "$epochs"
 printf '               wall ms/epoch   cpu ms/epoch\n'
 printf '  handposture  %13.2f  %13.2f\n' "$(ms "$ours")" "$(ms "$ours_cpu")"
