@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The training figures of README "## Training": ST's recipe on the public dataset over 5 seeds,
+# The training figures of docs/training.md: ST's recipe on the public dataset over 5 seeds,
 # (1) random 80/20 frame split: validation accuracy of the best checkpoint, epochs, time;
 # (2) leave-one-user-out: per held-out user accuracy, early stopping on 20 % random frames of
 #     the training users only;

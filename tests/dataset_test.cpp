@@ -416,6 +416,56 @@ TEST(DatasetCli, ShowNamesTheFrameAndWritesThePng)
     EXPECT_NE(r.output.find("no datalog 'c.npz'"), std::string::npos) << r.output;
 }
 
+TEST(DatasetCli, ShowScalesColorsToTheFrameShown)
+{
+    ScratchDir dir;
+    // Frame 1 holds distances far from a hand's (2224 to 3015 mm) and three invalid zones (status 4,
+    // 255) whose distances lie outside that range; frame 0 holds other distances.
+    hp::Datalog log = uniform_log(16, 2, 500.0f, 100.0f, 21);
+    for (int z = 0; z < 16; ++z) {
+        log.distance_mm[16 + size_t(z)] = 2224.0f + 52.0f * float(z) + (z == 15 ? 11.0f : 0.0f);
+        log.signal_per_spad[16 + size_t(z)] = 10.5f + float(z);
+    }
+    for (int z : {0, 7}) log.target_status[16 + size_t(z)] = 255;
+    log.target_status[16 + 9] = 4;
+    log.target_status[16 + 3] = 9;
+    float low = INFINITY, high = -INFINITY;
+    for (int z = 0; z < 16; ++z) {
+        float status = log.target_status[16 + size_t(z)];
+        if (status != 5 && status != 9) continue;
+        low = std::min(low, log.distance_mm[16 + size_t(z)]);
+        high = std::max(high, log.distance_mm[16 + size_t(z)]);
+    }
+    hp::write_datalog_file(log_path(dir.path(), "Like", "U", "b.npz"), log);
+    hp::write_datalog_file(log_path(dir.path(), "None", "U", "a.npz"), uniform_log(16, 1, 200.0f, 100.0f, 0));
+    hp::test::CommandResult r = hp::test::run_cli("dataset show --data " + quoted(dir.path()) + " --file b.npz --frame 1");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    char expected[128];
+    std::snprintf(expected, sizeof expected, "distance (mm): %.0f to %.0f, - invalid\n", double(low), double(high));
+    EXPECT_NE(r.output.find(expected), std::string::npos) << expected << " in\n" << r.output;
+    EXPECT_NE(r.output.find("signal (kcps/SPAD): 11.50 to 25.50, - invalid\n"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("target_status: codes 4, 5, 9, 255\n"), std::string::npos) << r.output;
+}
+
+TEST(DatasetCli, InfoListsRecordingsOnRequest)
+{
+    ScratchDir dir;
+    hp::write_datalog_file(log_path(dir.path(), "None", "U", "a.npz"), uniform_log(16, 2, 200.0f, 100.0f, 0));
+    hp::write_datalog_file(log_path(dir.path(), "Like", "U", "b.npz"), uniform_log(16, 3, 250.0f, 100.0f, 21));
+    const std::string args = "dataset info --classes None,Like --data " + quoted(dir.path());
+    hp::test::CommandResult summary = hp::test::run_cli(args);
+    ASSERT_EQ(summary.exit_code, 0) << summary.output;
+    EXPECT_NE(summary.output.find("frames:      5 read, 5 kept"), std::string::npos) << summary.output;
+    EXPECT_EQ(summary.output.find("frames per recording"), std::string::npos) << summary.output;
+    EXPECT_NE(summary.output.find("--recordings lists the frames of each of the 2 recordings"), std::string::npos);
+    hp::test::CommandResult listed = hp::test::run_cli(args + " --recordings");
+    ASSERT_EQ(listed.exit_code, 0) << listed.output;
+    size_t table = listed.output.find("frames per recording");
+    ASSERT_NE(table, std::string::npos) << listed.output;
+    EXPECT_NE(listed.output.find("3/3  log__Like__U__", table), std::string::npos) << listed.output;
+    EXPECT_NE(listed.output.find("2/2  log__None__U__", table), std::string::npos) << listed.output;
+}
+
 TEST(DatasetCli, InfoJsonOfThePublicDataset)
 {
     HP_REQUIRE_SHARED();

@@ -1,12 +1,13 @@
-// Terminal and PNG pictures: the text has each value in its cell, the PNGs decode (with cairo's
-// own reader) to pictures whose cells carry the colors of their values.
-#include <cairo.h>
+// Terminal and PNG pictures: the text has each value in its cell, the PNGs decode (with libpng)
+// to pictures whose cells carry the colors of their values on a scale fitted to the values shown.
 #include <gtest/gtest.h>
+#include <png.h>
 
 #include <cmath>
 #include <cstdint>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include <unistd.h>
@@ -35,6 +36,16 @@ std::vector<std::string> words_of(const std::string& line)
 
 std::string strip_ansi(const std::string& s) { return std::regex_replace(s, std::regex("\x1b\\[[0-9;]*m"), ""); }
 
+// The ANSI 256-color background codes of a colored text, in order.
+std::vector<int> background_codes(const std::string& text)
+{
+    std::vector<int> codes;
+    std::regex bg("\x1b\\[48;5;([0-9]+)m");
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), bg); it != std::sregex_iterator(); ++it)
+        codes.push_back(std::stoi((*it)[1]));
+    return codes;
+}
+
 struct Image {
     int width = 0, height = 0;
     std::vector<uint32_t> pixels;  // 0x00RRGGBB
@@ -44,22 +55,27 @@ struct Image {
     double b(int x, int y) const { return channel(x, y, 0); }
 };
 
+// Decoded with libpng, not with cairo that wrote the file.
 Image read_png(const std::filesystem::path& path)
 {
-    cairo_surface_t* s = cairo_image_surface_create_from_png(path.c_str());
-    EXPECT_EQ(cairo_surface_status(s), CAIRO_STATUS_SUCCESS) << path;
+    png_image png{};
+    png.version = PNG_IMAGE_VERSION;
     Image img;
-    if (cairo_surface_status(s) == CAIRO_STATUS_SUCCESS) {
-        cairo_surface_flush(s);
-        img.width = cairo_image_surface_get_width(s);
-        img.height = cairo_image_surface_get_height(s);
-        int stride = cairo_image_surface_get_stride(s);
-        const unsigned char* data = cairo_image_surface_get_data(s);
-        for (int y = 0; y < img.height; ++y)
-            for (int x = 0; x < img.width; ++x)
-                img.pixels.push_back(reinterpret_cast<const uint32_t*>(data + y * stride)[x] & 0xffffff);
+    if (!png_image_begin_read_from_file(&png, path.c_str())) {
+        ADD_FAILURE() << path << ": " << png.message;
+        return img;
     }
-    cairo_surface_destroy(s);
+    png.format = PNG_FORMAT_RGB;
+    std::vector<unsigned char> rgb(PNG_IMAGE_SIZE(png));
+    if (!png_image_finish_read(&png, nullptr, rgb.data(), 0, nullptr)) {
+        ADD_FAILURE() << path << ": " << png.message;
+        png_image_free(&png);
+        return img;
+    }
+    img.width = static_cast<int>(png.width);
+    img.height = static_cast<int>(png.height);
+    for (size_t i = 0; i + 2 < rgb.size(); i += 3)
+        img.pixels.push_back(uint32_t(rgb[i]) << 16 | uint32_t(rgb[i + 1]) << 8 | rgb[i + 2]);
     return img;
 }
 
@@ -119,19 +135,13 @@ TEST(PlotText, ColoredGridsHaveTheSameTextAndColorsFollowValues)
     std::string colored = hp::render_grids_ansi(grids, true);
     EXPECT_EQ(strip_ansi(colored), hp::render_grids_ansi(grids, false));
     // One background color per cell, in cell order.
-    std::vector<int> backgrounds;
-    std::regex bg("\x1b\\[48;5;([0-9]+)m");
-    for (auto it = std::sregex_iterator(colored.begin(), colored.end(), bg); it != std::sregex_iterator(); ++it)
-        backgrounds.push_back(std::stoi((*it)[1]));
+    std::vector<int> backgrounds = background_codes(colored);
     ASSERT_EQ(backgrounds.size(), 6u);
     EXPECT_NE(backgrounds.front(), backgrounds.back());
     for (int code : backgrounds) EXPECT_TRUE(code >= 16 && code <= 231);
     // Values outside the scale take the end colors.
     hp::Grid clamped = {"t", 1, 3, {-50, 100, 9999}, 100, 600};
-    std::string c = hp::render_grids_ansi({clamped}, true);
-    std::vector<int> codes;
-    for (auto it = std::sregex_iterator(c.begin(), c.end(), bg); it != std::sregex_iterator(); ++it)
-        codes.push_back(std::stoi((*it)[1]));
+    std::vector<int> codes = background_codes(hp::render_grids_ansi({clamped}, true));
     ASSERT_EQ(codes.size(), 3u);
     EXPECT_EQ(codes[0], backgrounds.front());
     EXPECT_EQ(codes[1], backgrounds.front());
@@ -179,9 +189,10 @@ TEST(PlotPng, GridsDecodeWithLowAndHighCellsInDifferentColors)
     hp::write_grids_png(path, {distance_grid(), signal_grid()});
     ASSERT_TRUE(png_signature(path));
     Image img = read_png(path);
-    // Layout of plot_png.cpp: 20 px margin, 30 px title, 40 px cells, then a 10+14+64 px color bar.
+    // Layout of plot_png.cpp: 20 px margin, 30 px title, 40 px cells, then a 10+14+64 px color bar;
+    // a 28 px row for the "invalid" legend entry (the signal grid has a NaN).
     EXPECT_EQ(img.width, 20 + (3 * 40 + 88 + 20) + (2 * 40 + 88 + 20));
-    EXPECT_EQ(img.height, 20 + 30 + 3 * 40 + 20);
+    EXPECT_EQ(img.height, 20 + 30 + 3 * 40 + 28 + 20);
     auto cell = [](int r, int c) { return std::pair{20 + c * 40 + 4, 50 + r * 40 + 4}; };
     auto [lx, ly] = cell(0, 0);  // 100 = low: dark purple
     auto [hx, hy] = cell(1, 2);  // 600 = high: yellow
@@ -195,6 +206,148 @@ TEST(PlotPng, GridsDecodeWithLowAndHighCellsInDifferentColors)
     EXPECT_LT(img.g(mx, my), img.g(hx, hy));
     // No temporary file left behind.
     EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir / "sub"), {}), 1);
+}
+
+// A frame as `dataset show` draws it: distances of the valid zones between 2224 and 3015 mm, two
+// invalid zones, and the categorical target_status.
+hp::Grid far_distances()
+{
+    hp::Grid g{"distance (mm)", 3, 3, {2224, 2500, NAN, 2700, 3015, 2400, NAN, 2600, 2900}};
+    hp::fit_scale_to_values(g);
+    return g;
+}
+
+hp::Grid status_codes()
+{
+    hp::Grid g{"target_status", 3, 3, {5, 5, 255, 9, 5, 5, 255, 9, 5}};
+    g.categorical = true;
+    return g;
+}
+
+TEST(PlotScale, FittedToTheValidValues)
+{
+    hp::Grid g = far_distances();
+    EXPECT_EQ(g.low, 2224.0f);
+    EXPECT_EQ(g.high, 3015.0f);
+    hp::Grid none{"t", 1, 2, {NAN, NAN}, 10, 20};
+    hp::fit_scale_to_values(none);
+    EXPECT_EQ(none.low, 10.0f);
+    EXPECT_EQ(none.high, 20.0f);
+    hp::Grid one{"t", 1, 2, {7, NAN}};
+    hp::fit_scale_to_values(one);
+    EXPECT_EQ(one.low, 7.0f);
+    EXPECT_EQ(one.high, 7.0f);
+}
+
+TEST(PlotScale, ColorBarIsLabelledAtItsEndsAndRoundNumbersBetween)
+{
+    // 2224..3015 spans 791: steps of 200 (about four); 3000 is within a tenth of the span of 3015.
+    EXPECT_EQ(hp::color_bar_values(far_distances()), (std::vector<double>{2224, 2400, 2600, 2800, 3015}));
+    hp::Grid signal{"s", 1, 3, {0.5f, 43.25f, 12}};
+    hp::fit_scale_to_values(signal);
+    EXPECT_EQ(hp::color_bar_values(signal), (std::vector<double>{0.5, 20, 43.25}));  // 40 is too close to 43.25
+    hp::Grid flat{"f", 1, 2, {5, 5}};
+    hp::fit_scale_to_values(flat);
+    EXPECT_EQ(hp::color_bar_values(flat), (std::vector<double>{5}));
+    EXPECT_EQ(hp::grid_categories(status_codes()), (std::vector<int>{5, 9, 255}));
+}
+
+TEST(PlotText, LegendsGiveTheScaleTheCodesAndTheInvalidMark)
+{
+    std::vector<hp::Grid> grids = {far_distances(), status_codes(), distance_grid()};
+    auto lines = lines_of(hp::render_legends_ansi(grids, false));
+    ASSERT_EQ(lines.size(), 3u);
+    EXPECT_EQ(lines[0], "distance (mm): 2224 to 3015, - invalid");
+    EXPECT_EQ(lines[1], "target_status: codes 5, 9, 255");
+    EXPECT_EQ(lines[2], "distance (mm): 100 to 600");
+
+    // In color, each code's swatch has the background of that code's cells, invalid cells a grey of their own.
+    std::vector<int> status_cells = background_codes(hp::render_grids_ansi({status_codes()}, true));
+    std::vector<int> status_legend = background_codes(hp::render_legends_ansi({status_codes()}, true));
+    ASSERT_EQ(status_cells.size(), 9u);
+    ASSERT_EQ(status_legend.size(), 3u);
+    EXPECT_EQ(status_cells[0], status_legend[0]);  // 5
+    EXPECT_EQ(status_cells[3], status_legend[1]);  // 9
+    EXPECT_EQ(status_cells[2], status_legend[2]);  // 255
+    EXPECT_EQ(std::set<int>(status_legend.begin(), status_legend.end()).size(), 3u);
+    std::vector<int> distance_cells = background_codes(hp::render_grids_ansi({far_distances()}, true));
+    std::vector<int> distance_legend = background_codes(hp::render_legends_ansi({far_distances()}, true));
+    ASSERT_EQ(distance_cells.size(), 9u);
+    ASSERT_GE(distance_legend.size(), 3u);
+    EXPECT_EQ(distance_cells[0], distance_legend.front());     // 2224: the strip's low end
+    EXPECT_EQ(distance_cells[4], distance_legend[distance_legend.size() - 2]);  // 3015: its high end
+    EXPECT_EQ(distance_cells[2], distance_legend.back());      // invalid: the grey swatch
+    EXPECT_EQ(distance_cells[6], distance_legend.back());
+    for (size_t k = 0; k + 1 < distance_legend.size(); ++k) EXPECT_NE(distance_legend[k], distance_legend.back());
+    EXPECT_NE(strip_ansi(hp::render_legends_ansi({far_distances()}, true)).find("2224"), std::string::npos);
+}
+
+// Squared distance between two pixels' colors.
+double color_distance(const Image& img, std::pair<int, int> a, std::pair<int, int> b)
+{
+    double dr = img.r(a.first, a.second) - img.r(b.first, b.second);
+    double dg = img.g(a.first, a.second) - img.g(b.first, b.second);
+    double db = img.b(a.first, a.second) - img.b(b.first, b.second);
+    return dr * dr + dg * dg + db * db;
+}
+
+TEST(PlotPng, CellsTakeTheColorOfTheirValueOnTheBarAndInvalidCellsAreGrey)
+{
+    hp::test::ScratchDir dir;
+    auto path = dir / "frame.png";
+    hp::Grid distance = far_distances();
+    hp::Grid status = status_codes();
+    hp::write_grids_png(path, {distance, status});
+    Image img = read_png(path);
+    // Two blocks of 3x3 cells with their bar or legend; 3 codes x 20 px fit beside 3 rows of 40 px;
+    // the "invalid" row below.
+    ASSERT_EQ(img.width, 20 + 2 * (3 * 40 + 88 + 20));
+    ASSERT_EQ(img.height, 20 + 30 + 3 * 40 + 28 + 20);
+    const int top = 50;
+    auto cell = [&](int block_x, int i) { return std::pair{block_x + (i % 3) * 40 + 4, top + (i / 3) * 40 + 4}; };
+
+    // The distance bar runs from 3015 (its first inside row) down to 2224 (its last); each valid cell's
+    // color is found on the bar where its value lies.
+    const int bar_x = 20 + 3 * 40 + 10 + 7, bar_top = top + 1, bar_bottom = top + 3 * 40 - 2;
+    auto nearest_bar_row = [&](std::pair<int, int> p) {
+        int best = bar_top;
+        for (int y = bar_top; y <= bar_bottom; ++y)
+            if (color_distance(img, p, {bar_x, y}) < color_distance(img, p, {bar_x, best})) best = y;
+        return best;
+    };
+    for (int i = 0; i < 9; ++i) {
+        float v = distance.values[size_t(i)];
+        if (std::isnan(v)) continue;
+        double expected = top + (3015.0 - v) / (3015.0 - 2224.0) * 120;
+        EXPECT_NEAR(nearest_bar_row(cell(20, i)), expected, 3) << "cell " << i << " = " << v;
+    }
+    EXPECT_LT(color_distance(img, cell(20, 0), {bar_x, bar_bottom}), 3e-3);  // min cell = the low end
+    EXPECT_LT(color_distance(img, cell(20, 4), {bar_x, bar_top}), 3e-3);     // max cell = the high end
+
+    // Invalid cells: the swatch of the "invalid" legend entry, a neutral grey, far from every bar color.
+    std::pair<int, int> invalid_swatch = {20 + 7, top + 120 + 28 - 14 + 7};
+    for (int i : {2, 6}) {
+        auto p = cell(20, i);
+        EXPECT_LT(color_distance(img, p, invalid_swatch), 1e-4);
+        EXPECT_NEAR(img.r(p.first, p.second), img.g(p.first, p.second), 0.01);
+        EXPECT_NEAR(img.g(p.first, p.second), img.b(p.first, p.second), 0.01);
+        EXPECT_GT(color_distance(img, p, {bar_x, nearest_bar_row(p)}), 0.01);
+    }
+
+    // target_status: one legend swatch per code (5, 9, 255 from the top), each code's cells in its color.
+    const int status_x = 20 + 3 * 40 + 88 + 20, legend_x = status_x + 3 * 40 + 10 + 7;
+    auto swatch = [&](int k) { return std::pair{legend_x, top + k * 20 + 7}; };
+    for (int i = 0; i < 9; ++i) {
+        int code = int(status.values[size_t(i)]);
+        int k = code == 5 ? 0 : code == 9 ? 1 : 2;
+        EXPECT_LT(color_distance(img, cell(status_x, i), swatch(k)), 1e-4) << "cell " << i << " = " << code;
+    }
+    EXPECT_GT(color_distance(img, swatch(0), swatch(1)), 0.05);
+    EXPECT_GT(color_distance(img, swatch(1), swatch(2)), 0.05);
+    EXPECT_GT(color_distance(img, swatch(0), swatch(2)), 0.05);
+    // No color bar beside the categories: below the third swatch the legend column is white.
+    EXPECT_LT(color_distance(img, {legend_x, top + 100}, {0, 0}), 1e-6);
+    EXPECT_GT(img.r(0, 0), 0.99);
 }
 
 TEST(PlotPng, ConfusionColorsAreRowNormalized)

@@ -30,7 +30,7 @@ std::string pad(const std::string& s, size_t width, bool left = false)
     return left ? std::string(width - s.size(), ' ') + s : s + std::string(width - s.size(), ' ');
 }
 
-void info(const std::string& data, const std::vector<std::string>& classes, bool json)
+void info(const std::string& data, const std::vector<std::string>& classes, bool json, bool list_recordings)
 {
     DatasetOptions options;
     options.classes = classes;
@@ -130,7 +130,12 @@ void info(const std::string& data, const std::vector<std::string>& classes, bool
     }
     std::printf("%s", pad("total", 12).c_str());
     for (const std::string& u : users) std::printf("%9ld", user_total[u]);
-    std::printf("%9zu\n\nframes per recording\n", d.size());
+    std::printf("%9zu\n", d.size());
+    if (!list_recordings) {
+        std::printf("\n(--recordings lists the frames of each of the %zu recordings)\n", recordings.size());
+        return;
+    }
+    std::printf("\nframes per recording\n");
     std::printf("%s %s %s %s  %s\n", pad("class", 11).c_str(), pad("user", 8).c_str(), pad("files", 5, true).c_str(),
                 pad("read/kept", 11, true).c_str(), "recording");
     for (const auto& [key, r] : recordings) {
@@ -157,9 +162,9 @@ void show(const std::string& data, std::vector<std::string> all, const std::stri
                                                    std::to_string(log.frames) + ")");
     const int side = log.side();
     const size_t at = size_t(frame) * size_t(log.zones);
-    Grid distance{"distance (mm)", side, side, {}, 0, 1}, signal{"signal (kcps/SPAD)", side, side, {}, 0, 1},
-        status{"target_status", side, side, {}, 0, 13};
-    float low_d = INFINITY, high_s = 0;
+    Grid distance{"distance (mm)", side, side, {}}, signal{"signal (kcps/SPAD)", side, side, {}},
+        status{"target_status", side, side, {}};
+    status.categorical = true;
     int valid_zones = 0;
     for (int z = 0; z < log.zones; ++z) {
         size_t i = at + size_t(z);
@@ -168,17 +173,10 @@ void show(const std::string& data, std::vector<std::string> all, const std::stri
         distance.values.push_back(valid ? log.distance_mm[i] : NAN);
         signal.values.push_back(valid ? log.signal_per_spad[i] : NAN);
         status.values.push_back(log.target_status[i]);
-        if (valid) {
-            low_d = std::min(low_d, log.distance_mm[i]);
-            high_s = std::max(high_s, log.signal_per_spad[i]);
-        }
     }
-    if (valid_zones) {
-        // The hand is what matters: colors span the nearest valid zone to 400 mm behind it.
-        distance.low = low_d;
-        distance.high = low_d + 400;
-        signal.high = std::max(high_s, 1.0f);
-    }
+    // Colors span this frame's valid zones, nearest to farthest and weakest to strongest.
+    fit_scale_to_values(distance);
+    fit_scale_to_values(signal);
 
     std::vector<float> tensor(size_t(log.zones) * 2);
     hp_preprocess_config config = HP_PREPROCESS_DEFAULTS;
@@ -194,9 +192,10 @@ void show(const std::string& data, std::vector<std::string> all, const std::stri
                 log.frame_has_nan(frame) ? "dropped (NaN field)"
                 : kept == HP_FRAME_KEPT  ? "kept"
                                          : "dropped (nearest target out of range)");
-    std::printf("invalid zones (status not 5 or 9) are shown as '-'; distance colors: nearest to nearest + 400 mm\n\n");
+    std::printf("invalid zones (status not 5 or 9, or no target) are shown as '-'; colors span this frame's valid zones\n\n");
     std::vector<Grid> grids = {distance, signal, status};
-    std::cout << render_grids_ansi(grids, isatty(STDOUT_FILENO) != 0);
+    const bool color = isatty(STDOUT_FILENO) != 0;
+    std::cout << render_grids_ansi(grids, color) << "\n" << render_legends_ansi(grids, color);
     if (!png.empty()) {
         write_grids_png(png, grids);
         std::printf("wrote %s\n", png.c_str());
@@ -231,15 +230,16 @@ void add_dataset_commands(CLI::App& app)
         std::string data, file, png, out;
         std::vector<std::string> classes;
         int frame = 0;
-        bool json = false, to_4x4 = false;
+        bool json = false, to_4x4 = false, recordings = false;
     };
     auto args = std::make_shared<Args>();
 
-    CLI::App* info_cmd = dataset->add_subcommand("info", "Frames per class, user and recording; dropped frames");
+    CLI::App* info_cmd = dataset->add_subcommand("info", "Frames per class and user (and per recording), dropped frames");
     info_cmd->add_option("--data", args->data, data_help);
     info_cmd->add_option("--classes", args->classes, "Classes to keep (default: ST's 8)")->delimiter(',');
-    info_cmd->add_flag("--json", args->json, "Print one JSON object");
-    info_cmd->callback([args] { info(args->data, args->classes, args->json); });
+    info_cmd->add_flag("--json", args->json, "Print one JSON object (with every recording)");
+    info_cmd->add_flag("--recordings", args->recordings, "Also list the frames read and kept per recording");
+    info_cmd->callback([args] { info(args->data, args->classes, args->json, args->recordings); });
 
     CLI::App* show_cmd = dataset->add_subcommand("show", "One frame's distance, signal and status as heat maps");
     show_cmd->add_option("--data", args->data, data_help);

@@ -280,7 +280,7 @@ void add_train_commands(CLI::App& app)
 
     auto config = std::make_shared<std::pair<std::string, std::string>>();
     auto quiet = std::make_shared<bool>(false);
-    CLI::App* run = app.add_subcommand("run", "Run ST's user_config.yaml (operation_mode training or evaluation)");
+    CLI::App* run = app.add_subcommand("run", "Run ST's user_config.yaml (operation_mode training, evaluation, deployment or benchmarking)");
     run->add_option("config", config->first, "user_config.yaml")->required();
     run->add_option("--out", config->second, "Output folder (default: hydra.run.dir or experiments_outputs/<time>)");
     run->add_flag("--quiet", *quiet, "No per-epoch lines");

@@ -1,6 +1,7 @@
 // What the terminal and PNG pictures share: a perceptually ordered color map from [0,1] to RGB
-// (dark blue -> teal -> yellow, viridis-like), a white -> blue map for confusion matrices, and
-// the way grid values are printed.
+// (dark blue -> teal -> yellow, viridis-like), a white -> blue map for confusion matrices, a palette
+// of distinct colors for categories and series, the grey of invalid cells, the color of each grid
+// cell, round tick values and the way grid values are printed.
 #pragma once
 
 #include <algorithm>
@@ -44,6 +45,21 @@ inline Rgb blues_color(double t)
     return interpolate(anchors, 3, t);
 }
 
+// Distinct colors for categories and line series (matplotlib's tab10 and tab20 light tones, greys
+// left out so that nothing looks like an invalid cell); k wraps around after 14.
+inline Rgb category_color(size_t k)
+{
+    static const Rgb palette[] = {{0.122, 0.467, 0.706}, {1.000, 0.498, 0.055}, {0.173, 0.627, 0.173},
+                                  {0.839, 0.153, 0.157}, {0.580, 0.404, 0.741}, {0.549, 0.337, 0.294},
+                                  {0.890, 0.467, 0.761}, {0.737, 0.741, 0.133}, {0.090, 0.745, 0.812},
+                                  {0.682, 0.780, 0.910}, {1.000, 0.733, 0.471}, {0.596, 0.875, 0.541},
+                                  {1.000, 0.596, 0.588}, {0.773, 0.690, 0.835}};
+    return palette[k % (sizeof palette / sizeof palette[0])];
+}
+
+// Invalid cells: a neutral grey, which neither the heat map nor the category palette contains.
+inline constexpr Rgb kInvalidColor{0.78, 0.78, 0.78};
+
 // Position of v on the scale [low, high], in [0,1].
 inline double scale_position(float v, float low, float high)
 {
@@ -62,21 +78,39 @@ inline void check_grid(const Grid& g)
                                                        std::to_string(g.rows) + "x" + std::to_string(g.cols));
 }
 
-// Whole numbers are printed without decimals (distances, counts), others with two; "-" for NaN.
+// The color of each cell of g: the invalid grey for NaN, else its category's color (categorical
+// grids) or its place on the heat map of the grid's scale.
+std::vector<Rgb> cell_colors(const Grid& g);
+
+inline bool has_invalid_cells(const Grid& g)
+{
+    return std::any_of(g.values.begin(), g.values.end(), [](float v) { return !std::isfinite(v); });
+}
+
+// About `count` evenly spaced round numbers (1, 2, 5 x 10^k) covering [low, high].
+std::vector<double> nice_ticks(double low, double high, int count);
+
+// A grid's values are printed without decimals when all are whole (distances, counts), else with two.
+inline bool values_are_whole(const Grid& g)
+{
+    return std::all_of(g.values.begin(), g.values.end(),
+                       [](float v) { return !std::isfinite(v) || (v == std::floor(v) && std::fabs(v) < 1e9f); });
+}
+
+// One value as its grid prints it; "-" for NaN (an invalid cell).
+inline std::string format_value(double v, bool whole)
+{
+    if (!std::isfinite(v)) return "-";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, whole ? "%.0f" : "%.2f", v);
+    return buf;
+}
+
 inline std::vector<std::string> format_values(const Grid& g)
 {
-    bool whole = std::all_of(g.values.begin(), g.values.end(),
-                             [](float v) { return !std::isfinite(v) || (v == std::floor(v) && std::fabs(v) < 1e9f); });
+    bool whole = values_are_whole(g);
     std::vector<std::string> out;
-    char buf[64];
-    for (float v : g.values) {
-        if (!std::isfinite(v))
-            out.emplace_back("-");
-        else {
-            std::snprintf(buf, sizeof buf, whole ? "%.0f" : "%.2f", static_cast<double>(v));
-            out.emplace_back(buf);
-        }
-    }
+    for (float v : g.values) out.push_back(format_value(v, whole));
     return out;
 }
 

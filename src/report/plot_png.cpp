@@ -75,73 +75,119 @@ std::string format_number(double v)
     return buf;
 }
 
-// About `count` evenly spaced round numbers (1, 2, 5 x 10^k) covering [low, high].
-std::vector<double> nice_ticks(double low, double high, int count)
+constexpr int kCell = 40, kMargin = 20, kTitle = 30, kBarGap = 10, kBarWidth = 14, kBarLabels = 64;
+constexpr int kLegendStep = 20, kInvalidRow = 28;
+
+// Height of a grid's block: its cells, or its legend of codes when that is taller.
+int block_height(const Grid& g)
 {
-    double raw = (high - low) / std::max(count, 1);
-    double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
-    double step = magnitude;
-    for (double m : {1.0, 2.0, 5.0, 10.0})
-        if (m * magnitude >= raw) {
-            step = m * magnitude;
-            break;
-        }
-    std::vector<double> ticks;
-    for (double t = std::ceil(low / step) * step; t <= high + step * 1e-9; t += step)
-        ticks.push_back(std::fabs(t) < step * 1e-9 ? 0.0 : t);
-    return ticks;
+    int legend = g.categorical ? static_cast<int>(grid_categories(g).size()) * kLegendStep : 0;
+    return std::max(g.rows * kCell, legend);
 }
 
-constexpr int kCell = 40, kMargin = 20, kTitle = 30, kBarGap = 10, kBarWidth = 14, kBarLabels = 64;
+void draw_swatch(cairo_t* cr, const plot::Rgb& color, double x, double y)
+{
+    set_color(cr, color);
+    cairo_rectangle(cr, x, y, kBarWidth, kBarWidth);
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 1);
+    cairo_rectangle(cr, x + 0.5, y + 0.5, kBarWidth - 1, kBarWidth - 1);
+    cairo_stroke(cr);
+}
+
+void draw_cells(cairo_t* cr, const Grid& g, double x0, double top)
+{
+    std::vector<std::string> text = plot::format_values(g);
+    std::vector<plot::Rgb> colors = plot::cell_colors(g);
+    cairo_set_font_size(cr, 10);
+    for (int r = 0; r < g.rows; ++r)
+        for (int c = 0; c < g.cols; ++c) {
+            size_t i = static_cast<size_t>(r) * g.cols + c;
+            set_color(cr, colors[i]);
+            cairo_rectangle(cr, x0 + c * kCell, top + r * kCell, kCell, kCell);
+            cairo_fill(cr);
+            double ink = plot::is_light(colors[i]) ? 0 : 1;
+            cairo_set_source_rgb(cr, ink, ink, ink);
+            draw_text(cr, text[i], x0 + (c + 0.5) * kCell, top + (r + 0.5) * kCell, 0.5);
+        }
+}
+
+// Color bar of a continuous grid: high at the top, low at the bottom; its ends labelled as the cells
+// print them, round numbers between.
+void draw_color_bar(cairo_t* cr, const Grid& g, double x, double top)
+{
+    const double height = g.rows * kCell;
+    const bool flat = !(g.high > g.low);  // every valid cell has the middle color
+    for (int y = 0; y < static_cast<int>(height); ++y) {
+        set_color(cr, plot::heat_color(flat ? 0.5 : 1.0 - (y + 0.5) / height));
+        cairo_rectangle(cr, x, top + y, kBarWidth, 1);
+        cairo_fill(cr);
+    }
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 1);
+    cairo_rectangle(cr, x + 0.5, top + 0.5, kBarWidth - 1, height - 1);
+    cairo_stroke(cr);
+    cairo_set_font_size(cr, 10);
+    const bool whole = plot::values_are_whole(g);
+    std::vector<double> labels = color_bar_values(g);
+    for (size_t k = 0; k < labels.size(); ++k) {
+        double y = flat ? top + height / 2 : top + (1 - plot::scale_position(float(labels[k]), g.low, g.high)) * height;
+        bool end = k == 0 || k + 1 == labels.size();
+        cairo_move_to(cr, x + kBarWidth, std::round(y) + 0.5);
+        cairo_line_to(cr, x + kBarWidth + 3, std::round(y) + 0.5);
+        cairo_stroke(cr);
+        draw_text(cr, end ? plot::format_value(labels[k], whole) : format_number(labels[k]), x + kBarWidth + 5, y);
+    }
+}
+
+// Legend of a categorical grid: one swatch per code present, in ascending order.
+void draw_category_legend(cairo_t* cr, const Grid& g, double x, double top)
+{
+    std::vector<int> codes = grid_categories(g);
+    cairo_set_font_size(cr, 11);
+    for (size_t k = 0; k < codes.size(); ++k) {
+        double y = top + k * kLegendStep;
+        draw_swatch(cr, plot::category_color(k), x, y);
+        draw_text(cr, std::to_string(codes[k]), x + kBarWidth + 6, y + kBarWidth / 2.0);
+    }
+}
 
 }  // namespace
 
 void write_grids_png(const std::filesystem::path& path, const std::vector<Grid>& grids)
 {
     if (grids.empty()) throw Error(path, "no grids to draw");
-    int width = kMargin, height = 0;
+    int width = kMargin, blocks = 0;
+    bool any_invalid = false;
     for (const Grid& g : grids) {
         plot::check_grid(g);
         if (g.rows > 256 || g.cols > 256) throw Error(path, "grid '" + g.title + "' is too large to draw");
         width += g.cols * kCell + kBarGap + kBarWidth + kBarLabels + kMargin;
-        height = std::max(height, kMargin + kTitle + g.rows * kCell + kMargin);
+        blocks = std::max(blocks, block_height(g));
+        any_invalid = any_invalid || plot::has_invalid_cells(g);
     }
+    const int top = kMargin + kTitle;
+    const int height = top + blocks + (any_invalid ? kInvalidRow : 0) + kMargin;
     write_png(path, width, height, [&](cairo_t* cr) {
         double x0 = kMargin;
         for (const Grid& g : grids) {
-            const double top = kMargin + kTitle;
             cairo_set_source_rgb(cr, 0, 0, 0);
             cairo_set_font_size(cr, 15);
             draw_text(cr, g.title, x0, kMargin + kTitle / 2.0 - 4);
-            std::vector<std::string> text = plot::format_values(g);
-            cairo_set_font_size(cr, 10);
-            for (int r = 0; r < g.rows; ++r)
-                for (int c = 0; c < g.cols; ++c) {
-                    size_t i = static_cast<size_t>(r) * g.cols + c;
-                    plot::Rgb color = plot::heat_color(plot::scale_position(g.values[i], g.low, g.high));
-                    set_color(cr, color);
-                    cairo_rectangle(cr, x0 + c * kCell, top + r * kCell, kCell, kCell);
-                    cairo_fill(cr);
-                    double ink = plot::is_light(color) ? 0 : 1;
-                    cairo_set_source_rgb(cr, ink, ink, ink);
-                    draw_text(cr, text[i], x0 + (c + 0.5) * kCell, top + (r + 0.5) * kCell, 0.5);
-                }
-            // Color bar: high at the top, low at the bottom, with its end values and middle labelled.
-            const double bar_x = x0 + g.cols * kCell + kBarGap, bar_h = g.rows * kCell;
-            for (int y = 0; y < static_cast<int>(bar_h); ++y) {
-                set_color(cr, plot::heat_color(1.0 - (y + 0.5) / bar_h));
-                cairo_rectangle(cr, bar_x, top + y, kBarWidth, 1);
-                cairo_fill(cr);
-            }
-            cairo_set_source_rgb(cr, 0, 0, 0);
-            cairo_set_line_width(cr, 1);
-            cairo_rectangle(cr, bar_x + 0.5, top + 0.5, kBarWidth - 1, bar_h - 1);
-            cairo_stroke(cr);
-            for (double f : {0.0, 0.5, 1.0}) {
-                double value = g.low + f * (static_cast<double>(g.high) - g.low);
-                draw_text(cr, format_number(value), bar_x + kBarWidth + 4, top + (1 - f) * bar_h);
-            }
+            draw_cells(cr, g, x0, top);
+            const double legend_x = x0 + g.cols * kCell + kBarGap;
+            if (g.categorical)
+                draw_category_legend(cr, g, legend_x, top);
+            else
+                draw_color_bar(cr, g, legend_x, top);
             x0 += g.cols * kCell + kBarGap + kBarWidth + kBarLabels + kMargin;
+        }
+        if (any_invalid) {
+            const double y = top + blocks + kInvalidRow - kBarWidth;
+            draw_swatch(cr, plot::kInvalidColor, kMargin, y);
+            cairo_set_font_size(cr, 11);
+            draw_text(cr, "- invalid", kMargin + kBarWidth + 6, y + kBarWidth / 2.0);
         }
     });
 }
@@ -245,17 +291,13 @@ void write_curves_png(const std::filesystem::path& path, const std::string& titl
     const double plot_w = width - left - right, plot_h = height - top - bottom;
     auto px = [&](double v) { return left + (v - x_low) / (x_high - x_low) * plot_w; };
     auto py = [&](double v) { return top + (1 - (v - y_low) / (y_high - y_low)) * plot_h; };
-    static const plot::Rgb palette[] = {{0.122, 0.467, 0.706}, {1.000, 0.498, 0.055}, {0.173, 0.627, 0.173},
-                                        {0.839, 0.153, 0.157}, {0.580, 0.404, 0.741}, {0.549, 0.337, 0.294},
-                                        {0.890, 0.467, 0.761}, {0.498, 0.498, 0.498}, {0.737, 0.741, 0.133},
-                                        {0.090, 0.745, 0.812}};
     write_png(path, width, height, [&](cairo_t* cr) {
         cairo_set_source_rgb(cr, 0, 0, 0);
         cairo_set_font_size(cr, 15);
         draw_text(cr, title, left + plot_w / 2, kMargin + kTitle / 2.0 - 4, 0.5);
         cairo_set_font_size(cr, 11);
         cairo_set_line_width(cr, 1);
-        for (double t : nice_ticks(y_low, y_high, 6)) {
+        for (double t : plot::nice_ticks(y_low, y_high, 6)) {
             cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
             cairo_move_to(cr, left, std::round(py(t)) + 0.5);
             cairo_line_to(cr, left + plot_w, std::round(py(t)) + 0.5);
@@ -263,7 +305,7 @@ void write_curves_png(const std::filesystem::path& path, const std::string& titl
             cairo_set_source_rgb(cr, 0, 0, 0);
             draw_text(cr, format_number(t), left - 8, py(t), 1);
         }
-        for (double t : nice_ticks(x_low, x_high, 8)) {
+        for (double t : plot::nice_ticks(x_low, x_high, 8)) {
             cairo_set_source_rgb(cr, 0, 0, 0);
             cairo_move_to(cr, std::round(px(t)) + 0.5, top + plot_h);
             cairo_line_to(cr, std::round(px(t)) + 0.5, top + plot_h + 5);
@@ -281,7 +323,7 @@ void write_curves_png(const std::filesystem::path& path, const std::string& titl
         cairo_clip(cr);
         cairo_set_line_width(cr, 2);
         for (size_t k = 0; k < series.size(); ++k) {
-            set_color(cr, palette[k % 10]);
+            set_color(cr, plot::category_color(k));
             bool pen_down = false;
             for (size_t i = 0; i < x.size(); ++i) {
                 if (!std::isfinite(x[i]) || !std::isfinite(series[k].y[i])) {
@@ -302,7 +344,7 @@ void write_curves_png(const std::filesystem::path& path, const std::string& titl
         cairo_set_font_size(cr, 12);
         for (size_t k = 0; k < series.size(); ++k) {
             double y = top + 12 + k * 20.0;
-            set_color(cr, palette[k % 10]);
+            set_color(cr, plot::category_color(k));
             cairo_set_line_width(cr, 3);
             cairo_move_to(cr, left + plot_w + 14, y);
             cairo_line_to(cr, left + plot_w + 38, y);

@@ -43,6 +43,7 @@ std::string render_grids_ansi(const std::vector<Grid>& grids, bool color)
     for (const Grid& g : grids) {
         plot::check_grid(g);
         std::vector<std::string> text = plot::format_values(g);
+        std::vector<plot::Rgb> colors = plot::cell_colors(g);
         size_t cell = 0;
         for (const auto& t : text) cell = std::max(cell, t.size());
         cell += 1;
@@ -53,7 +54,7 @@ std::string render_grids_ansi(const std::vector<Grid>& grids, bool color)
             for (int c = 0; c < g.cols; ++c) {
                 size_t i = static_cast<size_t>(r) * g.cols + c;
                 std::string t = pad_left(text[i], cell);
-                line += color ? ansi_cell(t, plot::heat_color(plot::scale_position(g.values[i], g.low, g.high))) : t;
+                line += color ? ansi_cell(t, colors[i]) : t;
             }
             line += std::string(b.width - cell * g.cols, ' ');
             b.lines.push_back(line);
@@ -70,6 +71,57 @@ std::string render_grids_ansi(const std::vector<Grid>& grids, bool color)
         }
         while (!line.empty() && line.back() == ' ') line.pop_back();
         out += line + "\n";
+    }
+    return out;
+}
+
+namespace {
+
+// " codes 5, 9, 255", each code on its color when color = true.
+std::string codes_legend(const Grid& g, bool color)
+{
+    std::string out = " codes";
+    std::vector<int> codes = grid_categories(g);
+    for (size_t k = 0; k < codes.size(); ++k) {
+        std::string code = std::to_string(codes[k]);
+        out += color || k == 0 ? " " : ", ";
+        out += color ? ansi_cell(" " + code + " ", plot::category_color(k)) : code;
+    }
+    return out;
+}
+
+// " 2224 to 3015": the scale's ends as the cells print them; in color, a strip of the colors between them.
+std::string scale_legend(const Grid& g, bool color)
+{
+    const bool whole = plot::values_are_whole(g);
+    std::string out = " ";
+    out += plot::format_value(g.low, whole);
+    if (color) {
+        out += " ";
+        const int steps = 8;
+        for (int k = 0; k < steps; ++k) out += ansi_cell("  ", plot::heat_color(k / double(steps - 1)));
+        out += " ";
+    } else
+        out += " to ";
+    out += plot::format_value(g.high, whole);
+    return out;
+}
+
+}  // namespace
+
+std::string render_legends_ansi(const std::vector<Grid>& grids, bool color)
+{
+    std::string out;
+    for (const Grid& g : grids) {
+        plot::check_grid(g);
+        out += g.title + ":";
+        out += g.categorical ? codes_legend(g, color) : scale_legend(g, color);
+        if (plot::has_invalid_cells(g)) {
+            out += color ? "   " : ", ";
+            out += color ? ansi_cell(" - ", plot::kInvalidColor) : "-";
+            out += " invalid";
+        }
+        out += "\n";
     }
     return out;
 }
