@@ -69,6 +69,23 @@ float hp_dot_f32(float acc, const float *x, const float *w, int w_stride, int n)
 /* ReLU in place: x = max(0, x) over x[0..n-1]. */
 void hp_relu_f32(float *x, int n);
 
+/* The constants of the exponential of softmax_f32.c (described there), shared by the per-frame
+ * and the batched (lanes) softmax so both give the same bits. */
+#define HP_EXP_LOG2E 1.44269504088896341f
+#define HP_EXP_SHIFT 8388735.0f                /* 2^23 + 127 */
+#define HP_EXP_LN2_HI 0.693359375f
+#define HP_EXP_LN2_LO (-2.12194440e-4f)
+#define HP_EXP_Q4 1.38125801e-3f               /* Q(r) = Q4 r^4 + Q3 r^3 + Q2 r^2 + Q1 r + Q0 */
+#define HP_EXP_Q3 8.36869515e-3f
+#define HP_EXP_Q2 4.16684262e-2f
+#define HP_EXP_Q1 1.66665211e-1f
+#define HP_EXP_Q0 4.99999940e-1f
+
+/* The bits of t = 2^23, k = -127: at or below them (x below about -87.3, t below 2^23 or
+ * negative, whose bits are negative integers), e^x is taken as 0 (below FLT_MIN). An immediate
+ * operand of CMP. */
+#define HP_EXP_2P23_BITS 0x4B000000
+
 /* e^x for finite x, within about 1 ulp of the exact value for -87 < x <= 88; 0 below -87
  * (results there would be subnormal). In softmax_f32.c, the file of its main user. */
 float hp_exp_f32(float x);

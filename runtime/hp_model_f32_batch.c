@@ -94,14 +94,11 @@ int hp_model_f32_run_batch(const hp_model_f32 *model, const float *inputs, size_
                            hidden);
         hp_dense_f32_lanes(hidden, m->dense_units, m->dense2_kernel, m->dense2_bias, m->outputs, 0,
                            out);
+        /* The output functions of hp_model_f32_run: softmax on the lanes, sigmoid frame by frame. */
+        if (m->outputs > 1) hp_softmax_f32_lanes(out, m->outputs);
         from_lanes(out, s.outputs, row);
-        /* The output functions of hp_model_f32_run, frame by frame. */
-        for (l = 0; l < LANES; l++, row += s.outputs) {
-            if (m->outputs == 1)
-                hp_sigmoid_f32(row, 1);
-            else
-                hp_softmax_f32(row, m->outputs);
-        }
+        if (m->outputs == 1)
+            for (l = 0; l < LANES; l++) hp_sigmoid_f32(row + l, 1);
     }
     for (; b < frames; b++)
         hp_model_f32_run(m, inputs + b * s.input, scores + b * s.outputs, scratch);

@@ -60,6 +60,9 @@ void hp_conv2d_3x3_relu_maxpool2x2_f32_lanes(const float *input, int height, int
 void hp_dense_f32_lanes(const float *input, int inputs, const float *kernel, const float *bias,
                         int outputs, int relu, float *output);
 
+/* hp_softmax_f32 on HP_LANES frames (softmax_f32_lanes.c): x [n][HP_LANES], in place, n >= 1. */
+void hp_softmax_f32_lanes(float *x, int n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,36 +12,22 @@
  * polynomial of (e^r - 1 - r) / r^2 for the relative error on [-ln2/2, ln2/2] (within 1 ulp in
  * float, as accurate as Cephes' expf with one term less). A few dozen instructions instead of
  * the C library's expf, its error handling and errno (~650 B of flash on a Cortex-M4F); inlined
- * in the softmax loop, its constants stay in registers. */
-#define EXP_LOG2E 1.44269504088896341f
-#define EXP_SHIFT 8388735.0f                /* 2^23 + 127 */
-#define EXP_LN2_HI 0.693359375f
-#define EXP_LN2_LO (-2.12194440e-4f)
-#define EXP_Q4 1.38125801e-3f               /* Q(r) = Q4 r^4 + Q3 r^3 + Q2 r^2 + Q1 r + Q0 */
-#define EXP_Q3 8.36869515e-3f
-#define EXP_Q2 4.16684262e-2f
-#define EXP_Q1 1.66665211e-1f
-#define EXP_Q0 4.99999940e-1f
-
-/* The bits of t = 2^23, k = -127: at or below them (x below about -87.3, t below 2^23 or
- * negative, whose bits are negative integers), e^x is taken as 0 (below FLT_MIN). An immediate
- * operand of CMP. */
-#define EXP_2P23_BITS 0x4B000000
-
+ * in the softmax loop, its constants (hp_kernels_f32.h, shared with the lanes softmax) stay in
+ * registers. */
 static inline float exp_reduced(float x)
 {
-    const float t = x * EXP_LOG2E + EXP_SHIFT, k = t - EXP_SHIFT;
+    const float t = x * HP_EXP_LOG2E + HP_EXP_SHIFT, k = t - HP_EXP_SHIFT;
     float r, p, scale;
     int32_t bits;
     memcpy(&bits, &t, sizeof bits);
-    if (bits <= EXP_2P23_BITS) return 0.0f;
-    r = x - k * EXP_LN2_HI;
-    r = r - k * EXP_LN2_LO;
-    p = EXP_Q4;
-    p = p * r + EXP_Q3;
-    p = p * r + EXP_Q2;
-    p = p * r + EXP_Q1;
-    p = p * r + EXP_Q0;
+    if (bits <= HP_EXP_2P23_BITS) return 0.0f;
+    r = x - k * HP_EXP_LN2_HI;
+    r = r - k * HP_EXP_LN2_LO;
+    p = HP_EXP_Q4;
+    p = p * r + HP_EXP_Q3;
+    p = p * r + HP_EXP_Q2;
+    p = p * r + HP_EXP_Q1;
+    p = p * r + HP_EXP_Q0;
     p = p * r * r + r + 1.0f;
     bits = (int32_t)((uint32_t)bits << 23); /* (k + 127) << 23: the shift's other bits move out */
     memcpy(&scale, &bits, sizeof scale);
@@ -57,8 +43,9 @@ static inline float exp_reduced(float x)
  * then the division by the sum two values at a time (VLDM, 2 VMUL, VSTM). */
 static void softmax_vfp(float *x, int n)
 {
-    static const float constants[10] = {EXP_LOG2E, EXP_SHIFT, EXP_LN2_HI, EXP_LN2_LO, EXP_Q4,
-                                        EXP_Q3,    EXP_Q2,    EXP_Q1,     EXP_Q0,     1.0f};
+    static const float constants[10] = {HP_EXP_LOG2E, HP_EXP_SHIFT, HP_EXP_LN2_HI, HP_EXP_LN2_LO,
+                                        HP_EXP_Q4,    HP_EXP_Q3,    HP_EXP_Q2,     HP_EXP_Q1,
+                                        HP_EXP_Q0,    1.0f};
     const float *end = x + n;
     float sum = 0.0f, max;
     uint32_t bits;
@@ -87,7 +74,7 @@ static void softmax_vfp(float *x, int n)
                      "vmul.f32 s1, s0, s16\n\t"
                      "vadd.f32 s1, s1, s17\n\t" /* t */
                      "vmov %[bits], s1\n\t"
-                     "cmp %[bits], #0x4B000000\n\t" /* EXP_2P23_BITS */
+                     "cmp %[bits], #0x4B000000\n\t" /* HP_EXP_2P23_BITS */
                      "ble 8f\n\t"
                      "vsub.f32 s2, s1, s17\n\t" /* k */
                      "vmls.f32 s0, s2, s18\n\t" /* r = d - k ln2_hi - k ln2_lo */

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "batch_compare.hpp"
+#include "hp_kernels_f32.h"
 #include "test_support.hpp"
 
 using namespace hp::test;
@@ -74,6 +75,30 @@ INSTANTIATE_TEST_SUITE_P(
         return std::to_string(s.height) + "x" + std::to_string(s.width) + "x" + std::to_string(s.channels) + "_f" +
                std::to_string(s.filters) + "_u" + std::to_string(s.units) + "_p" + std::to_string(s.classes);
     });
+
+// The lanes softmax against hp_softmax_f32 frame by frame, bit for bit, over logits that reach
+// both ends of the exponential: differences from the maximum past -87 (e^x taken as 0), ties,
+// and one class.
+TEST(BatchInference, LanesSoftmaxIsTheFrameSoftmax)
+{
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> spread(-120.0f, 40.0f);
+    for (int classes : {1, 2, 3, 8, 11}) {
+        std::vector<float> lanes(size_t(classes) * HP_LANES), rows(lanes.size());
+        for (float& x : lanes) x = spread(rng);
+        lanes[1] = lanes[HP_LANES + 1 < lanes.size() ? HP_LANES + 1 : 1];  // a tie in frame 1
+        for (int l = 0; l < HP_LANES; l++)
+            for (int i = 0; i < classes; i++) rows[size_t(l * classes + i)] = lanes[size_t(i * HP_LANES + l)];
+        hp_softmax_f32_lanes(lanes.data(), classes);
+        for (int l = 0; l < HP_LANES; l++) {
+            hp_softmax_f32(&rows[size_t(l * classes)], classes);
+            for (int i = 0; i < classes; i++)
+                EXPECT_EQ(std::bit_cast<uint32_t>(lanes[size_t(i * HP_LANES + l)]),
+                          std::bit_cast<uint32_t>(rows[size_t(l * classes + i)]))
+                    << classes << " classes, frame " << l << ", class " << i;
+        }
+    }
+}
 
 TEST(BatchInference, RejectsBadArguments)
 {
