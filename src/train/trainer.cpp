@@ -74,6 +74,13 @@ static void copy_flipped(float* __restrict__ dst, const float* __restrict__ src,
     }
 }
 
+// Frames gathered ahead of the one being copied into a batch, and the hint that brings one in.
+constexpr size_t kPrefetchAhead = 4;
+static void prefetch_frame(const float* frame, size_t floats)
+{
+    for (size_t i = 0; i < floats; i += 64 / sizeof(float)) __builtin_prefetch(frame + i);
+}
+
 static Model fresh_model(const Dataset& train, const TrainOptions& options)
 {
     ModelShape shape;
@@ -192,6 +199,9 @@ static TrainResult train_epochs(Model model, const Dataset& train, const TrainOp
             const int count = int(std::min(size_t(B), n - first));
             for (int i = 0; i < count; i++) {
                 size_t k = order[first + size_t(i)];
+                // The frames come from anywhere in the set: ask for a later one's cache lines now.
+                if (first + size_t(i) + kPrefetchAhead < n)
+                    prefetch_frame(train.input(order[first + size_t(i) + kPrefetchAhead]), frame);
                 bool fx = flip_x && flip_rng.bernoulli(0.5), fy = flip_y && flip_rng.bernoulli(0.5);
                 copy_flipped(x.data() + size_t(i) * frame, train.input(k), s.height, s.width, 2, fx, fy);
                 labels[size_t(i)] = train.labels[k];
