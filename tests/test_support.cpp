@@ -26,6 +26,15 @@ ScratchDir::~ScratchDir()
     std::filesystem::remove_all(path_, ec);
 }
 
+std::string shell_quoted(const std::filesystem::path& path)
+{
+    // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "'" + path.string() once inlined.
+    std::string s = "'";
+    s += path.string();
+    s += '\'';
+    return s;
+}
+
 CommandResult run_cli(const std::string& args)
 {
     std::string command = std::string(HP_CLI) + " " + args + " 2>&1";

@@ -37,6 +37,9 @@ struct CommandResult {
     std::string output;  // stdout and stderr together
 };
 
+// `path` in single quotes, for a shell command line.
+std::string shell_quoted(const std::filesystem::path& path);
+
 // Runs `handposture <args>` through the shell and captures its output.
 CommandResult run_cli(const std::string& args);
 
