@@ -564,7 +564,10 @@ TEST(LiveCli, BadArgumentsAreErrors)
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find("/nonexistent/tty"), std::string::npos) << r.output;
     r = hp::test::run_cli("live --model " + st_model());
-    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_EQ(r.exit_code, 2) << r.output;  // a usage error
+    EXPECT_EQ(r.output.rfind("handposture live: give either --port DEV or --replay FILE|DIR\nusage: handposture live ", 0),
+              0u)
+        << r.output;
     r = hp::test::run_cli("live --replay " + (dir / "none.npz").string() + " --model " + st_model());
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find("none.npz"), std::string::npos) << r.output;

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "commands.hpp"
+#include "usage.hpp"
 #include "core/error.hpp"
 #include "core/postures.hpp"
 #include "live/live_view.hpp"
@@ -69,9 +70,9 @@ std::vector<std::string> class_names_for(const Model& model, const std::vector<s
 
 void run_live(const LiveArgs& args)
 {
-    if (args.port.empty() == args.replay.empty()) throw Error("live", "give either --port DEV or --replay FILE|DIR");
+    if (args.port.empty() == args.replay.empty()) throw UsageError("give either --port DEV or --replay FILE|DIR");
     if (!args.record.empty() && (args.label.empty() || args.user.empty()))
-        throw Error("--record", "needs --label NAME and --user NAME");
+        throw UsageError("--record needs --label NAME and --user NAME");
     Model model = read_keras_h5(args.model);
     const std::vector<std::string> names = class_names_for(model, args.classes);
     LiveSession session(model);
