@@ -362,6 +362,46 @@ TEST(LiveCli, ReplayOfAnNpzGivesTheSameAsStAndTheOfflinePath)
     EXPECT_EQ(rows, valid);
 }
 
+// With stdout a pipe (not a terminal) and no --json: one line per change of the filtered
+// posture, the changes counted from the --json output of the same replay.
+TEST(LiveCli, PipedReplayPrintsOneLinePerPostureChange)
+{
+    HP_REQUIRE_SHARED();
+    hp::test::ScratchDir dir;
+    hp::DatasetFiles dataset(hp::test::public_dataset_zip(), {});
+    const size_t n = dataset.files().size();
+    for (size_t i : {size_t(0), n / 3, 2 * n / 3})  // three classes, so the posture changes
+        hp::write_file_atomically(dir / ("logs/" + std::to_string(i) + ".npz"), dataset.read_bytes(i));
+    const std::string replay = "live --replay " + (dir / "logs").string() + " --speed 0 --model " + st_model();
+
+    auto json = hp::test::run_cli(replay + " --json");
+    ASSERT_EQ(json.exit_code, 0) << json.output;
+    auto results = json_lines(json.output);
+    std::vector<nlohmann::json> changes;
+    for (size_t k = 0; k < results.size(); ++k)
+        if (k == 0 || results[k]["filtered_class"] != results[k - 1]["filtered_class"]) changes.push_back(results[k]);
+    ASSERT_GE(changes.size(), 3u);
+
+    auto piped = hp::test::run_cli(replay);  // stdout (and stderr) to a pipe
+    ASSERT_EQ(piped.exit_code, 0) << piped.output;
+    std::vector<std::string> lines;
+    std::istringstream in(piped.output);
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("handposture live: ", 0) != 0) lines.push_back(line);  // not the summary on stderr
+    ASSERT_EQ(lines.size(), changes.size()) << piped.output;
+    for (size_t k = 0; k < lines.size(); ++k) {
+        long frame = changes[k]["frame"].get<long>();
+        char score[32] = "invalid frame";
+        if (changes[k]["valid"].get<bool>())
+            std::snprintf(score, sizeof score, "%.2f",
+                          changes[k]["scores"][changes[k]["filtered_class"].get<size_t>()].get<double>());
+        char expected[160];
+        std::snprintf(expected, sizeof expected, "t=%.1fs frame %ld posture %s (%s)", double(frame) / 10.0, frame,
+                      changes[k]["filtered_name"].get<std::string>().c_str(), score);
+        EXPECT_EQ(lines[k], expected);
+    }
+}
+
 TEST(ReplaySource, PacesFramesAtTheSensorRateOverSpeed)
 {
     HP_REQUIRE_SHARED();
