@@ -2,7 +2,6 @@
 // command's usage, exit code 2; bad input is exit code 1; --help documents both.
 #include <gtest/gtest.h>
 
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -10,13 +9,7 @@
 
 namespace {
 
-std::vector<std::string> lines_of(const std::string& text)
-{
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
+using hp::test::lines_of;
 
 // Runs the CLI, expects a usage error: exit 2, `first_line`, then the usage of `command`.
 void expect_usage_error(const std::string& args, const std::string& first_line, const std::string& command)

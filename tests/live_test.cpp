@@ -385,8 +385,7 @@ TEST(LiveCli, PipedReplayPrintsOneLinePerPostureChange)
     auto piped = hp::test::run_cli(replay);  // stdout (and stderr) to a pipe
     ASSERT_EQ(piped.exit_code, 0) << piped.output;
     std::vector<std::string> lines;
-    std::istringstream in(piped.output);
-    for (std::string line; std::getline(in, line);)
+    for (const std::string& line : hp::test::lines_of(piped.output))
         if (line.rfind("handposture live: ", 0) != 0) lines.push_back(line);  // not the summary on stderr
     ASSERT_EQ(lines.size(), changes.size()) << piped.output;
     for (size_t k = 0; k < lines.size(); ++k) {
@@ -531,8 +530,8 @@ TEST(LiveCli, CtrlCStopsCleanlyAndKeepsWhatWasRecorded)
     options.line_interval_ms = 50;
     FakeBoard board(lines, options);
     hp::test::ScratchDir dir;
-    // SIGINT in the middle of the stream, once the board has sent 10 frames; the terminal view
-    // goes to a file (plain text).
+    // SIGINT in the middle of the stream, once the board has sent 10 frames; the output goes to
+    // a file.
     auto log_path = dir / "output.txt";
     std::string command = "exec " + std::string(HP_CLI) + " live --port " + board.port() + " --model " + st_model() +
                           " --record " + (dir / "rec").string() + " --label Love --user Tester > " + log_path.string() +
@@ -553,8 +552,10 @@ TEST(LiveCli, CtrlCStopsCleanlyAndKeepsWhatWasRecorded)
     }
     ASSERT_TRUE(WIFEXITED(status)) << output;
     EXPECT_EQ(WEXITSTATUS(status), 0) << output;
-    EXPECT_NE(output.find("distance (mm)"), std::string::npos);  // the view: heat map, postures, bars
-    EXPECT_NE(output.find(" raw None"), std::string::npos);      // the first file is of class None
+    // Into a file: one line per posture change, not the view; the first file is of class None.
+    EXPECT_EQ(output.rfind("t=0.0s frame ", 0), 0u) << output;
+    EXPECT_NE(output.find(" posture None ("), std::string::npos) << output;
+    EXPECT_EQ(output.find("distance (mm)"), std::string::npos) << output;
     EXPECT_EQ(output.find("\x1b["), std::string::npos);     // no ANSI codes into a pipe
     auto counts = summary_counts(output);
     ASSERT_GT(counts[0], 3);

@@ -48,6 +48,14 @@ CommandResult run_cli(const std::string& args)
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
+std::vector<std::string> lines_of(const std::string& text)
+{
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
 std::string read_text(const std::filesystem::path& path)
 {
     std::ifstream in(path);
