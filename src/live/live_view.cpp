@@ -1,5 +1,6 @@
 #include "live/live_view.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -28,10 +29,20 @@ std::optional<std::string> PostureChangeLog::update(const SensorFrame& frame, co
     if (!shown_class_) first_tick_ms_ = frame.tick_ms;
     else if (*shown_class_ == result.filtered_class) return std::nullopt;
     shown_class_ = result.filtered_class;
-    // An invalid frame (no target in range) has scores, but they do not mean anything.
-    char score[32] = "invalid frame";
-    if (result.valid) std::snprintf(score, sizeof score, "%.2f", double(class_score(result, result.filtered_class)));
-    char line[160];
+    // An invalid frame (no target in range) has scores, but they do not mean anything; a class
+    // shown although another scores higher (None when no score passed the threshold) comes with
+    // the top one.
+    const int classes = std::max(int(result.scores.size()), 2);
+    int top = 0;
+    for (int k = 1; k < classes; ++k)
+        if (class_score(result, k) > class_score(result, top)) top = k;
+    char score[96] = "invalid frame";
+    if (result.valid && top == result.filtered_class)
+        std::snprintf(score, sizeof score, "%.2f", double(class_score(result, top)));
+    else if (result.valid)
+        std::snprintf(score, sizeof score, "top %s %.2f", class_name_of(class_names, top).c_str(),
+                      double(class_score(result, top)));
+    char line[192];
     std::snprintf(line, sizeof line, "t=%.1fs frame %ld posture %s (%s)", double(frame.tick_ms - first_tick_ms_) / 1000.0,
                   result.frame, class_name_of(class_names, result.filtered_class).c_str(), score);
     return std::string(line);

@@ -32,8 +32,9 @@ float class_score(const LiveResult& result, int i);
 
 // What live mode prints when stdout is not a terminal (a pipe, a log file): one line per change
 // of the filtered posture instead of the whole view per frame, e.g.
-// "t=12.3s frame 123 posture Like (0.97)", t counting from the first frame's tick; the score is
-// replaced by "invalid frame" when no target was in range.
+// "t=12.3s frame 123 posture Like (0.97)", t counting from the first frame's tick. In place of
+// the score: "invalid frame" when no target was in range, "top Fist 0.62" when another class
+// scores higher than the one shown (None when no score passed the threshold).
 class PostureChangeLog {
 public:
     // The line for this frame if its filtered class differs from the previous frame's (the first
