@@ -359,6 +359,7 @@ TEST(DatasetCli, BadDatasetsAreOneClearError)
     fs::copy_file(hp::test::fixtures_dir() / "npz/truncated.npz", dir / "cut.zip");
     const std::pair<std::string, std::string> cases[] = {
         {"dataset info --data " + shell_quoted(dir / "absent"), (dir / "absent").string() + ": no such file or folder"},
+        {"dataset info --data " + shell_quoted(dir / "None"), (dir / "None").string() + ": no class folder (expected"},
         {"dataset convert --classes None,Like --data " + shell_quoted(dir.path()) + " --out " + shell_quoted(dir / "out"),
          (dir / "Like").string() + ": class folder has no datalogs"},
         {"dataset convert --classes None,Love --data " + shell_quoted(dir.path()) + " --out " + shell_quoted(dir / "out"),

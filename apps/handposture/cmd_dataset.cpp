@@ -31,10 +31,14 @@ std::string pad(const std::string& s, size_t width, bool left = false)
 }
 
 // The classes asked for, else those a dataset folder has (a recording of one posture is a
-// dataset too), else ST's 8.
+// dataset too), else (a zip) ST's 8.
 std::vector<std::string> classes_to_read(const fs::path& root, const std::vector<std::string>& given)
 {
-    return given.empty() ? class_folders_present(root) : given;
+    if (!given.empty()) return given;
+    std::vector<std::string> present = class_folders_present(root);
+    if (present.empty() && fs::is_directory(root))
+        throw Error(root, "no class folder (expected <Class>/<log dir>/npz/*.npz, <Class> a posture such as Like)");
+    return present;
 }
 
 void info(const std::string& data, const std::vector<std::string>& classes, bool json)
