@@ -13,7 +13,7 @@ if [ ! -e "$data" ]; then
 fi
 scripts/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j"$(nproc)"
+cmake --build build -j"$(nproc)" --target handposture   # the tests and benchmarks: scripts/test.sh
 hp=build/apps/handposture/handposture
 mkdir -p "$out"
 model="$out/train/saved_models/best_model.h5"

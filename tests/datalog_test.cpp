@@ -32,8 +32,11 @@ std::string error_of(const std::string& name)
 void expect_same(const std::vector<float>& a, const std::vector<float>& b, const char* what)
 {
     ASSERT_EQ(a.size(), b.size()) << what;
-    for (size_t i = 0; i < a.size(); ++i)
-        if (!(std::isnan(a[i]) && std::isnan(b[i]))) ASSERT_EQ(a[i], b[i]) << what << "[" << i << "]";
+    for (size_t i = 0; i < a.size(); ++i) {
+        if (!(std::isnan(a[i]) && std::isnan(b[i]))) {
+            ASSERT_EQ(a[i], b[i]) << what << "[" << i << "]";  // braces: the macro ends in an `else`
+        }
+    }
 }
 
 void expect_same(const hp::Datalog& a, const hp::Datalog& b)
@@ -133,7 +136,9 @@ TEST(Datalog, WrittenInStFormat)
     EXPECT_EQ(npz[3].second.shape, (std::vector<size_t>{1, 3}));
     EXPECT_EQ(npz[4].second.to_strings(),
               (std::vector<std::string>{"target_status", "valid", "signal_per_spad", "distance_mm"}));
-    EXPECT_THROW(hp::write_datalog_file(dir / "bad.npz", hp::Datalog{.zones = 32}), hp::Error);
+    hp::Datalog bad;
+    bad.zones = 32;
+    EXPECT_THROW(hp::write_datalog_file(dir / "bad.npz", bad), hp::Error);
     EXPECT_FALSE(std::filesystem::exists(dir / "bad.npz"));
 }
 

@@ -305,13 +305,7 @@ TEST(Dataset, DefaultPathFollowsEnvironment)
 // stderr and exit code 1.
 namespace {
 
-std::string quoted(const fs::path& p)
-{
-    std::string s = p.string();
-    s.insert(s.begin(), '\'');
-    s.push_back('\'');
-    return s;
-}
+using hp::test::shell_quoted;
 
 // stderr of `handposture <args>` (stdout is dropped), and its exit code.
 hp::test::CommandResult cli_errors(const std::string& args)
@@ -347,7 +341,7 @@ TEST(DatasetCli, BadDatalogsAreOneClearErrorNamingTheFile)
         fs::path bad = log_path(dir.path(), "Like", "U", "bad.npz");
         fs::create_directories(bad.parent_path());
         fs::copy_file(hp::test::fixtures_dir() / "npz" / fixture, bad);
-        hp::test::CommandResult r = cli_errors("dataset info --classes None,Like --data " + quoted(dir.path()));
+        hp::test::CommandResult r = cli_errors("dataset info --classes None,Like --data " + shell_quoted(dir.path()));
         EXPECT_EQ(r.exit_code, 1) << fixture << ": " << r.output;
         std::string expected = "handposture: error: " + bad.string() + ": ";
         EXPECT_EQ(r.output.rfind(expected, 0), 0u) << fixture << ": " << r.output;
@@ -364,17 +358,18 @@ TEST(DatasetCli, BadDatasetsAreOneClearError)
     fs::copy_file(hp::test::fixtures_dir() / "npz/not_a_zip.npz", dir / "data.zip");
     fs::copy_file(hp::test::fixtures_dir() / "npz/truncated.npz", dir / "cut.zip");
     const std::pair<std::string, std::string> cases[] = {
-        {"dataset info --data " + quoted(dir / "absent"), (dir / "absent").string() + ": no such file or folder"},
-        {"dataset info --classes None,Like --data " + quoted(dir.path()),
+        {"dataset info --data " + shell_quoted(dir / "absent"), (dir / "absent").string() + ": no such file or folder"},
+        {"dataset info --data " + shell_quoted(dir / "None"), (dir / "None").string() + ": no class folder (expected"},
+        {"dataset convert --classes None,Like --data " + shell_quoted(dir.path()) + " --out " + shell_quoted(dir / "out"),
          (dir / "Like").string() + ": class folder has no datalogs"},
-        {"dataset info --classes None,Love --data " + quoted(dir.path()),
+        {"dataset convert --classes None,Love --data " + shell_quoted(dir.path()) + " --out " + shell_quoted(dir / "out"),
          (dir / "Love").string() + ": no folder for class 'Love'"},
-        {"dataset info --classes None,Nope --data " + quoted(dir.path()), "class_names: unknown class 'Nope' (known: None,"},
-        {"dataset info --data " + quoted(dir / "data.zip"), (dir / "data.zip").string() + ": not a zip archive"},
-        {"dataset info --data " + quoted(dir / "cut.zip"), (dir / "cut.zip").string() + ": truncated or damaged zip"},
-        {"dataset show --classes None,Like --data " + quoted(dir.path()) + " --file a.npz --frame 0",
+        {"dataset info --classes None,Nope --data " + shell_quoted(dir.path()), "class_names: unknown class 'Nope' (known: None,"},
+        {"dataset info --data " + shell_quoted(dir / "data.zip"), (dir / "data.zip").string() + ": not a zip archive"},
+        {"dataset info --data " + shell_quoted(dir / "cut.zip"), (dir / "cut.zip").string() + ": truncated or damaged zip"},
+        {"dataset show --classes None,Like --data " + shell_quoted(dir.path()) + " --file a.npz --frame 0",
          (dir / "Like").string() + ": class folder has no datalogs"},
-        {"dataset show --classes None,FlatHand --data " + quoted(dir.path()) + " --file b.npz --frame 0",
+        {"dataset show --classes None,FlatHand --data " + shell_quoted(dir.path()) + " --file b.npz --frame 0",
          (dir / "FlatHand").string() + ": no folder for class 'FlatHand'"},
     };
     for (const auto& [args, message] : cases) {
@@ -384,12 +379,60 @@ TEST(DatasetCli, BadDatasetsAreOneClearError)
     }
 }
 
+// What `live --record` writes: one posture's folder. `dataset info` describes it (the two-class
+// minimum is training's), and lists a class asked for that has no folder as missing.
+TEST(DatasetCli, InfoDescribesAFolderOfOnePosture)
+{
+    HP_REQUIRE_SHARED();
+    ScratchDir dir;
+    const hp::Dataset& reference = public_dataset();
+    hp::DatasetFiles zip(hp::test::public_dataset_zip(), {});
+    long read = 0, kept = 0;
+    int copied = 0;
+    for (size_t i = 0; i < zip.files().size() && copied < 3; ++i) {
+        if (zip.files()[i].class_name != "Like") continue;
+        hp::write_file_atomically(dir / ("rec/" + zip.files()[i].path), zip.read_bytes(i));
+        EXPECT_EQ(reference.files[i].frames_read, zip.read(i).frames);
+        read += reference.files[i].frames_read;
+        kept += reference.files[i].frames_kept;
+        ++copied;
+    }
+    ASSERT_EQ(copied, 3);
+
+    hp::test::CommandResult r = hp::test::run_cli("dataset info --json --data " + shell_quoted(dir / "rec") + " 2>&1");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    nlohmann::json j = nlohmann::json::parse(r.output);
+    EXPECT_EQ(j["classes"], nlohmann::json::array({"Like"}));
+    EXPECT_TRUE(j["missing_classes"].empty()) << j["missing_classes"];
+    EXPECT_EQ(j["files"], 3);
+    EXPECT_EQ(j["frames_read"], read);
+    EXPECT_EQ(j["frames_kept"], kept);
+    EXPECT_EQ(j["per_class"]["Like"], kept);
+
+    r = hp::test::run_cli("dataset info --json --classes Dislike,Like --data " + shell_quoted(dir / "rec") + " 2>&1");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    j = nlohmann::json::parse(r.output);
+    EXPECT_EQ(j["classes"], nlohmann::json::array({"Like", "Dislike"}));
+    EXPECT_EQ(j["missing_classes"]["Dislike"], "no folder for class 'Dislike'");
+    EXPECT_EQ(j["per_class"]["Dislike"], 0);
+    EXPECT_EQ(j["per_class"]["Like"], kept);
+
+    r = hp::test::run_cli("dataset info --classes Dislike --data " + shell_quoted(dir / "rec"));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("missing:     Dislike: no folder for class 'Dislike'"), std::string::npos) << r.output;
+
+    // Training is where one class is not enough.
+    r = cli_errors("train --epochs 1 --classes Like --data " + shell_quoted(dir / "rec") + " --out " + shell_quoted(dir / "model"));
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("at least 2 classes"), std::string::npos) << r.output;
+}
+
 TEST(DatasetCli, ShowNamesTheFrameAndWritesThePng)
 {
     ScratchDir dir;
     hp::write_datalog_file(log_path(dir.path(), "None", "U", "a.npz"), uniform_log(16, 2, 200.0f, 100.0f, 0));
     hp::write_datalog_file(log_path(dir.path(), "Like", "U", "b.npz"), uniform_log(16, 2, 250.0f, 100.0f, 21));
-    hp::test::CommandResult r = hp::test::run_cli("dataset show --data " + quoted(dir.path()) + " --file b.npz --frame 1");
+    hp::test::CommandResult r = hp::test::run_cli("dataset show --data " + shell_quoted(dir.path()) + " --file b.npz --frame 1");
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("frame 1 of 2, 4x4 zones, posture 21 (Like), 16 valid zones; preprocessing: kept"),
               std::string::npos) << r.output;
@@ -399,7 +442,7 @@ TEST(DatasetCli, ShowNamesTheFrameAndWritesThePng)
     const char* asan = std::getenv("ASAN_OPTIONS");
     std::string saved = asan ? asan : "";
     ::setenv("ASAN_OPTIONS", (saved + (saved.empty() ? "" : ":") + "detect_leaks=0").c_str(), 1);
-    r = hp::test::run_cli("dataset show --data " + quoted(dir.path()) + " --file b.npz --frame 1 --png " + quoted(dir / "f.png"));
+    r = hp::test::run_cli("dataset show --data " + shell_quoted(dir.path()) + " --file b.npz --frame 1 --png " + shell_quoted(dir / "f.png"));
     if (asan)
         ::setenv("ASAN_OPTIONS", saved.c_str(), 1);
     else
@@ -408,10 +451,10 @@ TEST(DatasetCli, ShowNamesTheFrameAndWritesThePng)
     std::vector<unsigned char> png = hp::read_file_bytes(dir / "f.png");
     ASSERT_GT(png.size(), 8u);
     EXPECT_EQ(png[1], 'P');
-    r = cli_errors("dataset show --data " + quoted(dir.path()) + " --file b.npz --frame 2");
+    r = cli_errors("dataset show --data " + shell_quoted(dir.path()) + " --file b.npz --frame 2");
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.output.find("b.npz: no frame 2 (the file has 2)"), std::string::npos) << r.output;
-    r = cli_errors("dataset show --data " + quoted(dir.path()) + " --file c.npz --frame 0");
+    r = cli_errors("dataset show --data " + shell_quoted(dir.path()) + " --file c.npz --frame 0");
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.output.find("no datalog 'c.npz'"), std::string::npos) << r.output;
 }
@@ -470,7 +513,7 @@ TEST(DatasetCli, InfoJsonOfThePublicDataset)
 {
     HP_REQUIRE_SHARED();
     hp::test::CommandResult r =
-        hp::test::run_cli("dataset info --json --data " + quoted(hp::test::public_dataset_zip()) + " 2>/dev/null");
+        hp::test::run_cli("dataset info --json --data " + shell_quoted(hp::test::public_dataset_zip()) + " 2>/dev/null");
     ASSERT_EQ(r.exit_code, 0) << r.output;
     nlohmann::json j = nlohmann::json::parse(r.output);
     EXPECT_EQ(j["frames_kept"], 11443);

@@ -20,6 +20,8 @@
 
 namespace {
 
+using hp::test::shell_quoted;
+
 constexpr long kKeptFrames = 11443;
 constexpr long kCorrectFrames = 11324;  // 98.96 %
 constexpr double kTolerance = 1e-5;
@@ -68,8 +70,6 @@ const hp::Dataset& public_dataset()
     return ds;
 }
 
-std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
-
 }  // namespace
 
 TEST(Evaluate, StPretrainedModelMatchesStExpectationsThroughTheLibrary)
@@ -109,8 +109,8 @@ TEST(Evaluate, CliPredictCsvMatchesStExpectations)
 {
     HP_REQUIRE_SHARED();
     hp::test::ScratchDir dir;
-    const auto r = hp::test::run_cli("predict --model " + q(hp::test::st_pretrained_h5()) + " --data " +
-                                     q(hp::test::public_dataset_zip()) + " --out " + q(dir / "preds.csv"));
+    const auto r = hp::test::run_cli("predict --model " + shell_quoted(hp::test::st_pretrained_h5()) + " --data " +
+                                     shell_quoted(hp::test::public_dataset_zip()) + " --out " + shell_quoted(dir / "preds.csv"));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     const std::map<Key, Row> ours = read_rows(dir / "preds.csv");
     const std::map<Key, Row> expected = read_rows(expected_csv());
@@ -133,8 +133,8 @@ TEST(Evaluate, CliEvaluateReportsAccuracyJsonAndConfusionImage)
 {
     HP_REQUIRE_SHARED();
     hp::test::ScratchDir dir;
-    const auto r = hp::test::run_cli("evaluate --model " + q(hp::test::st_pretrained_h5()) + " --data " +
-                                     q(hp::test::public_dataset_zip()) + " --report " + q(dir / "report"));
+    const auto r = hp::test::run_cli("evaluate --model " + shell_quoted(hp::test::st_pretrained_h5()) + " --data " +
+                                     shell_quoted(hp::test::public_dataset_zip()) + " --report " + shell_quoted(dir / "report"));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("accuracy 98.96 %"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("11324 correct"), std::string::npos) << r.output;
@@ -160,8 +160,8 @@ TEST(Evaluate, CliEvaluateReportsAccuracyJsonAndConfusionImage)
     ASSERT_GT(png.size(), 8u);
     EXPECT_EQ(std::string(png.begin() + 1, png.begin() + 4), "PNG");
 
-    const auto js = hp::test::run_cli("evaluate --json --threads 1 --model " + q(hp::test::st_pretrained_h5()) +
-                                      " --data " + q(hp::test::public_dataset_zip()));
+    const auto js = hp::test::run_cli("evaluate --json --threads 1 --model " + shell_quoted(hp::test::st_pretrained_h5()) +
+                                      " --data " + shell_quoted(hp::test::public_dataset_zip()));
     ASSERT_EQ(js.exit_code, 0) << js.output;
     EXPECT_EQ(nlohmann::json::parse(js.output)["confusion"], j["confusion"]);
 }
@@ -184,9 +184,9 @@ TEST(Evaluate, CliPredictOneNpzKeepsStFrameIndices)
     ASSERT_FALSE(entry.empty());
     const std::string relative = entry.substr(entry.find('/') + 1);  // below the zip's top folder
 
-    const auto r = hp::test::run_cli("predict --model " + q(hp::test::st_pretrained_h5()) + " --npz " +
-                                     q(dir / name) + " --out " + q(dir / "one.csv") + " --dump-inputs " +
-                                     q(dir / "one.bin"));
+    const auto r = hp::test::run_cli("predict --model " + shell_quoted(hp::test::st_pretrained_h5()) + " --npz " +
+                                     shell_quoted(dir / name) + " --out " + shell_quoted(dir / "one.csv") + " --dump-inputs " +
+                                     shell_quoted(dir / "one.bin"));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     const std::map<Key, Row> ours = read_rows(dir / "one.csv");
     const std::map<Key, Row> expected = read_rows(expected_csv());
@@ -210,15 +210,15 @@ TEST(Evaluate, CliExportH5RoundTripsAndOnnxParses)
     HP_REQUIRE_SHARED();
     hp::test::ScratchDir dir;
     const hp::Model original = hp::read_keras_h5(hp::test::st_pretrained_h5());
-    auto r = hp::test::run_cli("export --model " + q(hp::test::st_pretrained_h5()) + " --format h5 --out " +
-                               q(dir / "copy.h5"));
+    auto r = hp::test::run_cli("export --model " + shell_quoted(hp::test::st_pretrained_h5()) + " --format h5 --out " +
+                               shell_quoted(dir / "copy.h5"));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     const hp::Model copy = hp::read_keras_h5(dir / "copy.h5");
     EXPECT_EQ(copy.shape, original.shape);
     EXPECT_EQ(copy.weights, original.weights);
     EXPECT_EQ(copy.class_names, hp::st_default_classes());
 
-    r = hp::test::run_cli("export --model " + q(dir / "copy.h5") + " --format onnx --out " + q(dir / "m.onnx"));
+    r = hp::test::run_cli("export --model " + shell_quoted(dir / "copy.h5") + " --format onnx --out " + shell_quoted(dir / "m.onnx"));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     const std::vector<unsigned char> bytes = hp::read_file_bytes(dir / "m.onnx");
     onnx::ModelProto proto;
@@ -230,15 +230,15 @@ TEST(Evaluate, CliErrorsNameTheFileAndExitOne)
 {
     hp::test::ScratchDir dir;
     const std::string missing_model = (dir / "nope.h5").string();
-    auto r = hp::test::run_cli("evaluate --model " + q(missing_model) + " --data " + q(dir.path()));
+    auto r = hp::test::run_cli("evaluate --model " + shell_quoted(missing_model) + " --data " + shell_quoted(dir.path()));
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find("nope.h5: model file not found"), std::string::npos) << r.output;
 
-    r = hp::test::run_cli("predict --model " + q(missing_model) + " --npz x.npz --out " + q(dir / "p.csv"));
+    r = hp::test::run_cli("predict --model " + shell_quoted(missing_model) + " --npz x.npz --out " + shell_quoted(dir / "p.csv"));
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_FALSE(std::filesystem::exists(dir / "p.csv"));
 
-    r = hp::test::run_cli("export --model " + q(missing_model) + " --format onnx --out " + q(dir / "m.onnx"));
+    r = hp::test::run_cli("export --model " + shell_quoted(missing_model) + " --format onnx --out " + shell_quoted(dir / "m.onnx"));
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_FALSE(std::filesystem::exists(dir / "m.onnx"));
 
@@ -246,23 +246,23 @@ TEST(Evaluate, CliErrorsNameTheFileAndExitOne)
     EXPECT_NE(r.exit_code, 0) << r.output;
 
     HP_REQUIRE_SHARED();
-    const std::string model = q(hp::test::st_pretrained_h5());
-    r = hp::test::run_cli("evaluate --model " + model + " --data " + q(dir / "no_such_dataset"));
+    const std::string model = shell_quoted(hp::test::st_pretrained_h5());
+    r = hp::test::run_cli("evaluate --model " + model + " --data " + shell_quoted(dir / "no_such_dataset"));
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find("no_such_dataset: dataset not found"), std::string::npos) << r.output;
 
-    r = hp::test::run_cli("evaluate --model " + model + " --data " + q(dir.path()) + " --classes None,Fist,Like");
+    r = hp::test::run_cli("evaluate --model " + model + " --data " + shell_quoted(dir.path()) + " --classes None,Fist,Like");
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find("8 classes but 3 class names"), std::string::npos) << r.output;
 
     hp::write_text_atomically(dir / "junk.h5", "not an hdf5 file");
-    r = hp::test::run_cli("predict --model " + q(dir / "junk.h5") + " --data " + q(hp::test::public_dataset_zip()) +
-                          " --out " + q(dir / "p.csv"));
+    r = hp::test::run_cli("predict --model " + shell_quoted(dir / "junk.h5") + " --data " + shell_quoted(hp::test::public_dataset_zip()) +
+                          " --out " + shell_quoted(dir / "p.csv"));
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find("junk.h5"), std::string::npos) << r.output;
 
     hp::write_text_atomically(dir / "junk.npz", "not a zip");
-    r = hp::test::run_cli("predict --model " + model + " --npz " + q(dir / "junk.npz") + " --out " + q(dir / "p.csv"));
+    r = hp::test::run_cli("predict --model " + model + " --npz " + shell_quoted(dir / "junk.npz") + " --out " + shell_quoted(dir / "p.csv"));
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find("junk.npz"), std::string::npos) << r.output;
     EXPECT_FALSE(std::filesystem::exists(dir / "p.csv"));
@@ -290,16 +290,16 @@ TEST(Evaluate, CliPredictNpzChecksSizesAndUnknownPostures)
     hp::write_datalog_file(dir / "small.npz", make(16, {32, 32}));
     hp::write_datalog_file(dir / "odd.npz", make(64, {32, 99, 1e30f}));
     hp::write_datalog_file(dir / "fist.npz", make(64, {32}));
-    const std::string model = q(hp::test::st_pretrained_h5());
+    const std::string model = shell_quoted(hp::test::st_pretrained_h5());
 
-    auto r = hp::test::run_cli("predict --model " + model + " --npz " + q(dir / "small.npz") + " --out " +
-                               q(dir / "p.csv"));
+    auto r = hp::test::run_cli("predict --model " + model + " --npz " + shell_quoted(dir / "small.npz") + " --out " +
+                               shell_quoted(dir / "p.csv"));
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find("small.npz: frames are 4x4 but the model expects 8x8"), std::string::npos) << r.output;
     EXPECT_FALSE(std::filesystem::exists(dir / "p.csv"));
 
-    r = hp::test::run_cli("predict --model " + model + " --npz " + q(dir / "odd.npz") + " " + q(dir / "fist.npz") +
-                          " --out " + q(dir / "p.csv"));
+    r = hp::test::run_cli("predict --model " + model + " --npz " + shell_quoted(dir / "odd.npz") + " " + shell_quoted(dir / "fist.npz") +
+                          " --out " + shell_quoted(dir / "p.csv"));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     const std::map<Key, Row> rows = read_rows(dir / "p.csv");
     ASSERT_EQ(rows.size(), 4u);

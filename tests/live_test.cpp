@@ -7,6 +7,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -362,6 +363,48 @@ TEST(LiveCli, ReplayOfAnNpzGivesTheSameAsStAndTheOfflinePath)
     EXPECT_EQ(rows, valid);
 }
 
+// With stdout a pipe (not a terminal) and no --json: one line per change of the filtered
+// posture, the changes counted from the --json output of the same replay.
+TEST(LiveCli, PipedReplayPrintsOneLinePerPostureChange)
+{
+    HP_REQUIRE_SHARED();
+    hp::test::ScratchDir dir;
+    hp::DatasetFiles dataset(hp::test::public_dataset_zip(), {});
+    const size_t n = dataset.files().size();
+    for (size_t i : {size_t(0), n / 3, 2 * n / 3})  // three classes, so the posture changes
+        hp::write_file_atomically(dir / ("logs/" + std::to_string(i) + ".npz"), dataset.read_bytes(i));
+    const std::string replay = "live --replay " + (dir / "logs").string() + " --speed 0 --model " + st_model();
+
+    auto json = hp::test::run_cli(replay + " --json");
+    ASSERT_EQ(json.exit_code, 0) << json.output;
+    auto results = json_lines(json.output);
+    std::vector<nlohmann::json> changes;
+    for (size_t k = 0; k < results.size(); ++k)
+        if (k == 0 || results[k]["filtered_class"] != results[k - 1]["filtered_class"]) changes.push_back(results[k]);
+    ASSERT_GE(changes.size(), 3u);
+
+    auto piped = hp::test::run_cli(replay);  // stdout (and stderr) to a pipe
+    ASSERT_EQ(piped.exit_code, 0) << piped.output;
+    std::vector<std::string> lines;
+    for (const std::string& line : hp::test::lines_of(piped.output))
+        if (line.rfind("handposture live: ", 0) != 0) lines.push_back(line);  // not the summary on stderr
+    ASSERT_EQ(lines.size(), changes.size()) << piped.output;
+    for (size_t k = 0; k < lines.size(); ++k) {
+        long frame = changes[k]["frame"].get<long>();
+        const auto scores = changes[k]["scores"].get<std::vector<double>>();
+        const size_t top = size_t(std::max_element(scores.begin(), scores.end()) - scores.begin());
+        char score[96] = "invalid frame";
+        if (changes[k]["valid"].get<bool>() && top == changes[k]["filtered_class"].get<size_t>())
+            std::snprintf(score, sizeof score, "%.2f", scores[top]);
+        else if (changes[k]["valid"].get<bool>())
+            std::snprintf(score, sizeof score, "top %s %.2f", hp::st_default_classes()[top].c_str(), scores[top]);
+        char expected[192];
+        std::snprintf(expected, sizeof expected, "t=%.1fs frame %ld posture %s (%s)", double(frame) / 10.0, frame,
+                      changes[k]["filtered_name"].get<std::string>().c_str(), score);
+        EXPECT_EQ(lines[k], expected);
+    }
+}
+
 TEST(ReplaySource, PacesFramesAtTheSensorRateOverSpeed)
 {
     HP_REQUIRE_SHARED();
@@ -491,8 +534,8 @@ TEST(LiveCli, CtrlCStopsCleanlyAndKeepsWhatWasRecorded)
     options.line_interval_ms = 50;
     FakeBoard board(lines, options);
     hp::test::ScratchDir dir;
-    // SIGINT in the middle of the stream, once the board has sent 10 frames; the terminal view
-    // goes to a file (plain text).
+    // SIGINT in the middle of the stream, once the board has sent 10 frames; the output goes to
+    // a file.
     auto log_path = dir / "output.txt";
     std::string command = "exec " + std::string(HP_CLI) + " live --port " + board.port() + " --model " + st_model() +
                           " --record " + (dir / "rec").string() + " --label Love --user Tester > " + log_path.string() +
@@ -513,8 +556,10 @@ TEST(LiveCli, CtrlCStopsCleanlyAndKeepsWhatWasRecorded)
     }
     ASSERT_TRUE(WIFEXITED(status)) << output;
     EXPECT_EQ(WEXITSTATUS(status), 0) << output;
-    EXPECT_NE(output.find("distance (mm)"), std::string::npos);  // the view: heat map, postures, bars
-    EXPECT_NE(output.find(" raw None"), std::string::npos);      // the first file is of class None
+    // Into a file: one line per posture change, not the view; the first file is of class None.
+    EXPECT_EQ(output.rfind("t=0.0s frame ", 0), 0u) << output;
+    EXPECT_NE(output.find(" posture None ("), std::string::npos) << output;
+    EXPECT_EQ(output.find("distance (mm)"), std::string::npos) << output;
     EXPECT_EQ(output.find("\x1b["), std::string::npos);     // no ANSI codes into a pipe
     auto counts = summary_counts(output);
     ASSERT_GT(counts[0], 3);
@@ -564,7 +609,10 @@ TEST(LiveCli, BadArgumentsAreErrors)
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find("/nonexistent/tty"), std::string::npos) << r.output;
     r = hp::test::run_cli("live --model " + st_model());
-    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_EQ(r.exit_code, 2) << r.output;  // a usage error
+    EXPECT_EQ(r.output.rfind("handposture live: give either --port DEV or --replay FILE|DIR\nusage: handposture live ", 0),
+              0u)
+        << r.output;
     r = hp::test::run_cli("live --replay " + (dir / "none.npz").string() + " --model " + st_model());
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find("none.npz"), std::string::npos) << r.output;

@@ -18,13 +18,7 @@
 
 namespace {
 
-std::vector<std::string> lines_of(const std::string& text)
-{
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
+using hp::test::lines_of;
 
 std::vector<std::string> words_of(const std::string& line)
 {

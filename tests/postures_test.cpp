@@ -26,7 +26,11 @@ TEST(Postures, UnknownClassListsKnownOnes)
         EXPECT_THAT(e.what(), HasSubstr("CrossHands"));
     }
     EXPECT_THROW(hp::output_order({"Fist", "Fist"}), hp::Error);
-    EXPECT_THROW(hp::output_order({"Fist"}), hp::Error);
+}
+
+TEST(Postures, OneClassIsAnOrder)
+{
+    EXPECT_THAT(hp::output_order({"Like"}), ElementsAre("Like"));
 }
 
 TEST(Preprocess, InclusiveRangeBackgroundAndNormalization)

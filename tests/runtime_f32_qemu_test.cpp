@@ -33,6 +33,16 @@ void write_array(std::ostream& out, const std::string& name, const json& values,
     out << "\n};\n";
 }
 
+// "c3_": the prefix of case k's arrays. Appended piece by piece: GCC 12 warns falsely
+// (-Wrestrict) on "c" + std::to_string(k) once inlined.
+std::string case_prefix(size_t k)
+{
+    std::string prefix = "c";
+    prefix += std::to_string(k);
+    prefix += '_';
+    return prefix;
+}
+
 // runtime_f32_cases.h/.c in dir: the fixture's cases as C arrays. nudge moves the first expected
 // score of the first case, for the check that the harness can fail.
 void write_cases(const fs::path& dir, float nudge)
@@ -44,7 +54,7 @@ void write_cases(const fs::path& dir, float nudge)
     c << "#include \"runtime_f32_cases.h\"\n\n";
     for (size_t k = 0; k < cases.size(); k++) {
         const json& t = cases[k];
-        const std::string p = "c" + std::to_string(k) + "_";
+        const std::string p = case_prefix(k);
         for (const char* a : {"input", "conv_kernel", "conv_bias", "dense1_kernel", "dense1_bias", "dense2_kernel",
                               "dense2_bias", "pool", "hidden_linear", "hidden", "logits"})
             write_array(c, p + a, t[a]);
@@ -55,7 +65,7 @@ void write_cases(const fs::path& dir, float nudge)
     c << "\nconst hp_case hp_cases[HP_CASE_COUNT] = {\n";
     for (size_t k = 0; k < cases.size(); k++) {
         const json& t = cases[k];
-        const std::string p = "c" + std::to_string(k) + "_";
+        const std::string p = case_prefix(k);
         c << "    {\"" << t["name"].get<std::string>() << "\", {" << t["height"] << ", " << t["width"] << ", "
           << t["channels"] << ", " << t["filters"] << ", " << t["units"] << ", " << t["outputs"] << ", " << p
           << "conv_kernel, " << p << "conv_bias, " << p << "dense1_kernel, " << p << "dense1_bias, " << p

@@ -26,6 +26,15 @@ ScratchDir::~ScratchDir()
     std::filesystem::remove_all(path_, ec);
 }
 
+std::string shell_quoted(const std::filesystem::path& path)
+{
+    // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "'" + path.string() once inlined.
+    std::string s = "'";
+    s += path.string();
+    s += '\'';
+    return s;
+}
+
 CommandResult run_cli(const std::string& args)
 {
     std::string command = std::string(HP_CLI) + " " + args + " 2>&1";
@@ -37,6 +46,14 @@ CommandResult run_cli(const std::string& args)
     while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
     int status = pclose(pipe);
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+std::vector<std::string> lines_of(const std::string& text)
+{
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
 }
 
 std::string read_text(const std::filesystem::path& path)

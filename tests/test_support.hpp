@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "data/dataset.hpp"
 #include "model/model.hpp"
@@ -37,10 +38,16 @@ struct CommandResult {
     std::string output;  // stdout and stderr together
 };
 
+// `path` in single quotes, for a shell command line.
+std::string shell_quoted(const std::filesystem::path& path);
+
 // Runs `handposture <args>` through the shell and captures its output.
 CommandResult run_cli(const std::string& args);
 
 std::string read_text(const std::filesystem::path& path);
+
+// The lines of `text`, without their '\n'.
+std::vector<std::string> lines_of(const std::string& text);
 
 // Every weight and bias of `model` drawn uniformly from [-range, range] (std::mt19937 seeded
 // with `seed`, layer by layer: conv kernel, conv bias, dense kernel and bias, output kernel and bias).

@@ -223,12 +223,12 @@ TEST(TrainResplit, CommandRefusesFixedValidation)
     // refused before any data is read (the data folder does not exist)
     auto with_dir = test::run_cli("train --data " + (dir / "none").string() + " --resplit-each-epoch --validation " +
                                   (dir / "val").string() + " --out " + (dir / "out").string());
-    EXPECT_EQ(with_dir.exit_code, 1);
+    EXPECT_EQ(with_dir.exit_code, 2);  // a usage error
     EXPECT_NE(with_dir.output.find("--resplit-each-epoch"), std::string::npos) << with_dir.output;
     EXPECT_NE(with_dir.output.find("--validation"), std::string::npos) << with_dir.output;
     auto by_user = test::run_cli("train --data " + (dir / "none").string() +
                                  " --resplit-each-epoch --split-by user --out " + (dir / "out").string());
-    EXPECT_EQ(by_user.exit_code, 1);
+    EXPECT_EQ(by_user.exit_code, 2);
     EXPECT_NE(by_user.output.find("--resplit-each-epoch"), std::string::npos) << by_user.output;
     EXPECT_NE(by_user.output.find("--split-by"), std::string::npos) << by_user.output;
     write_text_atomically(dir / "u.yaml", "dataset:\n  training_path: .\n  validation_path: .\n  resplit_each_epoch: true\n");

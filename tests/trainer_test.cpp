@@ -198,7 +198,7 @@ TEST(Splits, GroupSplitKeepsGroupsWhole)
 {
     std::vector<std::string> groups;
     for (int g = 0; g < 10; g++)
-        for (int k = 0; k < 10 + g; k++) groups.push_back("g" + std::to_string(g));
+        for (int k = 0; k < 10 + g; k++) groups.push_back(std::to_string(g).insert(0, 1, 'g'));
     Split s = group_split(groups, 0.25, 1);
     std::set<std::string> val_groups, train_groups;
     for (size_t i : s.validation) val_groups.insert(groups[i]);

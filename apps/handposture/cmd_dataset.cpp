@@ -30,11 +30,23 @@ std::string pad(const std::string& s, size_t width, bool left = false)
     return left ? std::string(width - s.size(), ' ') + s : s + std::string(width - s.size(), ' ');
 }
 
+// The classes asked for, else those a dataset folder has (a recording of one posture is a
+// dataset too), else (a zip) ST's 8.
+std::vector<std::string> classes_to_read(const fs::path& root, const std::vector<std::string>& given)
+{
+    if (!given.empty()) return given;
+    std::vector<std::string> present = class_folders_present(root);
+    if (present.empty() && fs::is_directory(root))
+        throw Error(root, "no class folder (expected <Class>/<log dir>/npz/*.npz, <Class> a posture such as Like)");
+    return present;
+}
+
 void info(const std::string& data, const std::vector<std::string>& classes, bool json, bool list_recordings)
 {
-    DatasetOptions options;
-    options.classes = classes;
     fs::path root = data_path(data);
+    DatasetOptions options;
+    options.classes = classes_to_read(root, classes);
+    options.missing_classes = MissingClasses::report;  // described, not refused
     Dataset d = load_dataset(root, options);
 
     std::set<std::string> users;
@@ -71,6 +83,8 @@ void info(const std::string& data, const std::vector<std::string>& classes, bool
         j["height"] = d.height;
         j["width"] = d.width;
         j["classes"] = d.class_names;
+        j["missing_classes"] = nlohmann::ordered_json::object();
+        for (const MissingClass& m : d.missing_classes) j["missing_classes"][m.name] = m.problem;
         j["files"] = d.files.size();
         j["recordings"] = recordings.size();
         j["users"] = users;
@@ -107,6 +121,7 @@ void info(const std::string& data, const std::vector<std::string>& classes, bool
     std::printf("classes:     ");
     for (size_t i = 0; i < d.class_names.size(); ++i) std::printf("%s%zu %s", i ? ", " : "", i, d.class_names[i].c_str());
     std::printf("  (output index, name)\n");
+    for (const MissingClass& m : d.missing_classes) std::printf("missing:     %s: %s\n", m.name.c_str(), m.problem.c_str());
     std::printf("files:       %zu in %zu recordings, %zu users\n", d.files.size(), recordings.size(), users.size());
     std::printf("frames:      %ld read, %zu kept, %ld dropped (%ld NaN or missing field, %ld out of range, "
                 "%ld of another class)\n\n",
@@ -145,16 +160,11 @@ void info(const std::string& data, const std::vector<std::string>& classes, bool
     }
 }
 
-void show(const std::string& data, std::vector<std::string> all, const std::string& file, int frame,
+void show(const std::string& data, const std::vector<std::string>& all, const std::string& file, int frame,
           const std::string& png)
 {
-    // Without --classes, a folder's every class folder, so that any file of it can be shown.
     fs::path root = data_path(data);
-    if (all.empty() && fs::is_directory(root)) {
-        for (const Posture& p : known_postures())
-            if (fs::is_directory(root / std::string(p.name))) all.emplace_back(p.name);
-    }
-    DatasetFiles files(root, all.size() >= 2 ? all : std::vector<std::string>{});
+    DatasetFiles files(root, classes_to_read(root, all));
     size_t index = files.find(file);
     Datalog log = files.read(index);
     if (frame < 0 || frame >= log.frames)
@@ -236,7 +246,10 @@ void add_dataset_commands(CLI::App& app)
 
     CLI::App* info_cmd = dataset->add_subcommand("info", "Frames per class and user (and per recording), dropped frames");
     info_cmd->add_option("--data", args->data, data_help);
-    info_cmd->add_option("--classes", args->classes, "Classes to keep (default: ST's 8)")->delimiter(',');
+    info_cmd->add_option("--classes", args->classes,
+                         "Classes to describe (default: a folder's class folders, ST's 8 in a zip); one without "
+                         "datalogs is listed as missing")
+        ->delimiter(',');
     info_cmd->add_flag("--json", args->json, "Print one JSON object (with every recording)");
     info_cmd->add_flag("--recordings", args->recordings, "Also list the frames read and kept per recording");
     info_cmd->callback([args] { info(args->data, args->classes, args->json, args->recordings); });

@@ -1,5 +1,6 @@
 // `handposture live`: run a model on a board's frames as they arrive (serial port) or on recorded
-// datalogs (--replay), show the postures in the terminal or print JSON, optionally record.
+// datalogs (--replay); show the postures in the terminal, one line per posture change when stdout
+// is not a terminal, or JSON; optionally record.
 #include <unistd.h>
 
 #include <csignal>
@@ -8,6 +9,7 @@
 #include <optional>
 
 #include "commands.hpp"
+#include "usage.hpp"
 #include "core/error.hpp"
 #include "core/postures.hpp"
 #include "live/live_view.hpp"
@@ -69,9 +71,9 @@ std::vector<std::string> class_names_for(const Model& model, const std::vector<s
 
 void run_live(const LiveArgs& args)
 {
-    if (args.port.empty() == args.replay.empty()) throw Error("live", "give either --port DEV or --replay FILE|DIR");
+    if (args.port.empty() == args.replay.empty()) throw UsageError("give either --port DEV or --replay FILE|DIR");
     if (!args.record.empty() && (args.label.empty() || args.user.empty()))
-        throw Error("--record", "needs --label NAME and --user NAME");
+        throw UsageError("--record needs --label NAME and --user NAME");
     Model model = read_keras_h5(args.model);
     const std::vector<std::string> names = class_names_for(model, args.classes);
     LiveSession session(model);
@@ -96,6 +98,7 @@ void run_live(const LiveArgs& args)
     const bool tty = !args.json && isatty(STDOUT_FILENO);
     std::optional<std::string> failure;
     double total_us = 0;
+    PostureChangeLog changes;  // stdout is a pipe or a file: one line per posture change
     {
         ScreenGuard screen(tty);
         SensorFrame frame;
@@ -122,9 +125,10 @@ void run_live(const LiveArgs& args)
                 info.mean_processing_us = total_us / double(session.counters().frames);
                 if (args.json) {
                     std::printf("%s\n", live_result_json(result, names).c_str());
-                } else {
-                    std::string view = render_live_view(frame, session, info, tty);
-                    std::fputs(tty ? ("\x1b[H" + view + "\x1b[J").c_str() : (view + "\n").c_str(), stdout);
+                } else if (tty) {
+                    std::fputs(("\x1b[H" + render_live_view(frame, session, info, true) + "\x1b[J").c_str(), stdout);
+                } else if (auto line = changes.update(frame, result, names)) {
+                    std::printf("%s\n", line->c_str());
                 }
                 std::fflush(stdout);
             }
@@ -162,7 +166,9 @@ void add_live_commands(CLI::App& app)
     cmd->add_option("--speed", args->speed, "Replay speed: 1 = sensor rate (100 ms/frame), 0 = as fast as possible")
         ->capture_default_str();
     cmd->add_option("--max-frames", args->max_frames, "Stop after this many frames (0: no limit)");
-    cmd->add_flag("--json", args->json, "Print one JSON object per frame on stdout instead of the terminal view");
+    cmd->add_flag("--json", args->json,
+                  "Print one JSON object per frame on stdout instead of the terminal view (when stdout is not a "
+                  "terminal, the default is one line per posture change)");
     cmd->add_option("--record", args->record, "Record the frames as ST datalogs under this folder");
     cmd->add_option("--label", args->label, "Posture being recorded (with --record)");
     cmd->add_option("--user", args->user, "Person being recorded (with --record)");

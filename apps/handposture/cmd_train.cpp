@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "usage.hpp"
 #include "config/user_config.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
@@ -103,10 +104,10 @@ void run_train(const TrainArgs& a)
     s.split_by = train::parse_split_by(a.recipe.split_by, "--split-by");
     s.resplit_each_epoch = a.resplit_each_epoch;
     if (a.resplit_each_epoch && !a.validation.empty())
-        throw Error("--resplit-each-epoch", "needs a random --validation-split, not --validation");
+        throw UsageError("--resplit-each-epoch needs a random --validation-split, not --validation");
     if (a.resplit_each_epoch && s.split_by != train::SplitBy::frame)
-        throw Error("--resplit-each-epoch", "needs a random --validation-split of frames, not --split-by " +
-                                                a.recipe.split_by);
+        throw UsageError("--resplit-each-epoch needs a random --validation-split of frames, not --split-by " +
+                         a.recipe.split_by);
     s.options = recipe_options(a.recipe);
     s.out = a.out.empty() ? fs::path("experiments_outputs") / timestamp() : fs::path(a.out);
     s.progress_bar = stderr_is_terminal() && !a.recipe.quiet;

@@ -2,10 +2,11 @@
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "core/build_info.hpp"
-#include "core/error.hpp"
+#include "usage.hpp"
 
 int main(int argc, char** argv)
 {
@@ -19,16 +20,18 @@ int main(int argc, char** argv)
     hp::cli::add_deploy_commands(app);
     hp::cli::add_dataset_commands(app);
     hp::cli::add_model_commands(app);
+    hp::cli::document_exit_codes(app);
+    const std::vector<std::string> args(argv + 1, argv + argc);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
-    } catch (const hp::Error& e) {
-        std::fprintf(stderr, "handposture: error: %s\n", e.what());
-        return 1;
+        if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+        return hp::cli::report_usage_error(app, args, e.what());
+    } catch (const hp::cli::UsageError& e) {
+        return hp::cli::report_usage_error(app, args, e.what());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "handposture: error: %s\n", e.what());
-        return 2;
+        return hp::cli::exit_bad_input;
     }
-    return 0;
+    return hp::cli::exit_ok;
 }

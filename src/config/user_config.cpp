@@ -308,6 +308,7 @@ static UserConfig parse_root(const YAML::Node& root, const std::filesystem::path
             if (!n.IsScalar()) r.fail("dataset.class_names", "expected a list of class names");
             c.class_names.push_back(n.Scalar());
         }
+        if (c.class_names.size() < 2) r.fail("dataset.class_names", "at least 2 classes are needed");
         try {
             output_order(c.class_names);
         } catch (const Error& e) {

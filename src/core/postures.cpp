@@ -44,7 +44,6 @@ static std::string known_names()
 
 std::vector<std::string> output_order(const std::vector<std::string>& classes)
 {
-    if (classes.size() < 2) throw Error("class_names: at least 2 classes are needed");
     std::set<std::string> seen;
     for (const std::string& c : classes) {
         if (!posture_code(c)) throw Error("class_names: unknown class '" + c + "' (known: " + known_names() + ")");

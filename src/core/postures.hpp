@@ -24,7 +24,7 @@ std::optional<std::string_view> posture_name(int code);
 
 // The model's output order: the configured classes sorted by posture code, whatever order
 // they are listed in. Throws hp::Error listing the known names for an unknown or repeated
-// class, or fewer than 2 classes.
+// class. (The two-class minimum is training's: a recording of one posture is a dataset too.)
 std::vector<std::string> output_order(const std::vector<std::string>& classes);
 
 // ST's 8 classes of the public VL53L8CX dataset, in output order.

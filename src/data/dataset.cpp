@@ -64,10 +64,11 @@ void preprocess_file(const Datalog& log, const std::map<int, int>& label_of_code
 
 Dataset load_dataset(const std::filesystem::path& root, const DatasetOptions& options)
 {
-    DatasetFiles source(root, options.classes);
+    DatasetFiles source(root, options.classes, options.missing_classes);
     Dataset dataset;
     dataset.class_names = source.class_names();
     dataset.files = source.files();
+    dataset.missing_classes = source.missing_classes();
     std::map<int, int> label_of_code;
     for (size_t i = 0; i < dataset.class_names.size(); ++i)
         label_of_code[*posture_code(dataset.class_names[i])] = int(i);

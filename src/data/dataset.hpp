@@ -27,8 +27,18 @@ struct DropCounts {
     long total() const { return nan_fields + out_of_range + other_class; }
 };
 
+// What a dataset with a configured class that has no datalogs is: an error (training, evaluation),
+// or a dataset that lists the class as missing (describing a folder as it is).
+enum class MissingClasses { fail, report };
+
+struct MissingClass {
+    std::string name;
+    std::string problem;  // "no folder" or "folder has no datalogs"
+};
+
 struct DatasetOptions {
     std::vector<std::string> classes;  // empty: ST's 8 default classes
+    MissingClasses missing_classes = MissingClasses::fail;
     hp_preprocess_config preprocess = HP_PREPROCESS_DEFAULTS;
     int threads = 0;                   // files are read in parallel; 0: one thread per core
 };
@@ -41,6 +51,7 @@ struct Dataset {
     std::vector<int> file_index;           // [n] index into files
     std::vector<int> frame_index;          // [n] frame index inside its npz
     std::vector<DatalogFile> files;
+    std::vector<MissingClass> missing_classes;  // configured classes without datalogs (MissingClasses::report)
     DropCounts dropped;
 
     size_t size() const { return labels.size(); }
@@ -61,8 +72,9 @@ Dataset load_dataset(const std::filesystem::path& root, const DatasetOptions& op
 class DatasetFiles {
 public:
     // classes: empty = ST's 8 default classes. Throws hp::Error for a missing root, an unknown
-    // class, a missing or empty class folder.
-    DatasetFiles(const std::filesystem::path& root, const std::vector<std::string>& classes);
+    // class, and (MissingClasses::fail) a missing or empty class folder.
+    DatasetFiles(const std::filesystem::path& root, const std::vector<std::string>& classes,
+                 MissingClasses missing = MissingClasses::fail);
     ~DatasetFiles();
     DatasetFiles(const DatasetFiles&) = delete;
     DatasetFiles& operator=(const DatasetFiles&) = delete;
@@ -70,6 +82,7 @@ public:
     const std::filesystem::path& root() const { return root_; }
     const std::vector<std::string>& class_names() const { return class_names_; }  // output order
     const std::vector<DatalogFile>& files() const { return files_; }  // frame counts are 0
+    const std::vector<MissingClass>& missing_classes() const { return missing_; }  // in output order
     // Index of a file given by its relative path, or by a unique suffix of it (e.g. the file
     // name); throws hp::Error if none or several match.
     size_t find(const std::string& path) const;
@@ -84,10 +97,14 @@ private:
     std::filesystem::path root_;
     std::vector<std::string> class_names_;
     std::vector<DatalogFile> files_;
+    std::vector<MissingClass> missing_;
     std::vector<size_t> zip_index_;  // entry of each file in the zip
     std::string zip_prefix_;         // the dataset root inside the zip, "" or ending with '/'
     std::unique_ptr<Zip> zip_;       // null for a folder
 };
+
+// The posture classes that have a folder in a dataset folder, in output order (none for a zip).
+std::vector<std::string> class_folders_present(const std::filesystem::path& root);
 
 // Where the README says the public dataset is looked for when --data is not given.
 std::filesystem::path default_dataset_path();

@@ -58,9 +58,14 @@ std::string expected_layout() { return "expected <Class>/<log dir>/npz/*.npz"; }
 
 }  // namespace
 
-DatasetFiles::DatasetFiles(const fs::path& root, const std::vector<std::string>& classes)
+DatasetFiles::DatasetFiles(const fs::path& root, const std::vector<std::string>& classes, MissingClasses missing)
     : root_(root), class_names_(classes.empty() ? st_default_classes() : output_order(classes))
 {
+    // A class without datalogs: an error naming where it was looked for, or a note.
+    auto class_missing = [&](const std::string& where, const std::string& name, const std::string& problem) {
+        if (missing == MissingClasses::fail) throw Error(where, problem);
+        missing_.push_back({name, problem});
+    };
     std::error_code ec;
     fs::file_status status = fs::status(root, ec);
     if (!fs::exists(status)) throw Error(root, "no such file or folder (the dataset: a folder or ST's .zip)");
@@ -69,7 +74,10 @@ DatasetFiles::DatasetFiles(const fs::path& root, const std::vector<std::string>&
     if (fs::is_directory(status)) {
         for (const std::string& name : class_names_) {
             fs::path class_dir = root / name;
-            if (!fs::is_directory(class_dir)) throw Error(class_dir, "no folder for class '" + name + "'");
+            if (!fs::is_directory(class_dir)) {
+                class_missing(class_dir.string(), name, "no folder for class '" + name + "'");
+                continue;
+            }
             size_t before = found.size();
             for (const fs::directory_entry& log : fs::directory_iterator(class_dir, ec)) {
                 std::string log_name = log.path().filename().string();
@@ -81,7 +89,8 @@ DatasetFiles::DatasetFiles(const fs::path& root, const std::vector<std::string>&
                 }
             }
             if (ec) throw Error(class_dir, "cannot list: " + ec.message());
-            if (found.size() == before) throw Error(class_dir, "class folder has no datalogs (" + expected_layout() + ")");
+            if (found.size() == before)
+                class_missing(class_dir.string(), name, "class folder has no datalogs (" + expected_layout() + ")");
         }
     } else {
         zip_ = std::make_unique<Zip>();
@@ -121,10 +130,10 @@ DatasetFiles::DatasetFiles(const fs::path& root, const std::vector<std::string>&
             found.emplace_back(relative, i);
             wanted[parts[0]]++;
         }
-        for (const auto& [name, count] : wanted) {
+        for (const std::string& name : class_names_) {
             std::string where = root.string() + ": " + zip_prefix_ + name;
-            if (!folders.count(name)) throw Error(where, "no folder for class '" + name + "'");
-            if (count == 0) throw Error(where, "class folder has no datalogs (" + expected_layout() + ")");
+            if (!folders.count(name)) class_missing(where, name, "no folder for class '" + name + "'");
+            else if (wanted[name] == 0) class_missing(where, name, "class folder has no datalogs (" + expected_layout() + ")");
         }
     }
 
@@ -171,6 +180,15 @@ std::vector<unsigned char> DatasetFiles::read_bytes(size_t i) const
 Datalog DatasetFiles::read(size_t i) const
 {
     return read_datalog(read_bytes(i), display_name(i));
+}
+
+std::vector<std::string> class_folders_present(const fs::path& root)
+{
+    std::vector<std::string> present;
+    if (!fs::is_directory(root)) return present;
+    for (const Posture& p : known_postures())
+        if (fs::is_directory(root / std::string(p.name))) present.emplace_back(p.name);
+    return present.empty() ? present : output_order(present);
 }
 
 fs::path default_dataset_path()

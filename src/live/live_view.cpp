@@ -1,5 +1,6 @@
 #include "live/live_view.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -14,6 +15,37 @@ std::string class_name_of(const std::vector<std::string>& class_names, int i)
 {
     if (i >= 0 && size_t(i) < class_names.size()) return class_names[size_t(i)];
     return "class" + std::to_string(i);
+}
+
+float class_score(const LiveResult& result, int i)
+{
+    if (result.scores.size() == 1) return i == 1 ? result.scores[0] : 1.0f - result.scores[0];
+    return i >= 0 && size_t(i) < result.scores.size() ? result.scores[size_t(i)] : 0.0f;
+}
+
+std::optional<std::string> PostureChangeLog::update(const SensorFrame& frame, const LiveResult& result,
+                                                    const std::vector<std::string>& class_names)
+{
+    if (!shown_class_) first_tick_ms_ = frame.tick_ms;
+    else if (*shown_class_ == result.filtered_class) return std::nullopt;
+    shown_class_ = result.filtered_class;
+    // An invalid frame (no target in range) has scores, but they do not mean anything; a class
+    // shown although another scores higher (None when no score passed the threshold) comes with
+    // the top one.
+    const int classes = std::max(int(result.scores.size()), 2);
+    int top = 0;
+    for (int k = 1; k < classes; ++k)
+        if (class_score(result, k) > class_score(result, top)) top = k;
+    char score[96] = "invalid frame";
+    if (result.valid && top == result.filtered_class)
+        std::snprintf(score, sizeof score, "%.2f", double(class_score(result, top)));
+    else if (result.valid)
+        std::snprintf(score, sizeof score, "top %s %.2f", class_name_of(class_names, top).c_str(),
+                      double(class_score(result, top)));
+    char line[192];
+    std::snprintf(line, sizeof line, "t=%.1fs frame %ld posture %s (%s)", double(frame.tick_ms - first_tick_ms_) / 1000.0,
+                  result.frame, class_name_of(class_names, result.filtered_class).c_str(), score);
+    return std::string(line);
 }
 
 std::string render_live_view(const SensorFrame& frame, const LiveSession& session, const LiveViewInfo& info, bool color)
@@ -49,7 +81,8 @@ std::string render_live_view(const SensorFrame& frame, const LiveSession& sessio
     const int width = 40;
     for (size_t k = 0; k < r.scores.size(); ++k) {
         int cls = r.scores.size() == 1 ? 1 : int(k);
-        double s = std::isfinite(r.scores[k]) ? std::fmin(std::fmax(r.scores[k], 0.0f), 1.0f) : 0.0;
+        float score = class_score(r, cls);
+        double s = std::isfinite(score) ? std::fmin(std::fmax(score, 0.0f), 1.0f) : 0.0;
         int filled = int(std::lround(s * width));
         std::string bar;
         for (int i = 0; i < width; ++i) bar += i < filled ? "#" : ".";
