@@ -481,7 +481,7 @@ TEST(DatasetCli, ShowScalesColorsToTheFrameShown)
     }
     hp::write_datalog_file(log_path(dir.path(), "Like", "U", "b.npz"), log);
     hp::write_datalog_file(log_path(dir.path(), "None", "U", "a.npz"), uniform_log(16, 1, 200.0f, 100.0f, 0));
-    hp::test::CommandResult r = hp::test::run_cli("dataset show --data " + quoted(dir.path()) + " --file b.npz --frame 1");
+    hp::test::CommandResult r = hp::test::run_cli("dataset show --data " + hp::test::shell_quoted(dir.path()) + " --file b.npz --frame 1");
     ASSERT_EQ(r.exit_code, 0) << r.output;
     char expected[128];
     std::snprintf(expected, sizeof expected, "distance (mm): %.0f to %.0f, - invalid\n", double(low), double(high));
@@ -495,7 +495,7 @@ TEST(DatasetCli, InfoListsRecordingsOnRequest)
     ScratchDir dir;
     hp::write_datalog_file(log_path(dir.path(), "None", "U", "a.npz"), uniform_log(16, 2, 200.0f, 100.0f, 0));
     hp::write_datalog_file(log_path(dir.path(), "Like", "U", "b.npz"), uniform_log(16, 3, 250.0f, 100.0f, 21));
-    const std::string args = "dataset info --classes None,Like --data " + quoted(dir.path());
+    const std::string args = "dataset info --classes None,Like --data " + hp::test::shell_quoted(dir.path());
     hp::test::CommandResult summary = hp::test::run_cli(args);
     ASSERT_EQ(summary.exit_code, 0) << summary.output;
     EXPECT_NE(summary.output.find("frames:      5 read, 5 kept"), std::string::npos) << summary.output;
