@@ -16,6 +16,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/postures.hpp"
+#include "model/class_names.hpp"
 #include "model/model_file.hpp"
 #include "quant/model_any.hpp"
 
@@ -61,13 +62,13 @@ std::pair<AnyModel, codegen::DeployOptions> load(const DeployArgs& a)
         std::ostringstream warnings;
         const UserConfig config = parse_user_config(std::string(bytes.begin(), bytes.end()), a.config, warnings);
         if (!warnings.str().empty()) std::fprintf(stderr, "%s", warnings.str().c_str());
-        if (!config.class_names.empty()) config_classes = output_order(config.class_names);
+        config_classes = config.class_names;
         options.preprocess = config.preprocess;
     }
     options.postprocess.score_threshold = a.threshold;
     options.postprocess.label_filter_n = a.filter_n;
     options.postprocess.keep_last_valid = a.keep_last_valid;
-    options.class_names = codegen::resolve_class_names(model.model, config_classes, a.model);
+    options.class_names = resolve_class_names(model.model, config_classes, a.model, "the config's dataset.class_names");
     return {std::move(model), options};
 }
 

@@ -21,32 +21,6 @@ const std::vector<std::string>& deploy_targets()
     return targets;
 }
 
-std::vector<std::string> resolve_class_names(const Model& model, const std::vector<std::string>& config_classes,
-                                             const std::string& model_path)
-{
-    const int classes = model.shape.classes;
-    std::vector<std::string> names;
-    std::string from;
-    if (!config_classes.empty()) {
-        names = config_classes;
-        from = "the config's dataset.class_names";
-    } else if (!model.class_names.empty()) {
-        names = model.class_names;
-        from = "the model's class names";
-    } else if (classes == 8) {
-        names = st_default_classes();
-    } else {
-        throw Error(model_path, "the model has " + std::to_string(classes) +
-                                    " classes and stores no class names; give --config with dataset.class_names");
-    }
-    if (int(names.size()) != classes)
-        throw Error(model_path, from + " list " + std::to_string(names.size()) + " classes but the model has " +
-                                    std::to_string(classes));
-    for (const std::string& n : names)
-        if (!posture_code(n)) throw Error(model_path, "unknown class name '" + n + "'");
-    return names;
-}
-
 std::string c_float(float value)
 {
     char buf[48];
@@ -58,12 +32,13 @@ std::string c_float(float value)
 
 bool runtime_file_in_package(const std::string& name)
 {
-    // What hp_model_f32.c calls, and preprocessing and postprocessing: no unused kernels.
+    // What hp_model_f32.c calls, and the pipeline (preprocessing, postprocessing): no unused kernels.
     static const char* const files[] = {
         "hp_model.h",       "hp_model_f32.c",  "hp_kernels_f32.h", "hp_vfma8.h",
         "conv2d_3x3_relu_maxpool2x2_f32.c",    "dense_f32.c",     "dot_f32.c",
         "relu_f32.c",       "softmax_f32.c",   "sigmoid_f32.c",
         "hp_preprocess.c",  "hp_preprocess.h", "hp_postprocess.c", "hp_postprocess.h",
+        "hp_pipeline.c",    "hp_pipeline.h",
     };
     for (const char* f : files)
         if (name == f) return true;
@@ -133,9 +108,12 @@ std::string model_data_c(const Model& m)
       << float_array("hp_dense1_bias", w.dense1_bias, "dense bias [" + U + "]")
       << float_array("hp_dense2_kernel", w.dense2_kernel, "output kernel [" + U + "][" + O + "]")
       << float_array("hp_dense2_bias", w.dense2_bias, "output bias [" + O + "]");
-    o << "const hp_model_f32 hp_model_data = {\n    " << s.height << ", " << s.width << ", " << s.channels << ", "
-      << s.conv_filters << ", " << s.dense_units << ", " << s.outputs() << ",\n"
-      << "    hp_conv_kernel, hp_conv_bias, hp_dense1_kernel, hp_dense1_bias, hp_dense2_kernel, hp_dense2_bias\n};\n";
+    o << "const hp_model_f32 hp_model_data = {\n    .height = " << s.height << ", .width = " << s.width
+      << ", .channels = " << s.channels << ",\n    .conv_filters = " << s.conv_filters
+      << ", .dense_units = " << s.dense_units << ", .outputs = " << s.outputs() << ",\n"
+      << "    .conv_kernel = hp_conv_kernel, .conv_bias = hp_conv_bias,\n"
+      << "    .dense1_kernel = hp_dense1_kernel, .dense1_bias = hp_dense1_bias,\n"
+      << "    .dense2_kernel = hp_dense2_kernel, .dense2_bias = hp_dense2_bias,\n};\n";
     return o.str();
 }
 
@@ -187,22 +165,51 @@ std::string app_h(const ModelShape& s, const DeployOptions& opt, const AppNetwor
     return o.str();
 }
 
+// C99 designated initializers of the pipeline's settings (field names from hp_preprocess.h and
+// hp_postprocess.h).
+std::string preprocess_initializer(const hp_preprocess_config& c)
+{
+    return "{.max_distance = " + c_float(c.max_distance) + ", .min_distance = " + c_float(c.min_distance) +
+           ", .background_distance = " + c_float(c.background_distance) + "}";
+}
+
+std::string postprocess_initializer(const hp_postprocess_config& c)
+{
+    return "{.score_threshold = " + c_float(c.score_threshold) + ", .label_filter_n = " +
+           std::to_string(c.label_filter_n) + ", .keep_last_valid = " + std::to_string(c.keep_last_valid) + "}";
+}
+
 std::string app_c(const DeployOptions& opt, const AppNetwork& net)
 {
     std::ostringstream o;
-    o << kBanner << "#include \"hp_app.h\"\n\n#include <string.h>\n\n" << net.includes
-      << "#include \"hp_model_data.h\"\n#include \"hp_postprocess.h\"\n#include \"hp_preprocess.h\"\n\n"
+    o << kBanner << "#include \"hp_app.h\"\n\n#include <stddef.h>\n\n" << net.includes
+      << "#include \"hp_model_data.h\"\n#include \"hp_pipeline.h\"\n\n"
       << "const char *const hp_app_class_names[HP_APP_CLASSES] = {";
     for (size_t i = 0; i < opt.class_names.size(); i++) o << (i ? ", " : "") << c_string(opt.class_names[i]);
     o << "};\nconst int hp_app_class_codes[HP_APP_CLASSES] = {";
     for (size_t i = 0; i < opt.class_names.size(); i++) o << (i ? ", " : "") << *posture_code(opt.class_names[i]);
-    o << "};\n\n"
-      << "static const hp_preprocess_config preprocess_config = {" << c_float(opt.preprocess.max_distance) << ", "
-      << c_float(opt.preprocess.min_distance) << ", " << c_float(opt.preprocess.background_distance) << "};\n"
-      << "static const hp_postprocess_config postprocess_config = {" << c_float(opt.postprocess.score_threshold)
-      << ", " << opt.postprocess.label_filter_n << ", " << opt.postprocess.keep_last_valid << "};\n\n"
-      << net.buffers << "static hp_label_filter filter;\n\n"
-      << "int hp_init(void)\n{\n" << net.init << R"(    hp_label_filter_init(&filter);
+    o << "};\n\n" << net.buffers << R"(
+/* The pipeline's network: hp_run, on the buffers above. */
+static int run_network(void *context, const float *input, float *scores)
+{
+    (void)context;
+    return hp_run(input, scores);
+}
+
+static const hp_pipeline pipeline = {
+    .preprocess = )" << preprocess_initializer(opt.preprocess) << R"(,
+    .postprocess = )" << postprocess_initializer(opt.postprocess) << R"(,
+    .zones = HP_APP_ZONES,
+    .outputs = HP_APP_OUTPUTS,
+    .network = run_network,
+    .network_context = NULL,
+    .tensor = )" << net.tensor << R"(,
+};
+static hp_label_filter filter;
+
+int hp_init(void)
+{
+)" << net.init << R"(    hp_label_filter_init(&filter);
     return 0;
 }
 
@@ -213,20 +220,15 @@ int hp_run(const float *input, float *scores)
 
 int hp_process_frame(const hp_frame *zones, hp_result *out)
 {
-    int status = hp_preprocess_frame(&preprocess_config, HP_APP_ZONES, zones->distance_mm,
-                                     zones->signal_per_spad, zones->target_status, zones->nb_targets, )"
-      << net.tensor << R"();
-    if (status < 0) return -1;
-    out->valid = status == HP_FRAME_KEPT;
-    /* As ST's firmware: the network runs on valid frames only; an invalid frame scores all 0. */
-    if (out->valid) {
-        if (hp_run()" << net.tensor << R"(, out->scores) != 0) return -1;
-    } else {
-        memset(out->scores, 0, sizeof out->scores);
-    }
-    out->raw_class = hp_raw_class(&postprocess_config, out->scores, HP_APP_OUTPUTS, out->valid);
-    out->filtered_class = hp_label_filter_update(&postprocess_config, &filter, out->raw_class);
-    out->filtered_code = hp_app_class_codes[out->filtered_class];
+    hp_pipeline_result result;
+    /* hp_pipeline.h: the network runs on valid frames only; an invalid frame scores all 0. */
+    if (hp_pipeline_frame(&pipeline, &filter, zones->distance_mm, zones->signal_per_spad, zones->target_status,
+                          zones->nb_targets, out->scores, &result) != 0)
+        return -1;
+    out->valid = result.valid;
+    out->raw_class = result.raw_class;
+    out->filtered_class = result.filtered_class;
+    out->filtered_code = hp_app_class_codes[result.filtered_class];
     return 0;
 }
 )" << net.functions;
@@ -370,7 +372,8 @@ std::string package_readme(const Model& model, const DeployOptions& opt, const A
       << "- `hp_model_data.h`, `hp_model_data.c`: " << net.readme_data << "\n"
       << "- `ai_model_config.h`: ST's configuration macros (NB_CLASSES, CLASSES_TABLE, EVK_LABEL_TABLE, MAX_DISTANCE...)\n"
       << "  for ST's hand-posture demo application\n"
-      << "- `hp_preprocess.*`, `hp_postprocess.*`, " << net.readme_runtime << ": the\n"
+      << "- `hp_pipeline.*` (one frame end to end), `hp_preprocess.*`, `hp_postprocess.*`, " << net.readme_runtime
+      << ": the\n"
       << "  runtime, the same sources the handposture host tools run\n"
       << "- `hp_config.h`: the runtime's build options for this model (code it never runs left out)\n\n"
       << "## API\n\n```c\n#include \"hp_app.h\"\n\n"

@@ -18,7 +18,7 @@ struct DeployOptions {
     std::string target = "cortex-m4";  // cortex-m4 | cortex-m7 | cortex-m0plus | generic
     hp_preprocess_config preprocess = HP_PREPROCESS_DEFAULTS;
     hp_postprocess_config postprocess = HP_POSTPROCESS_DEFAULTS;
-    std::vector<std::string> class_names;  // output order; filled by resolve_class_names
+    std::vector<std::string> class_names;  // output order (resolve_class_names, model/class_names.hpp)
 };
 
 // Flash and RAM of a package compiled for a Cortex-M (measured by codegen/cross.hpp).
@@ -30,12 +30,6 @@ struct PackageSize {
 
 // The targets `deploy` knows.
 const std::vector<std::string>& deploy_targets();
-
-// Class names of the package, in output order: the config's (sorted by posture code), else the
-// model's stored names, else ST's 8 when the model has 8 classes; throws hp::Error otherwise or
-// when their count does not match the model.
-std::vector<std::string> resolve_class_names(const Model& model, const std::vector<std::string>& config_classes,
-                                             const std::string& model_path);
 
 // What the application code (hp_app.h, hp_app.c) says about the network it runs; the rest of it
 // (API, preprocessing, output selection, label filter) is the same for every network.

@@ -49,8 +49,7 @@ std::map<std::string, std::string> int8_test_vector_files(const QuantModel& mode
     d.classes = options.class_names;
     d.preprocess = options.preprocess;
     const Dataset data = load_dataset(dataset, d);
-    if (data.height != model.shape.height || data.width != model.shape.width || model.shape.channels != 2)
-        throw Error(dataset, "frames do not fit the model's input");
+    check_frames_fit(model.shape, data.height * data.width, dataset.string());
     if (count < 1 || data.size() < size_t(count))
         throw Error(dataset, "has " + std::to_string(data.size()) + " frames, " + std::to_string(count) + " wanted");
     std::vector<float> tensors;

@@ -17,7 +17,7 @@ bool runtime_file_in_int8_package(const std::string& name)
     return ends_with("_s8.c") || ends_with("_s8_s32.c") || ends_with("_s8.h") ||
            name == "softmax_f32.c" || name == "sigmoid_f32.c" || name == "hp_kernels_f32.h" ||
            name == "hp_preprocess.c" || name == "hp_preprocess.h" || name == "hp_postprocess.c" ||
-           name == "hp_postprocess.h";
+           name == "hp_postprocess.h" || name == "hp_pipeline.c" || name == "hp_pipeline.h";
 }
 
 namespace {
@@ -87,12 +87,13 @@ std::string model_data_c(const QuantModel& q)
                    "output kernel, blocks of 4 rows x 4 inputs", 16, " HP_WORD_ALIGNED")
       << int32_array("hp_dense2_bias", q.dense2_bias_runtime, "output bias [round4(" + O + ")]")
       << float_array("hp_output_scales", q.output_scales, "float scale of each int32 logit [" + O + "]");
-    o << "const hp_model_s8 hp_model_data = {\n    " << s.height << ", " << s.width << ", " << s.channels << ", "
-      << s.conv_filters << ", " << s.dense_units << ", " << s.outputs() << ",\n    "
-      << codegen::c_float(q.input_scale) << ",\n"
-      << "    hp_conv_weights,\n"
-      << "    hp_dense1_kernel, hp_dense1_bias, hp_dense1_multiplier,\n"
-      << "    hp_dense2_kernel, hp_dense2_bias, hp_output_scales\n};\n";
+    o << "const hp_model_s8 hp_model_data = {\n    .height = " << s.height << ", .width = " << s.width
+      << ", .channels = " << s.channels << ",\n    .conv_filters = " << s.conv_filters
+      << ", .dense_units = " << s.dense_units << ", .outputs = " << s.outputs() << ",\n"
+      << "    .input_scale = " << codegen::c_float(q.input_scale) << ",\n"
+      << "    .conv_weights = hp_conv_weights,\n"
+      << "    .dense1_kernel = hp_dense1_kernel, .dense1_bias = hp_dense1_bias, .dense1_multiplier = hp_dense1_multiplier,\n"
+      << "    .dense2_kernel = hp_dense2_kernel, .dense2_bias = hp_dense2_bias, .output_scales = hp_output_scales,\n};\n";
     return o.str();
 }
 
