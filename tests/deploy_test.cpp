@@ -265,15 +265,9 @@ TEST(Deploy, LivePredictAndPackageAgreeOnTheSameFrames)
     const auto predicted = test::run_cli("predict --model " + test::st_pretrained_h5().string() + " --npz " +
                                          npz.string() + " --out " + csv.string());
     ASSERT_EQ(predicted.exit_code, 0) << predicted.output;
-    std::istringstream rows(test::read_text(csv));
-    std::string row;
-    std::getline(rows, row);  // header
     int predicted_rows = 0;
-    while (std::getline(rows, row)) {
-        std::vector<std::string> cells;
-        std::stringstream cells_in(row);
-        for (std::string c; std::getline(cells_in, c, ',');) cells.push_back(c);
-        ASSERT_EQ(cells.size(), 12u) << row;
+    for (const std::vector<std::string>& cells : test::read_csv_rows(csv)) {
+        ASSERT_EQ(cells.size(), 12u) << predicted_rows;
         const size_t f = size_t(std::stoi(cells[1]));
         ASSERT_LT(f, live.size());
         EXPECT_TRUE(live[f].valid) << f;

@@ -341,15 +341,9 @@ TEST(LiveCli, ReplayOfAnNpzGivesTheSameAsStAndTheOfflinePath)
     auto csv = dir / "predict.csv";
     auto predicted = hp::test::run_cli("predict --model " + st_model() + " --npz " + npz.string() + " --out " + csv.string());
     ASSERT_EQ(predicted.exit_code, 0) << predicted.output;
-    std::ifstream in(csv);
-    std::string row;
-    std::getline(in, row);
     int rows = 0;
-    while (std::getline(in, row)) {
-        std::vector<std::string> cells;
-        std::stringstream ss(row);
-        for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
-        ASSERT_EQ(cells.size(), 12u) << row;
+    for (const std::vector<std::string>& cells : hp::test::read_csv_rows(csv)) {
+        ASSERT_EQ(cells.size(), 12u) << rows;
         int frame = std::stoi(cells[1]);
         ASSERT_LT(size_t(frame), results.size());
         const auto& r = results[size_t(frame)];

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "data/dataset.hpp"
 #include "model/model.hpp"
@@ -41,6 +42,9 @@ struct CommandResult {
 CommandResult run_cli(const std::string& args);
 
 std::string read_text(const std::filesystem::path& path);
+
+// The rows of a CSV file after its header line, each split at commas (no quoting).
+std::vector<std::vector<std::string>> read_csv_rows(const std::filesystem::path& path);
 
 // Every weight and bias of `model` drawn uniformly from [-range, range] (std::mt19937 seeded
 // with `seed`, layer by layer: conv kernel, conv bias, dense kernel and bias, output kernel and bias).
