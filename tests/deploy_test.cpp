@@ -116,14 +116,14 @@ TEST(Deploy, PackageCopiesTheRuntimeVerbatim)
     options.class_names = model.class_names;
     const auto files = codegen::package_files(model, options);
     int copied = 0;
-    for (const auto& e : fs::directory_iterator(fs::path(HP_SOURCE_DIR) / "runtime")) {
-        const std::string name = e.path().filename().string();
-        if (!codegen::runtime_file_in_package(name)) continue;
+    for (const std::string& name : codegen::package_runtime_files(codegen::float_app_network(model))) {
         ASSERT_TRUE(files.count(name)) << name;
-        EXPECT_EQ(files.at(name), hp::test::read_text(e.path())) << name << " differs from runtime/";
+        EXPECT_EQ(files.at(name), hp::test::read_text(fs::path(HP_SOURCE_DIR) / "runtime" / name))
+            << name << " differs from runtime/";
         copied++;
     }
     EXPECT_GE(copied, 7);
+    EXPECT_TRUE(files.count("hp_pipeline.c"));  // every package runs the one per-frame pipeline
     EXPECT_FALSE(files.count("hp_model_s8.c"));  // int8 runtime is not part of a float package
     for (const char* name : {"hp_app.h", "hp_app.c", "hp_model_data.c", "hp_model_data.h", "ai_model_config.h"})
         EXPECT_TRUE(files.count(name)) << name;
