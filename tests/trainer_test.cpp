@@ -359,6 +359,9 @@ TEST(UserConfig, ErrorsNameTheKey)
     expect_error_naming(replaced("[None, Like,", "[None, Lik,"), "dataset.class_names");
     expect_error_naming(replaced("mode: horizontal_and_vertical", "mode: diagonal"), "data_augmentation.random_flip.mode");
     expect_error_naming(replaced("input_shape: (8, 8, 2)", "input_shape: (8, 8, 3)"), "training.model.input_shape");
+    for (const char* shape : {"(0, 0, 2)", "(8, 4, 2)", "(6, 6, 2)", "(16, 16, 2)", "(-8, -8, 2)"})
+        expect_error_naming(replaced("input_shape: (8, 8, 2)", std::string("input_shape: ") + shape),
+                            "training.model.input_shape");
     expect_error_naming(replaced("name: CNN2D_ST_HandPosture", "name: MobileNet"), "training.model.name");
     expect_error_naming(replaced("monitor: val_loss", "monitor: val_auc"), "training.callbacks.ReduceLROnPlateau.monitor");
     expect_error_naming(replaced("operation_mode: training", "operation_mode: dancing"), "operation_mode");
