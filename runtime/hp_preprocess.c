@@ -2,6 +2,11 @@
 
 #include <stddef.h>
 
+int hp_grid_side(int zones)
+{
+    return zones == 16 ? 4 : zones == 64 ? 8 : 0;
+}
+
 int hp_zone_status_valid(float target_status)
 {
     return target_status == 5.0f || target_status == 9.0f;
@@ -13,6 +18,16 @@ static int zone_valid(const float *target_status, const float *nb_targets, int z
     return nb_targets == NULL || nb_targets[z] > 0.0f;
 }
 
+/* nb_targets, or NULL when a zone's count is NaN: the recording did not know it for this frame. */
+static const float *known_nb_targets(const float *nb_targets, int zones)
+{
+    int z;
+    if (nb_targets == NULL) return NULL;
+    for (z = 0; z < zones; z++)
+        if (nb_targets[z] != nb_targets[z]) return NULL;
+    return nb_targets;
+}
+
 int hp_preprocess_frame(const hp_preprocess_config *config, int zones,
                         const float *distance_mm, const float *signal_per_spad,
                         const float *target_status, const float *nb_targets, float *out)
@@ -20,8 +35,9 @@ int hp_preprocess_frame(const hp_preprocess_config *config, int zones,
     float nearest = HP_DEFAULT_DISTANCE;
     int z;
     if (config == NULL || distance_mm == NULL || signal_per_spad == NULL ||
-        target_status == NULL || out == NULL || (zones != 16 && zones != 64))
+        target_status == NULL || out == NULL || hp_grid_side(zones) == 0)
         return HP_FRAME_BAD_ARGUMENT;
+    nb_targets = known_nb_targets(nb_targets, zones);
 
     for (z = 0; z < zones; z++)
         if (zone_valid(target_status, nb_targets, z) && distance_mm[z] < nearest)

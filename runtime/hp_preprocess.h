@@ -5,7 +5,9 @@
  * it with strict inequalities; we do not).
  *
  * Steps (training semantics of ST's model zoo):
- *   1. a zone is valid iff target_status is 5 or 9 (and nb_targets > 0 when given);
+ *   1. a zone is valid iff target_status is 5 or 9 (and nb_targets > 0 when known: nb_targets
+ *      is unknown for the whole frame when NULL or when any of its zones is NaN, as recordings
+ *      without the field, or with gaps in it, give);
  *   2. m = min distance over valid zones (default_distance if none);
  *   3. the frame is kept iff min_distance <= m <= max_distance;
  *   4. a valid zone farther than m + background_distance becomes invalid;
@@ -41,11 +43,16 @@ typedef enum {
     HP_FRAME_BAD_ARGUMENT = -1 /* zones not 16 or 64, or a NULL pointer */
 } hp_frame_status;
 
+/* Side of the square grid of a frame of `zones` zones: 4 for 16 (4x4), 8 for 64 (8x8), 0 for
+ * any other count (no sensor mode gives it). */
+int hp_grid_side(int zones);
+
 /* Returns 1 if target_status means a valid range (5 or 9). */
 int hp_zone_status_valid(float target_status);
 
 /* Preprocesses one frame of `zones` zones (16 or 64).
- * distance_mm, signal_per_spad, target_status: [zones]; nb_targets: [zones] or NULL if unknown.
+ * distance_mm, signal_per_spad, target_status: [zones]; nb_targets: [zones], or NULL if unknown
+ * (a NaN in it also makes it unknown for this frame).
  * out: [zones * 2] = H x W x 2. Returns an hp_frame_status. */
 int hp_preprocess_frame(const hp_preprocess_config *config, int zones,
                         const float *distance_mm, const float *signal_per_spad,

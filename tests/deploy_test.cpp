@@ -3,6 +3,7 @@
 // macros; class names; bad inputs. (The same package in QEMU: tests/qemu_deploy_check.sh.)
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -16,6 +17,9 @@
 #include "codegen/test_vectors.hpp"
 #include "core/error.hpp"
 #include "core/postures.hpp"
+#include "data/dataset.hpp"
+#include "live/session.hpp"
+#include "model/class_names.hpp"
 #include "model/model_file.hpp"
 #include "test_support.hpp"
 
@@ -38,14 +42,13 @@ Model random_model(int classes, unsigned seed)
 
 // Writes package + test vectors, compiles them with the host C compiler as strict C99 together
 // with firmware/harness.c and runs the harness. Returns its output; fails the test on errors.
-std::string build_and_run_host_harness(const Model& model, const fs::path& dir, int frames)
+std::string build_and_run_host_harness(const Model& model, const fs::path& dir,
+                                       const std::vector<codegen::TestFrame>& frames)
 {
     codegen::DeployOptions options;
     options.class_names = model.class_names;
     auto files = codegen::package_files(model, options);
-    for (auto& [name, text] : codegen::test_vector_files(
-             model, codegen::make_test_frames(model, options, test::public_dataset_zip(), frames)))
-        files["test/" + name] = text;
+    for (auto& [name, text] : codegen::test_vector_files(model, frames)) files["test/" + name] = text;
     codegen::write_package(dir / "pkg", files);
     const std::string cmd = "cd '" + dir.string() + "' && cc -std=c99 -O2 -Wall -Wextra -Wpedantic -Werror " +
                             "-DHP_HOST_BUILD -Ipkg -Ipkg/test pkg/*.c pkg/test/*.c '" + HP_SOURCE_DIR +
@@ -53,6 +56,45 @@ std::string build_and_run_host_harness(const Model& model, const fs::path& dir, 
     const int status = std::system(cmd.c_str());
     EXPECT_EQ(status, 0) << hp::test::read_text(dir / "build.log") << hp::test::read_text(dir / "run.log");
     return hp::test::read_text(dir / "run.log");
+}
+
+// The same with `count` test frames of the public dataset (codegen::make_test_frames).
+std::string build_and_run_host_harness(const Model& model, const fs::path& dir, int count)
+{
+    codegen::DeployOptions options;
+    options.class_names = model.class_names;
+    return build_and_run_host_harness(model, dir,
+                                      codegen::make_test_frames(model, options, test::public_dataset_zip(), count));
+}
+
+// The first `count` frames of a datalog.
+Datalog first_frames(const Datalog& log, int count)
+{
+    Datalog out = log;
+    out.frames = count;
+    const size_t values = size_t(count) * size_t(log.zones);
+    for (std::vector<float>* v : {&out.distance_mm, &out.signal_per_spad, &out.target_status, &out.nb_targets, &out.valid})
+        v->resize(values);
+    out.posture_code.resize(size_t(count));
+    return out;
+}
+
+// Frame f of a datalog as the serial link gives it to live mode.
+SensorFrame sensor_frame(const Datalog& log, int f)
+{
+    SensorFrame s;
+    s.frame_counter = f;
+    s.zones = log.zones;
+    const auto zones_of = [&](const std::vector<float>& v) {
+        const auto at = v.begin() + long(f) * log.zones;
+        return std::vector<float>(at, at + log.zones);
+    };
+    s.distance_mm = zones_of(log.distance_mm);
+    s.signal_per_spad = zones_of(log.signal_per_spad);
+    s.target_status = zones_of(log.target_status);
+    s.nb_targets = zones_of(log.nb_targets);
+    s.valid = zones_of(log.valid);
+    return s;
 }
 
 }  // namespace
@@ -74,14 +116,14 @@ TEST(Deploy, PackageCopiesTheRuntimeVerbatim)
     options.class_names = model.class_names;
     const auto files = codegen::package_files(model, options);
     int copied = 0;
-    for (const auto& e : fs::directory_iterator(fs::path(HP_SOURCE_DIR) / "runtime")) {
-        const std::string name = e.path().filename().string();
-        if (!codegen::runtime_file_in_package(name)) continue;
+    for (const std::string& name : codegen::package_runtime_files(codegen::float_app_network(model))) {
         ASSERT_TRUE(files.count(name)) << name;
-        EXPECT_EQ(files.at(name), hp::test::read_text(e.path())) << name << " differs from runtime/";
+        EXPECT_EQ(files.at(name), hp::test::read_text(fs::path(HP_SOURCE_DIR) / "runtime" / name))
+            << name << " differs from runtime/";
         copied++;
     }
     EXPECT_GE(copied, 7);
+    EXPECT_TRUE(files.count("hp_pipeline.c"));  // every package runs the one per-frame pipeline
     EXPECT_FALSE(files.count("hp_model_s8.c"));  // int8 runtime is not part of a float package
     for (const char* name : {"hp_app.h", "hp_app.c", "hp_model_data.c", "hp_model_data.h", "ai_model_config.h"})
         EXPECT_TRUE(files.count(name)) << name;
@@ -100,7 +142,7 @@ TEST(Deploy, AiModelConfigHasStMacros)
 {
     const Model model = random_model(8, 2);
     codegen::DeployOptions options;
-    options.class_names = codegen::resolve_class_names(model, {}, "m.h5");
+    options.class_names = resolve_class_names(model, {}, "m.h5", "--classes");
     const std::string h = codegen::package_files(model, options).at("ai_model_config.h");
     // ST's generated header for the 8-class VL53L8CX model lists these, in this order.
     EXPECT_NE(h.find("#define NB_CLASSES (8)"), std::string::npos) << h;
@@ -119,15 +161,15 @@ TEST(Deploy, ClassNamesComeFromConfigThenModelThenStDefault)
 {
     Model model = random_model(3, 3);
     model.class_names.clear();
-    EXPECT_THROW(codegen::resolve_class_names(model, {}, "m.h5"), Error);  // 3 classes, no names
+    EXPECT_THROW(resolve_class_names(model, {}, "m.h5", "--classes"), Error);  // 3 classes, no names
     const std::vector<std::string> config = output_order({"Fist", "None", "Like"});
-    EXPECT_EQ(codegen::resolve_class_names(model, config, "m.h5"), (std::vector<std::string>{"None", "Like", "Fist"}));
+    EXPECT_EQ(resolve_class_names(model, config, "m.h5", "--classes"), (std::vector<std::string>{"None", "Like", "Fist"}));
     model.class_names = {"None", "FlatHand", "Fist"};
-    EXPECT_EQ(codegen::resolve_class_names(model, {}, "m.h5"), model.class_names);
-    EXPECT_THROW(codegen::resolve_class_names(model, {"None", "Like"}, "m.h5"), Error);  // count mismatch
+    EXPECT_EQ(resolve_class_names(model, {}, "m.h5", "--classes"), model.class_names);
+    EXPECT_THROW(resolve_class_names(model, {"None", "Like"}, "m.h5", "--classes"), Error);  // count mismatch
     Model eight = random_model(8, 3);
     eight.class_names.clear();
-    EXPECT_EQ(codegen::resolve_class_names(eight, {}, "m.h5"), st_default_classes());
+    EXPECT_EQ(resolve_class_names(eight, {}, "m.h5", "--classes"), st_default_classes());
 }
 
 TEST(Deploy, PackageWriteIsAtomic)
@@ -166,6 +208,75 @@ TEST(Deploy, HostBuildOfPackageMatchesHostRuntime)
     EXPECT_NE(out.find("PASS: 200 frames"), std::string::npos) << out;
 }
 
+// One recording, with frames made invalid in three ways, through live mode, `predict` and the
+// package built for the host: the same valid frames, the same scores, the same classes.
+TEST(Deploy, LivePredictAndPackageAgreeOnTheSameFrames)
+{
+    HP_REQUIRE_SHARED();
+    test::ScratchDir dir;
+    Model st = read_keras_h5(test::st_pretrained_h5());
+    st.class_names = st_default_classes();
+    DatasetFiles dataset(test::public_dataset_zip(), {});
+    Datalog log = first_frames(dataset.read(dataset.files().size() / 3), 40);
+    for (int f = 0; f < log.frames; f++) ASSERT_FALSE(log.frame_has_nan(f)) << f;
+    const auto zones_of = [&](std::vector<float>& v, int f) { return v.begin() + long(f) * log.zones; };
+    std::fill(zones_of(log.target_status, 10), zones_of(log.target_status, 11), 255.0f);  // no valid zone
+    std::fill(zones_of(log.distance_mm, 11), zones_of(log.distance_mm, 12), 50.0f);       // too near
+    // No target counted (the public recordings have no counts: the other frames leave them unknown).
+    std::fill(zones_of(log.nb_targets, 25), zones_of(log.nb_targets, 26), 0.0f);
+    const fs::path npz = dir / "frames.npz";
+    write_datalog_file(npz, log);
+
+    // Live mode, frame by frame; the package's test vectors expect what it gave.
+    LiveSession session(st);
+    const hp_model_f32 view = st.runtime_view();
+    std::vector<float> scratch(hp_model_f32_scratch_floats(&view));
+    std::vector<LiveResult> live;
+    std::vector<codegen::TestFrame> vectors;
+    int valid = 0;
+    for (int f = 0; f < log.frames; f++) {
+        const SensorFrame frame = sensor_frame(log, f);
+        live.push_back(session.process(frame));
+        const LiveResult& r = live.back();
+        codegen::TestFrame t;
+        t.distance_mm = frame.distance_mm;
+        t.signal_per_spad = frame.signal_per_spad;
+        t.target_status.assign(frame.target_status.begin(), frame.target_status.end());
+        for (float nb : frame.nb_targets) t.nb_targets.push_back(std::isnan(nb) ? 1 : static_cast<unsigned char>(nb));
+        t.tensor = session.input();
+        t.scores.resize(8);  // the package's hp_run on the tensor: the network alone, valid frame or not
+        ASSERT_EQ(hp_model_f32_run(&view, t.tensor.data(), t.scores.data(), scratch.data()), 0);
+        if (r.valid) EXPECT_EQ(r.scores, t.scores) << f;
+        else EXPECT_EQ(r.scores, std::vector<float>(8, 0.0f)) << f;
+        t.valid = r.valid;
+        t.raw_class = r.raw_class;
+        t.filtered_class = r.filtered_class;
+        vectors.push_back(t);
+        valid += r.valid;
+    }
+    for (int f : {10, 11, 25}) EXPECT_FALSE(live[size_t(f)].valid) << f;
+    ASSERT_GT(valid, 30);
+
+    const std::string out = build_and_run_host_harness(st, dir.path(), vectors);
+    EXPECT_NE(out.find("PASS: 40 frames (" + std::to_string(valid) + " valid)"), std::string::npos) << out;
+
+    // `predict` (evaluation's path: dataset preprocessing, batch inference): one row per valid frame.
+    const fs::path csv = dir / "predict.csv";
+    const auto predicted = test::run_cli("predict --model " + test::st_pretrained_h5().string() + " --npz " +
+                                         npz.string() + " --out " + csv.string());
+    ASSERT_EQ(predicted.exit_code, 0) << predicted.output;
+    int predicted_rows = 0;
+    for (const std::vector<std::string>& cells : test::read_csv_rows(csv)) {
+        ASSERT_EQ(cells.size(), 12u) << predicted_rows;
+        const size_t f = size_t(std::stoi(cells[1]));
+        ASSERT_LT(f, live.size());
+        EXPECT_TRUE(live[f].valid) << f;
+        for (size_t c = 0; c < 8; c++) EXPECT_NEAR(std::stof(cells[4 + c]), live[f].scores[c], 1e-6) << f;
+        predicted_rows++;
+    }
+    EXPECT_EQ(predicted_rows, valid);
+}
+
 TEST(Deploy, HostBuildOfTwoClassSigmoidPackage)
 {
     HP_REQUIRE_SHARED();
@@ -193,8 +304,10 @@ TEST(Deploy, CliTakesClassesAndPreprocessingFromUserConfig)
     EXPECT_NE(h.find("{\"None\", \"FlatHand\", \"Like\", \"Love\", \"Dislike\", \"BreakTime\", \"CrossHands\", \"Fist\"}"),
               std::string::npos) << h;
     const std::string app = hp::test::read_text(dir / "pkg" / "hp_app.c");
-    EXPECT_NE(app.find("postprocess_config = {0.800000012f, 2, 1}"), std::string::npos) << app;
-    EXPECT_NE(app.find("preprocess_config = {350.0f, 150.0f, 120.0f}"), std::string::npos) << app;
+    EXPECT_NE(app.find(".postprocess = {.score_threshold = 0.800000012f, .label_filter_n = 2, .keep_last_valid = 1}"),
+              std::string::npos) << app;
+    EXPECT_NE(app.find(".preprocess = {.max_distance = 350.0f, .min_distance = 150.0f, .background_distance = 120.0f}"),
+              std::string::npos) << app;
     EXPECT_NE(hp::test::read_text(dir / "pkg" / "README.md").find("Not measured"), std::string::npos);  // generic target
 }
 

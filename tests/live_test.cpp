@@ -81,9 +81,11 @@ TEST(LiveSession, ScoresAreTheRuntimesAndTheFilterFollowsStsRule)
         EXPECT_EQ(r.filtered_class, k >= 4 ? 3 : 0) << k;
         EXPECT_GE(r.processing_us, 0.0);
     }
-    // Nearest target at 50 mm: out of range, invalid, raw class 0, the shown class stays (KEEP_LAST_VALID).
+    // Nearest target at 50 mm: out of range, invalid, the network skipped (scores all 0, as ST's
+    // firmware), raw class 0, the shown class stays (KEEP_LAST_VALID).
     const hp::LiveResult& r = session.process(flat_frame(50, 6));
     EXPECT_FALSE(r.valid);
+    EXPECT_EQ(r.scores, std::vector<float>(8, 0.0f));
     EXPECT_EQ(r.raw_class, 0);
     EXPECT_EQ(r.filtered_class, 3);
     session.count_malformed();
@@ -248,7 +250,8 @@ void expect_same_predictions(const std::vector<nlohmann::json>& results, const s
         std::vector<float> scores = r["scores"].get<std::vector<float>>();
         ASSERT_EQ(scores.size(), 8u);
         EXPECT_EQ(r["valid"].get<bool>(), o.valid) << k;
-        for (size_t c = 0; c < 8; ++c) EXPECT_NEAR(scores[c], o.scores[c], 1e-6) << k;
+        // An invalid frame skips the network: all scores 0 (ST's firmware; hp_pipeline.h).
+        for (size_t c = 0; c < 8; ++c) EXPECT_NEAR(scores[c], o.valid ? o.scores[c] : 0.0f, 1e-6) << k;
         EXPECT_EQ(r["raw_class"].get<int>(), st_raw_class(o.scores, o.valid)) << k;
         EXPECT_EQ(r["raw_name"].get<std::string>(), hp::st_default_classes()[size_t(r["raw_class"].get<int>())]);
         auto it = expected.find({pf.file, pf.index});
@@ -339,15 +342,9 @@ TEST(LiveCli, ReplayOfAnNpzGivesTheSameAsStAndTheOfflinePath)
     auto csv = dir / "predict.csv";
     auto predicted = hp::test::run_cli("predict --model " + st_model() + " --npz " + npz.string() + " --out " + csv.string());
     ASSERT_EQ(predicted.exit_code, 0) << predicted.output;
-    std::ifstream in(csv);
-    std::string row;
-    std::getline(in, row);
     int rows = 0;
-    while (std::getline(in, row)) {
-        std::vector<std::string> cells;
-        std::stringstream ss(row);
-        for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
-        ASSERT_EQ(cells.size(), 12u) << row;
+    for (const std::vector<std::string>& cells : hp::test::read_csv_rows(csv)) {
+        ASSERT_EQ(cells.size(), 12u) << rows;
         int frame = std::stoi(cells[1]);
         ASSERT_LT(size_t(frame), results.size());
         const auto& r = results[size_t(frame)];

@@ -21,7 +21,8 @@
 #include "quant/quant_file.hpp"
 #include "quant/quant_model.hpp"
 #include "quant/model_any.hpp"
-#include "quant/quant_package.hpp"
+#include "codegen/deploy_any.hpp"
+#include "codegen/int8_package.hpp"
 #include "test_support.hpp"
 
 using nlohmann::json;
@@ -535,8 +536,8 @@ TEST(QuantDeploy, QemuCortexMMatchesHostBitExactly)
     hp::codegen::DeployOptions options;
     options.class_names = data.class_names;
     hp::test::ScratchDir dir;
-    hp::codegen::write_package(dir / "pkg", hp::quant_package_files(q, options));
-    for (const auto& [name, text] : hp::quant_test_vector_files(q, tensors, count)) {
+    hp::codegen::write_package(dir / "pkg", hp::codegen::quant_package_files(q, options));
+    for (const auto& [name, text] : hp::codegen::quant_test_vector_files(q, tensors, count)) {
         std::ofstream out(dir / name);
         out << text;
     }
@@ -638,16 +639,16 @@ TEST(QuantFile, AnyModelTellsInt8FromKerasByContent)
     EXPECT_EQ(hp::predict_scores(b, frames.data(), 100, 1), hp::predict_scores(m, frames.data(), 100, 1));
     hp::codegen::DeployOptions options;
     options.class_names = m.class_names;
-    auto files = hp::deploy_package_files(a, options);
+    auto files = hp::codegen::deploy_package_files(a, options);
     EXPECT_TRUE(files.count("hp_model_s8.c") && files.count("conv2d_3x3_maxpool2x2_s8.c") && !files.count("hp_model_f32.c"));
     EXPECT_NE(files.at("hp_model_data.c").find("const hp_model_s8 hp_model_data"), std::string::npos);
     EXPECT_FALSE(files.count("requantize_s32.c"));  // host only
     // the package's hp_config.h turns on what this model allows (8 classes, 8x8x2, 8 filters)
     EXPECT_NE(files.at("hp_config.h").find("#define HP_CONFIG_NO_SIGMOID 1"), std::string::npos);
     EXPECT_NE(files.at("hp_config.h").find("#define HP_CONFIG_S8_ASM_SHAPES 1"), std::string::npos);
-    EXPECT_NE(hp::deploy_package_files(b, options).at("hp_config.h").find("#define HP_CONFIG_NO_SIGMOID 1"),
+    EXPECT_NE(hp::codegen::deploy_package_files(b, options).at("hp_config.h").find("#define HP_CONFIG_NO_SIGMOID 1"),
               std::string::npos);
-    EXPECT_EQ(hp::deploy_package_files(b, options).at("hp_config.h").find("HP_CONFIG_S8_ASM_SHAPES"), std::string::npos);
+    EXPECT_EQ(hp::codegen::deploy_package_files(b, options).at("hp_config.h").find("HP_CONFIG_S8_ASM_SHAPES"), std::string::npos);
     hp::ModelShape odd_shape;  // 7 filters do not fit the conv asm; 2 classes: a sigmoid output
     odd_shape.conv_filters = 7;
     odd_shape.classes = 2;
@@ -656,13 +657,13 @@ TEST(QuantFile, AnyModelTellsInt8FromKerasByContent)
     hp::codegen::DeployOptions two;
     two.class_names = {"None", "Fist"};
     const std::string odd_config =
-        hp::quant_package_files(hp::quantize_model(odd, frames.data(), 100, hp::CalibrationMethod::minmax), two)
+        hp::codegen::quant_package_files(hp::quantize_model(odd, frames.data(), 100, hp::CalibrationMethod::minmax), two)
             .at("hp_config.h");
     EXPECT_EQ(odd_config.find("HP_CONFIG_NO_SIGMOID"), std::string::npos) << odd_config;
     EXPECT_EQ(odd_config.find("HP_CONFIG_S8_ASM_SHAPES"), std::string::npos) << odd_config;
     // the README describes the network each package holds
-    const std::string int8_readme = hp::deploy_package_readme(a, options, {});
-    const std::string float_readme = hp::deploy_package_readme(b, options, {});
+    const std::string int8_readme = hp::codegen::deploy_package_readme(a, options, {});
+    const std::string float_readme = hp::codegen::deploy_package_readme(b, options, {});
     EXPECT_NE(int8_readme.find("Model: CNN2D_ST_HandPosture, int8 (post-training quantized, minmax calibration on 100 frames"),
               std::string::npos) << int8_readme;
     EXPECT_NE(int8_readme.find("int hp_run_logits("), std::string::npos) << int8_readme;

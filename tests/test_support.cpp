@@ -64,6 +64,20 @@ std::string read_text(const std::filesystem::path& path)
     return s.str();
 }
 
+std::vector<std::vector<std::string>> read_csv_rows(const std::filesystem::path& path)
+{
+    std::istringstream in(read_text(path));
+    std::vector<std::vector<std::string>> rows;
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+        std::vector<std::string>& cells = rows.emplace_back();
+        std::istringstream fields(line);
+        for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
+    }
+    return rows;
+}
+
 void randomize_weights(Model& model, unsigned seed, float range)
 {
     std::mt19937 rng(seed);

@@ -49,6 +49,9 @@ std::string read_text(const std::filesystem::path& path);
 // The lines of `text`, without their '\n'.
 std::vector<std::string> lines_of(const std::string& text);
 
+// The rows of a CSV file after its header line, each split at commas (no quoting).
+std::vector<std::vector<std::string>> read_csv_rows(const std::filesystem::path& path);
+
 // Every weight and bias of `model` drawn uniformly from [-range, range] (std::mt19937 seeded
 // with `seed`, layer by layer: conv kernel, conv bias, dense kernel and bias, output kernel and bias).
 void randomize_weights(Model& model, unsigned seed, float range);

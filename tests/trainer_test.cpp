@@ -19,6 +19,7 @@
 #include "test_support.hpp"
 #include "train/callbacks.hpp"
 #include "train/splits.hpp"
+#include "train/experiment.hpp"
 #include "train/trainer.hpp"
 
 using namespace hp;
@@ -358,6 +359,9 @@ TEST(UserConfig, ErrorsNameTheKey)
     expect_error_naming(replaced("[None, Like,", "[None, Lik,"), "dataset.class_names");
     expect_error_naming(replaced("mode: horizontal_and_vertical", "mode: diagonal"), "data_augmentation.random_flip.mode");
     expect_error_naming(replaced("input_shape: (8, 8, 2)", "input_shape: (8, 8, 3)"), "training.model.input_shape");
+    for (const char* shape : {"(0, 0, 2)", "(8, 4, 2)", "(6, 6, 2)", "(16, 16, 2)", "(-8, -8, 2)"})
+        expect_error_naming(replaced("input_shape: (8, 8, 2)", std::string("input_shape: ") + shape),
+                            "training.model.input_shape");
     expect_error_naming(replaced("name: CNN2D_ST_HandPosture", "name: MobileNet"), "training.model.name");
     expect_error_naming(replaced("monitor: val_loss", "monitor: val_auc"), "training.callbacks.ReduceLROnPlateau.monitor");
     expect_error_naming(replaced("operation_mode: training", "operation_mode: dancing"), "operation_mode");
@@ -518,4 +522,33 @@ TEST(TrainerPublic, RunEvaluationModeScoresSTPretrainedModel)
     // SPEC §10: ST's pretrained model scores 98.96 % on all 11,443 kept public frames
     EXPECT_EQ(json["metrics"]["frames"], 11443);
     EXPECT_NEAR(json["metrics"]["accuracy"].get<double>(), 0.9896, 0.00005);
+}
+
+// `train` and `crossval` take their defaults from the library's structs (the help shows them),
+// not from numbers of their own; a config without the keys gets the same.
+TEST(TrainCli, FlagDefaultsAreTheLibrarys)
+{
+    const hp::train::TrainOptions o;
+    const hp::train::ExperimentSettings s;
+    const auto number = [](double v) {
+        std::ostringstream out;
+        out << v;
+        return out.str();
+    };
+    for (const char* command : {"train", "crossval"}) {
+        const auto help = hp::test::run_cli(std::string(command) + " --help");
+        ASSERT_EQ(help.exit_code, 0) << help.output;
+        for (const std::string& shown :
+             {"--epochs INT:POSITIVE=" + std::to_string(o.epochs), "--batch-size INT:POSITIVE=" + std::to_string(o.batch_size),
+              "--lr FLOAT:POSITIVE=" + number(o.learning_rate), "=" + number(o.dropout) + "\n",
+              "--flip TEXT=" + hp::train::flip_name(o.flip), "--seed UINT=" + std::to_string(o.seed),
+              "--patience INT:NONNEGATIVE=" + std::to_string(o.early_stopping->patience),
+              "--lr-patience INT:NONNEGATIVE=" + std::to_string(o.reduce_lr->patience),
+              "=" + number(s.validation_split) + "\n"})
+            EXPECT_NE(help.output.find(shown), std::string::npos) << command << ": " << shown << "\n" << help.output;
+    }
+    std::ostringstream warnings;
+    const hp::UserConfig c = hp::parse_user_config("operation_mode: training\n", "c.yaml", warnings);
+    EXPECT_EQ(c.global_seed, o.seed);
+    EXPECT_EQ(c.validation_split, s.validation_split);
 }

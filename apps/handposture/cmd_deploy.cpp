@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "codegen/cross.hpp"
+#include "codegen/deploy_any.hpp"
 #include "codegen/package.hpp"
 #include "codegen/test_vectors.hpp"
 #include "commands.hpp"
@@ -16,6 +17,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/postures.hpp"
+#include "model/class_names.hpp"
 #include "model/model_file.hpp"
 #include "quant/model_any.hpp"
 
@@ -61,13 +63,13 @@ std::pair<AnyModel, codegen::DeployOptions> load(const DeployArgs& a)
         std::ostringstream warnings;
         const UserConfig config = parse_user_config(std::string(bytes.begin(), bytes.end()), a.config, warnings);
         if (!warnings.str().empty()) std::fprintf(stderr, "%s", warnings.str().c_str());
-        if (!config.class_names.empty()) config_classes = output_order(config.class_names);
+        config_classes = config.class_names;
         options.preprocess = config.preprocess;
     }
     options.postprocess.score_threshold = a.threshold;
     options.postprocess.label_filter_n = a.filter_n;
     options.postprocess.keep_last_valid = a.keep_last_valid;
-    options.class_names = codegen::resolve_class_names(model.model, config_classes, a.model);
+    options.class_names = resolve_class_names(model.model, config_classes, a.model, "the config's dataset.class_names");
     return {std::move(model), options};
 }
 
@@ -107,9 +109,9 @@ void write_files(const fs::path& dir, const std::map<std::string, std::string>& 
 void run_deploy(const DeployArgs& a)
 {
     auto [model, options] = load(a);
-    auto files = deploy_package_files(model, options);
+    auto files = codegen::deploy_package_files(model, options);
     if (!a.test_vectors.empty() && model.is_int8()) {
-        for (auto& [name, text] : int8_test_vector_files(*model.quant, options, a.test_vectors, a.test_frames))
+        for (auto& [name, text] : codegen::int8_test_vector_files(*model.quant, options, a.test_vectors, a.test_frames))
             files["test/" + name] = text;  // for firmware/harness_s8.c: int32 logits bit for bit
     } else if (!a.test_vectors.empty()) {
         const auto frames = codegen::make_test_frames(model.model, options, a.test_vectors, a.test_frames);
@@ -126,7 +128,7 @@ void run_deploy(const DeployArgs& a)
             sizes.push_back(codegen::measure_package_size(scratch.path / "pkg", options.target, opt,
                                                           scratch.path / ("build" + std::string(opt))));
     }
-    files["README.md"] = deploy_package_readme(model, options, sizes);
+    files["README.md"] = codegen::deploy_package_readme(model, options, sizes);
     codegen::write_package(a.out, files);
     std::printf("wrote %s: %zu files for %s, %d classes", a.out.c_str(), files.size(), options.target.c_str(),
                 model.model.shape.classes);
@@ -144,7 +146,7 @@ void run_bench(const DeployArgs& a)
     auto [model, options] = load(a);
     ScratchGuard scratch{scratch_dir("bench"), a.keep};
     const fs::path pkg = scratch.path / "pkg";
-    write_files(pkg, deploy_package_files(model, options));
+    write_files(pkg, codegen::deploy_package_files(model, options));
     nlohmann::json results = nlohmann::json::array();
     if (!a.json)
         std::printf("%-4s %10s %12s %11s %16s %13s %12s %12s\n", "opt", "flash B", "static RAM B", "stack B",

@@ -15,6 +15,7 @@
 #include "data/dataset.hpp"
 #include "eval/metrics.hpp"
 #include "hp_preprocess.h"
+#include "model/class_names.hpp"
 #include "model/model_file.hpp"
 #include "model/onnx_export.hpp"
 #include "model/predict.hpp"
@@ -41,39 +42,13 @@ AnyModel load_any_model(const fs::path& path)
     return read_any_model(path);
 }
 
-// Class names in output order: --classes, else the model's own, else ST's 8 classes for an
-// 8-output model. `required` = false leaves them empty instead of failing.
-std::vector<std::string> resolve_class_names(const Model& model, const std::vector<std::string>& option,
-                                             const fs::path& model_path, bool required)
-{
-    std::vector<std::string> names;
-    if (!option.empty())
-        names = output_order(option);
-    else if (!model.class_names.empty())
-        names = model.class_names;
-    else if (model.shape.classes == 8)
-        names = st_default_classes();
-    else if (!required)
-        return {};
-    else
-        throw Error(model_path, "the model stores no class names and has " + std::to_string(model.shape.classes) +
-                                    " classes; give them with --classes");
-    if (int(names.size()) != model.shape.classes)
-        throw Error(model_path, "the model has " + std::to_string(model.shape.classes) + " classes but " +
-                                    std::to_string(names.size()) + " class names were given");
-    return names;
-}
-
 Dataset load_for_model(const fs::path& data, const Model& model, const std::vector<std::string>& names)
 {
     if (!fs::exists(data)) throw Error(data, "dataset not found (give a dataset folder or ST's .zip)");
     DatasetOptions options;
     options.classes = names;
     Dataset ds = load_dataset(data, options);
-    if (ds.height != model.shape.height || ds.width != model.shape.width || model.shape.channels != 2)
-        throw Error(data, "frames are " + std::to_string(ds.height) + "x" + std::to_string(ds.width) +
-                              "x2 but the model expects " + std::to_string(model.shape.height) + "x" +
-                              std::to_string(model.shape.width) + "x" + std::to_string(model.shape.channels));
+    check_frames_fit(model.shape, ds.height * ds.width, data.string());
     if (ds.size() == 0) throw Error(data, "no frame of the configured classes was kept");
     return ds;
 }
@@ -107,10 +82,7 @@ void append_frames_of_npz(const fs::path& path, const std::vector<std::string>& 
 {
     if (!fs::exists(path)) throw Error(path, "datalog not found");
     const Datalog log = read_datalog_file(path);
-    if (log.side() != shape.height || log.side() != shape.width)
-        throw Error(path, "frames are " + std::to_string(log.side()) + "x" + std::to_string(log.side()) +
-                              " but the model expects " + std::to_string(shape.height) + "x" +
-                              std::to_string(shape.width));
+    check_frames_fit(shape, log.zones, path.string());
     const hp_preprocess_config config = HP_PREPROCESS_DEFAULTS;
     const size_t zones = size_t(log.zones);
     f.height = f.width = log.side();
@@ -119,8 +91,6 @@ void append_frames_of_npz(const fs::path& path, const std::vector<std::string>& 
         if (log.frame_has_nan(i)) continue;
         const size_t at = size_t(i) * zones;
         const float* nb = log.has_nb_targets() ? &log.nb_targets[at] : nullptr;
-        for (size_t z = 0; nb && z < zones; z++)
-            if (std::isnan(nb[z])) nb = nullptr;  // unknown for this frame, as the dataset loader takes it
         const int status = hp_preprocess_frame(&config, log.zones, &log.distance_mm[at], &log.signal_per_spad[at],
                                                &log.target_status[at], nb, tensor.data());
         if (status != HP_FRAME_KEPT) continue;
@@ -178,7 +148,7 @@ void run_evaluate(const EvaluateOptions& o)
 {
     const AnyModel any = load_any_model(o.model);
     const Model& model = any.model;
-    const std::vector<std::string> names = resolve_class_names(model, o.classes, o.model, true);
+    const std::vector<std::string> names = resolve_class_names(model, o.classes, o.model, "--classes");
     const Dataset ds = load_for_model(o.data, model, names);
     const std::vector<float> scores = predict_scores(any, ds.inputs.data(), ds.size(), o.threads);
     const Metrics m = compute_metrics(scores, model.shape.outputs(), ds.labels, names);
@@ -213,7 +183,7 @@ void run_predict(const PredictOptions& o)
     const AnyModel any = load_any_model(o.model);
     const Model& model = any.model;
     // Single datalogs may hold any postures: class names are only needed for their labels.
-    const std::vector<std::string> names = resolve_class_names(model, o.classes, o.model, o.npz.empty());
+    const std::vector<std::string> names = resolve_class_names(model, o.classes, o.model, "--classes", o.npz.empty());
     Frames frames;
     if (o.npz.empty())
         frames = frames_of_dataset(load_for_model(o.data, model, names));
@@ -254,7 +224,7 @@ struct ExportOptions {
 void run_export(const ExportOptions& o)
 {
     Model model = load_model(o.model);
-    model.class_names = resolve_class_names(model, o.classes, o.model, false);
+    model.class_names = resolve_class_names(model, o.classes, o.model, "--classes", false);
     if (o.format == "onnx")
         write_onnx(o.out, model);
     else

@@ -17,6 +17,7 @@
 #include "live/replay_source.hpp"
 #include "live/serial_source.hpp"
 #include "live/session.hpp"
+#include "model/class_names.hpp"
 #include "model/model_file.hpp"
 
 namespace hp::cli {
@@ -53,29 +54,14 @@ private:
     bool active_;
 };
 
-std::vector<std::string> class_names_for(const Model& model, const std::vector<std::string>& given)
-{
-    if (!given.empty()) {
-        std::vector<std::string> names = output_order(given);
-        if (int(names.size()) != model.shape.classes)
-            throw Error("--classes", std::to_string(names.size()) + " classes for a model of " +
-                                         std::to_string(model.shape.classes));
-        return names;
-    }
-    if (int(model.class_names.size()) == model.shape.classes) return model.class_names;
-    if (model.shape.classes == 8) return st_default_classes();  // ST's pretrained models
-    std::vector<std::string> names;
-    for (int i = 0; i < model.shape.classes; ++i) names.push_back("class" + std::to_string(i));
-    return names;
-}
-
 void run_live(const LiveArgs& args)
 {
     if (args.port.empty() == args.replay.empty()) throw UsageError("give either --port DEV or --replay FILE|DIR");
     if (!args.record.empty() && (args.label.empty() || args.user.empty()))
         throw UsageError("--record needs --label NAME and --user NAME");
     Model model = read_keras_h5(args.model);
-    const std::vector<std::string> names = class_names_for(model, args.classes);
+    // Without names a class shows as "class<i>" (live_view.hpp).
+    const std::vector<std::string> names = resolve_class_names(model, args.classes, args.model, "--classes", false);
     LiveSession session(model);
 
     std::optional<DatalogRecorder> recorder;

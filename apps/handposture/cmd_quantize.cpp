@@ -32,6 +32,7 @@ void run_quantize(const QuantizeOptions& o)
     if (int(data.class_names.size()) != model.shape.classes)
         throw Error(o.model, "the model has " + std::to_string(model.shape.classes) + " classes but " + o.data + " has " +
                                  std::to_string(data.class_names.size()));
+    check_frames_fit(model.shape, data.height * data.width, o.data);
     if (data.size() == 0) throw Error(o.data, "no frames to calibrate on");
     if (model.class_names.empty()) model.class_names = data.class_names;
 

@@ -36,32 +36,38 @@ std::string timestamp()
     return buffer;
 }
 
-// What `train` and `crossval` share: the recipe's settings as flags.
+// What `train` and `crossval` share: the recipe's settings as flags. Their defaults are the
+// library's (TrainOptions, ExperimentSettings), not restated here.
 struct RecipeArgs {
-    std::string data, flip = "horizontal", split_by;
+    std::string data, split_by;
     std::vector<std::string> classes;
-    int epochs = 1000, batch_size = 32, patience = 40, lr_patience = 20;
-    double lr = 0.01, dropout = 0.2, validation_split = 0.2;
-    unsigned seed = 42;
+    train::TrainOptions options;
+    std::string flip = train::flip_name(train::TrainOptions{}.flip);
+    double validation_split = train::ExperimentSettings{}.validation_split;
     bool no_early_stopping = false, quiet = false;
 };
 
 void add_recipe_options(CLI::App* cmd, RecipeArgs& a)
 {
+    train::TrainOptions& o = a.options;
     cmd->add_option("--data", a.data, "Dataset folder or ST's .zip (default: the public dataset beside the repo)");
     cmd->add_option("--classes", a.classes, "Classes to keep (default: ST's 8)")->delimiter(',');
-    cmd->add_option("--epochs", a.epochs, "Maximum number of epochs")->check(CLI::PositiveNumber);
-    cmd->add_option("--batch-size", a.batch_size, "Batch size")->check(CLI::PositiveNumber);
-    cmd->add_option("--lr", a.lr, "Adam learning rate")->check(CLI::PositiveNumber);
-    cmd->add_option("--dropout", a.dropout, "Dropout rate")->check(CLI::Range(0.0, 0.99));
-    cmd->add_option("--flip", a.flip, "Random flip: horizontal, vertical, horizontal_and_vertical or none");
-    cmd->add_option("--seed", a.seed, "Seed of initial weights, shuffling, augmentation and splits");
+    cmd->add_option("--epochs", o.epochs, "Maximum number of epochs")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--batch-size", o.batch_size, "Batch size")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--lr", o.learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--dropout", o.dropout, "Dropout rate")->check(CLI::Range(0.0, 0.99))->capture_default_str();
+    cmd->add_option("--flip", a.flip, "Random flip: horizontal, vertical, horizontal_and_vertical or none")
+        ->capture_default_str();
+    cmd->add_option("--seed", o.seed, "Seed of initial weights, shuffling, augmentation and splits")->capture_default_str();
     cmd->add_option("--validation-split", a.validation_split, "Fraction of the training data used for validation")
-        ->check(CLI::Range(0.0, 1.0));
-    cmd->add_option("--patience", a.patience, "EarlyStopping patience (epochs without a better val_accuracy)")
-        ->check(CLI::NonNegativeNumber);
-    cmd->add_option("--lr-patience", a.lr_patience, "ReduceLROnPlateau patience (epochs without a better val_loss)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    cmd->add_option("--patience", o.early_stopping->patience, "EarlyStopping patience (epochs without a better val_accuracy)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    cmd->add_option("--lr-patience", o.reduce_lr->patience, "ReduceLROnPlateau patience (epochs without a better val_loss)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     cmd->add_flag("--no-early-stopping", a.no_early_stopping, "Run all --epochs");
     cmd->add_flag("--quiet", a.quiet, "No per-epoch lines");
 }
@@ -70,18 +76,9 @@ fs::path data_path(const RecipeArgs& a) { return a.data.empty() ? default_datase
 
 train::TrainOptions recipe_options(const RecipeArgs& a)
 {
-    train::TrainOptions o;
-    o.epochs = a.epochs;
-    o.batch_size = a.batch_size;
-    o.learning_rate = float(a.lr);
-    o.dropout = float(a.dropout);
+    train::TrainOptions o = a.options;
     o.flip = train::parse_flip(a.flip, "--flip");
-    o.seed = a.seed;
-    o.reduce_lr->patience = a.lr_patience;
-    if (a.no_early_stopping)
-        o.early_stopping.reset();
-    else
-        o.early_stopping->patience = a.patience;
+    if (a.no_early_stopping) o.early_stopping.reset();
     return o;
 }
 
@@ -216,7 +213,7 @@ void run_crossval_int8(const CrossvalArgs& a, const Dataset& data, train::SplitB
                 float_sum / n * 100, int8_sum / n * 100);
     if (!a.json.empty())
         write_text_atomically(a.json, nlohmann::json{{"split_by", train::split_by_name(by)},
-                                                     {"seed", a.recipe.seed},
+                                                     {"seed", a.recipe.options.seed},
                                                      {"calibration_method", a.method},
                                                      {"calibration_frames", a.calibration_frames},
                                                      {"mean_float_accuracy", float_sum / n},
@@ -256,7 +253,7 @@ void run_crossval_command(const CrossvalArgs& a)
     std::printf("mean held-out accuracy over %zu folds: %.2f%%\n", folds.size(), sum / double(folds.size()) * 100);
     if (!a.json.empty())
         write_text_atomically(a.json, nlohmann::json{{"split_by", train::split_by_name(by)},
-                                                     {"seed", a.recipe.seed},
+                                                     {"seed", a.recipe.options.seed},
                                                      {"mean_held_out_accuracy", sum / double(folds.size())},
                                                      {"folds", json}}
                                               .dump(2) + "\n");

@@ -1,6 +1,8 @@
 // `handposture deploy`: a self-contained C99 package for any Cortex-M (or any C99 compiler) from a
 // model: the weights as const arrays, the runtime sources copied verbatim, an application API
-// (hp_app.h), ST's ai_model_config.h and a README.
+// (hp_app.h), ST's ai_model_config.h and a README. Deployment lives in this folder: the float32
+// network here, the int8 one in int8_package.hpp, either kind of model file in deploy_any.hpp,
+// test vectors, cross-compiled sizes and QEMU runs beside them.
 #pragma once
 
 #include <filesystem>
@@ -18,7 +20,7 @@ struct DeployOptions {
     std::string target = "cortex-m4";  // cortex-m4 | cortex-m7 | cortex-m0plus | generic
     hp_preprocess_config preprocess = HP_PREPROCESS_DEFAULTS;
     hp_postprocess_config postprocess = HP_POSTPROCESS_DEFAULTS;
-    std::vector<std::string> class_names;  // output order; filled by resolve_class_names
+    std::vector<std::string> class_names;  // output order (resolve_class_names, model/class_names.hpp)
 };
 
 // Flash and RAM of a package compiled for a Cortex-M (measured by codegen/cross.hpp).
@@ -31,15 +33,14 @@ struct PackageSize {
 // The targets `deploy` knows.
 const std::vector<std::string>& deploy_targets();
 
-// Class names of the package, in output order: the config's (sorted by posture code), else the
-// model's stored names, else ST's 8 when the model has 8 classes; throws hp::Error otherwise or
-// when their count does not match the model.
-std::vector<std::string> resolve_class_names(const Model& model, const std::vector<std::string>& config_classes,
-                                             const std::string& model_path);
-
-// What the application code (hp_app.h, hp_app.c) says about the network it runs; the rest of it
-// (API, preprocessing, output selection, label filter) is the same for every network.
+// What a package says about the network it runs: its weights, the runtime sources it needs and
+// its part of the application code (hp_app.h, hp_app.c); the rest (API, the per-frame pipeline,
+// ST's configuration header) is the same for every network. float_app_network and
+// int8_app_network (int8_package.hpp) describe the two kinds.
 struct AppNetwork {
+    std::string model_data_h;    // hp_model_data.h: declares hp_model_data
+    std::string model_data_c;    // hp_model_data.c: the weights
+    std::vector<std::string> runtime_files;  // runtime/ files the network needs (package_runtime_files adds the pipeline's)
     std::string includes;        // the runtime headers hp_app.c includes
     std::string buffers;         // static buffers: the network's scratch and the float tensor
                                  // hp_process_frame preprocesses into (they may share memory)
@@ -53,29 +54,31 @@ struct AppNetwork {
     // What the package's README says about it:
     std::string readme_kind;     // the network's number format, e.g. "float32"
     std::string readme_data;     // what hp_model_data.c holds
-    std::string readme_runtime;  // the runtime files the package copies
     std::string readme_api;      // more lines for the README's API block (header_api's functions)
 };
 
-// The float32 network's part of the application code.
+// The float32 network's part of a package.
 AppNetwork float_app_network(const Model& model);
 
-// hp_app.h, hp_app.c, ai_model_config.h and hp_config.h (the runtime's build options for this
-// model, see runtime/hp_config.h) for a network of `shape` described by `network`.
-// options.class_names must be resolved.
-std::map<std::string, std::string> app_files(const ModelShape& shape, const DeployOptions& options,
-                                             const AppNetwork& network);
+// The runtime files a package of `network` copies: the per-frame pipeline's (hp_pipeline,
+// preprocessing, postprocessing) and the network's own. (runtime/hp_config.h is not one: each
+// package writes its own.)
+std::vector<std::string> package_runtime_files(const AppNetwork& network);
 
-// The package's files (name -> contents). options.class_names must be resolved.
+// A package's files (name -> contents) for a network of `shape` described by `network`: its
+// runtime files copied verbatim, hp_model_data.*, hp_app.h, hp_app.c, ai_model_config.h and
+// hp_config.h (the runtime's build options for this model, see runtime/hp_config.h).
+// options.class_names must be resolved.
+std::map<std::string, std::string> package_files(const ModelShape& shape, const DeployOptions& options,
+                                                 const AppNetwork& network);
+
+// The float32 package of `model`. options.class_names must be resolved.
 std::map<std::string, std::string> package_files(const Model& model, const DeployOptions& options);
 
 // The package's README.md for `model`'s shape and the network `network` describes: what it holds,
 // how to build and call it, and its flash/RAM (from `sizes` when measured, else how to measure them).
 std::string package_readme(const Model& model, const DeployOptions& options, const AppNetwork& network,
                            const std::vector<PackageSize>& sizes);
-
-// Runtime files a package copies: the float32 kernels and model, preprocessing, postprocessing.
-bool runtime_file_in_package(const std::string& file_name);
 
 // Writes the package into out_dir atomically: everything goes to "<out_dir>.tmp" first, which is
 // renamed to out_dir (replacing an existing package or empty folder, never other files) only
@@ -85,5 +88,8 @@ void write_package(const std::filesystem::path& out_dir, const std::map<std::str
 
 // C literal of a float that reads back to exactly the same value ("1.5f", "-2e-05f", "0.0f").
 std::string c_float(float value);
+
+// C definition of `const float name[N]` holding `values`, six a line, after a comment `shape`.
+std::string float_array(const std::string& name, const std::vector<float>& values, const std::string& shape);
 
 }  // namespace hp::codegen

@@ -7,8 +7,7 @@
 #include "core/error.hpp"
 #include "data/dataset.hpp"
 #include "hp_model.h"
-#include "hp_postprocess.h"
-#include "hp_preprocess.h"
+#include "model/frame_pipeline.hpp"
 
 namespace hp::codegen {
 
@@ -40,7 +39,6 @@ TestFrame frame_from_log(const Datalog& log, int f, const std::string& where)
 std::vector<TestFrame> make_test_frames(const Model& model, const DeployOptions& options,
                                         const std::filesystem::path& dataset, int count)
 {
-    const int zones = model.shape.height * model.shape.width;
     if (count < 3) throw Error(dataset, "need at least 3 test frames");
     DatasetFiles files(dataset, {});
     const std::vector<DatalogFile>& list = files.files();
@@ -60,8 +58,7 @@ std::vector<TestFrame> make_test_frames(const Model& model, const DeployOptions&
             if (list[i].class_name != cls) continue;
             const std::string where = files.display_name(i);
             const Datalog log = files.read(i);
-            if (log.zones != zones)
-                throw Error(where, std::to_string(log.zones) + " zones, the model takes " + std::to_string(zones));
+            check_frames_fit(model.shape, log.zones, where);
             for (int f = 0; f < log.frames && taken < per_class && int(frames.size()) < real; f++) {
                 if (log.frame_has_nan(f)) continue;
                 frames.push_back(frame_from_log(log, f, where));
@@ -79,26 +76,23 @@ std::vector<TestFrame> make_test_frames(const Model& model, const DeployOptions&
     frames.insert(frames.begin() + frames.size() / 2, none);
     frames.insert(frames.begin() + frames.size() / 2 + 1, near);
 
-    // What the host runtime makes of them, in order.
+    // What the host runtime makes of them, in order: the pipeline the package runs, and the
+    // network alone on each tensor (what the package's hp_run must give, valid frame or not).
+    FramePipeline pipeline(model, options.preprocess, options.postprocess);
     const hp_model_f32 view = model.runtime_view();
     std::vector<float> scratch(hp_model_f32_scratch_floats(&view));
-    hp_label_filter filter;
-    hp_label_filter_init(&filter);
-    const int outputs = model.shape.outputs();
     for (TestFrame& t : frames) {
-        std::vector<float> status(t.target_status.begin(), t.target_status.end());
-        std::vector<float> nb(t.nb_targets.begin(), t.nb_targets.end());
-        t.tensor.assign(size_t(zones) * 2, 0.0f);
-        const int result = hp_preprocess_frame(&options.preprocess, zones, t.distance_mm.data(), t.signal_per_spad.data(),
-                                               status.data(), nb.data(), t.tensor.data());
-        if (result < 0) throw Error(dataset, "preprocessing rejected a test frame");
-        t.valid = result == HP_FRAME_KEPT;
-        t.scores.assign(size_t(outputs), 0.0f);
+        const std::vector<float> status(t.target_status.begin(), t.target_status.end());
+        const std::vector<float> nb(t.nb_targets.begin(), t.nb_targets.end());
+        const FrameOutcome& outcome =
+            pipeline.process(t.distance_mm.data(), t.signal_per_spad.data(), status.data(), nb.data());
+        t.valid = outcome.valid;
+        t.raw_class = outcome.raw_class;
+        t.filtered_class = outcome.filtered_class;
+        t.tensor = pipeline.tensor();
+        t.scores.assign(size_t(model.shape.outputs()), 0.0f);
         if (hp_model_f32_run(&view, t.tensor.data(), t.scores.data(), scratch.data()) != 0)
             throw Error(dataset, "the host runtime rejected the model");
-        std::vector<float> selected = t.valid ? t.scores : std::vector<float>(size_t(outputs), 0.0f);
-        t.raw_class = hp_raw_class(&options.postprocess, selected.data(), outputs, t.valid);
-        t.filtered_class = hp_label_filter_update(&options.postprocess, &filter, t.raw_class);
     }
     return frames;
 }

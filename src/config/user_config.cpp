@@ -161,7 +161,7 @@ void parse_input_shape(const Reader& r, const YAML::Node& node, UserConfig& c)
     }
     if (dims.size() != 3) r.fail(key, "expected 3 dimensions (height, width, 2)");
     if (dims[2] != 2) r.fail(key, "the model takes 2 channels (distance, signal)");
-    if (!((dims[0] == 8 && dims[1] == 8) || (dims[0] == 4 && dims[1] == 4)))
+    if (dims[0] != dims[1] || dims[0] < 1 || dims[0] > 8 || hp_grid_side(int(dims[0] * dims[1])) != dims[0])
         r.fail(key, "the sensors give 8x8 or 4x4 zones");
     c.input_height = int(dims[0]);
     c.input_width = int(dims[1]);

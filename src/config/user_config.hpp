@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "hp_preprocess.h"
+#include "train/experiment.hpp"
 #include "train/splits.hpp"
 #include "train/trainer.hpp"
 
@@ -22,7 +23,7 @@ struct UserConfig {
     std::string project_name = "handposture";
     std::filesystem::path model_path;  // model to evaluate (operation_mode evaluation)
     std::string logs_dir = "logs", saved_models_dir = "saved_models";
-    uint32_t global_seed = 42;
+    uint32_t global_seed = train::TrainOptions{}.seed;
     bool display_figures = false;
 
     std::string operation_mode = "training";  // training | evaluation | deployment | benchmarking
@@ -31,7 +32,7 @@ struct UserConfig {
     std::string dataset_name;
     std::vector<std::string> class_names;  // as listed; empty: ST's 8 classes
     std::filesystem::path training_path, validation_path, test_path;
-    double validation_split = 0.2;
+    double validation_split = train::ExperimentSettings{}.validation_split;
     train::SplitBy split_by = train::SplitBy::frame;  // extension: dataset.split_by
     bool resplit_each_epoch = false;                  // extension: dataset.resplit_each_epoch (ST's loader)
 

@@ -108,7 +108,7 @@ Datalog read_datalog(std::span<const unsigned char> npz_bytes, const std::string
         throw Error(name, "glob_data: expected numbers of shape (" + std::to_string(glob_fields.size()) +
                               ", frames), got " + npy::descr(glob_data) + " of shape " + shape_text(glob_data.shape));
     size_t zones = zone_data.shape[1], frames = zone_data.shape[2];
-    if (zones != 16 && zones != 64)
+    if (zones > 64 || hp_grid_side(int(zones)) == 0)
         throw Error(name, "zone_data has " + std::to_string(zones) + " zones; expected 16 (4x4) or 64 (8x8)");
     if (glob_data.shape[1] != frames)
         throw Error(name, "zone_data has " + std::to_string(frames) + " frames but glob_data has " +
@@ -204,7 +204,7 @@ Datalog downsample_to_4x4(const Datalog& log)
 void write_datalog_file(const std::filesystem::path& path, const Datalog& log)
 {
     size_t zones = size_t(log.zones), frames = size_t(log.frames), n = zones * frames;
-    if ((zones != 16 && zones != 64) || log.frames < 0)
+    if (hp_grid_side(log.zones) == 0 || log.frames < 0)
         throw Error(path, "cannot write a datalog of " + std::to_string(log.zones) + " zones");
     const bool nb = log.has_nb_targets();
     std::vector<std::pair<std::string, const std::vector<float>*>> fields = {

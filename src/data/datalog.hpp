@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "hp_preprocess.h"
+
 namespace hp {
 
 struct Datalog {
@@ -16,7 +18,7 @@ struct Datalog {
     std::vector<float> posture_code;  // [frames] .GestureGT (NaN if missing)
     double start_timestamp = 0, end_timestamp = 0;
 
-    int side() const { return zones == 16 ? 4 : 8; }
+    int side() const { return hp_grid_side(zones); }
     bool has_nb_targets() const;  // false when the file had no nb_target_detected field
     // True if any field this frame needs (distance, signal, status, valid, posture) is NaN.
     bool frame_has_nan(int frame) const;

@@ -46,8 +46,6 @@ void preprocess_file(const Datalog& log, const std::map<int, int>& label_of_code
         }
         size_t at = size_t(n) * zones;
         const float* nb = nb_known ? log.nb_targets.data() + at : nullptr;
-        for (size_t z = 0; nb && z < zones; ++z)
-            if (std::isnan(nb[z])) nb = nullptr;  // unknown for this frame
         int status = hp_preprocess_frame(&config, log.zones, log.distance_mm.data() + at, log.signal_per_spad.data() + at,
                                          log.target_status.data() + at, nb, tensor.data());
         if (status != HP_FRAME_KEPT) {
@@ -102,7 +100,7 @@ Dataset load_dataset(const std::filesystem::path& root, const DatasetOptions& op
         if (results[i].zones != zones)
             throw Error(root, "mixed zone layouts: " + dataset.files[0].path + " has " + std::to_string(zones) +
                                   " zones, " + dataset.files[i].path + " has " + std::to_string(results[i].zones));
-    dataset.height = dataset.width = zones == 16 ? 4 : 8;
+    dataset.height = dataset.width = hp_grid_side(zones);
     dataset.inputs.reserve(total * dataset.input_size());
     dataset.labels.reserve(total);
     for (size_t i = 0; i < count; ++i) {

@@ -52,7 +52,7 @@ std::string render_live_view(const SensorFrame& frame, const LiveSession& sessio
 {
     const LiveResult& r = session.last();
     const LiveCounters& c = session.counters();
-    const int side = frame.zones == 16 ? 4 : 8;
+    const int side = hp_grid_side(frame.zones);
     const char* bold = color ? "\x1b[1m" : "";
     const char* green = color ? "\x1b[1;32m" : "";
     const char* dim = color ? "\x1b[2m" : "";

@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/postures.hpp"
+#include "hp_preprocess.h"
 
 namespace hp {
 
@@ -70,7 +71,7 @@ void DatalogRecorder::add(const SensorFrame& frame)
         // The take is chosen when the first frame arrives, so parallel runs of other users do not collide.
         std::string prefix = "log__" + label_ + "__" + user_ + "__";
         take_ = next_take(root_ / label_, prefix);
-        std::string layout = frame.zones == 16 ? "4x4" : "8x8";
+        const std::string side = std::to_string(hp_grid_side(frame.zones)), layout = side + "x" + side;
         stem_ = label_ + "__" + user_ + "__" + std::to_string(take_) + "__VL53L8__handposture_api__" + layout + "__" +
                 local_time(now_seconds(), "%Y%m%d_%H%M%S");
         npz_dir_ = root_ / label_ / ("log__" + stem_) / "npz";

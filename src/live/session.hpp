@@ -1,22 +1,19 @@
-// The processing path of live mode, shared by the serial and replay sources: one frame ->
-// hp_preprocess_frame -> hp_model_f32_run -> hp_raw_class -> hp_label_filter_update, all from the
-// C99 runtime, timed on the host.
+// The processing path of live mode, shared by the serial and replay sources: one frame through
+// the runtime's per-frame pipeline (hp_pipeline.h, what deploy packages run), timed on the host.
 #pragma once
 
 #include <chrono>
 #include <vector>
 
-#include "hp_postprocess.h"
-#include "hp_preprocess.h"
 #include "live/serial_line.hpp"
-#include "model/model.hpp"
+#include "model/frame_pipeline.hpp"
 
 namespace hp {
 
 struct LiveResult {
     long frame = 0;              // the frame's counter
     bool valid = false;          // preprocessing kept the frame (nearest target in range)
-    std::vector<float> scores;   // [model outputs]
+    std::vector<float> scores;   // [model outputs]; all 0 for an invalid frame (the network is skipped)
     int raw_class = 0;           // thresholded argmax (0 for an invalid frame)
     int filtered_class = 0;      // after the label filter
     double processing_us = 0;    // preprocess + network + postprocess on this host
@@ -31,7 +28,7 @@ struct LiveCounters {
 
 class LiveSession {
 public:
-    // The model must outlive the session.
+    // The model must outlive the session. Throws hp::Error for a model that does not take sensor frames.
     explicit LiveSession(const Model& model, const hp_preprocess_config& preprocess = HP_PREPROCESS_DEFAULTS,
                          const hp_postprocess_config& postprocess = HP_POSTPROCESS_DEFAULTS);
 
@@ -41,15 +38,10 @@ public:
 
     const LiveCounters& counters() const { return counters_; }
     const LiveResult& last() const { return result_; }
-    const std::vector<float>& input() const { return input_; }  // last normalized tensor, H x W x 2
+    const std::vector<float>& input() const { return pipeline_.tensor(); }  // last normalized tensor, H x W x 2
 
 private:
-    const Model& model_;
-    hp_model_f32 view_;
-    hp_preprocess_config preprocess_;
-    hp_postprocess_config postprocess_;
-    hp_label_filter filter_;
-    std::vector<float> input_, scratch_;
+    FramePipeline pipeline_;
     LiveResult result_;
     LiveCounters counters_;
     std::vector<std::chrono::steady_clock::time_point> arrivals_;  // ring of the last arrivals

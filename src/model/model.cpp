@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "hp_preprocess.h"
 
 namespace hp {
 
@@ -75,6 +76,16 @@ hp_model_f32 Model::runtime_view() const
     v.dense2_kernel = weights.dense2_kernel.data();
     v.dense2_bias = weights.dense2_bias.data();
     return v;
+}
+
+void check_frames_fit(const ModelShape& shape, int zones, const std::string& where)
+{
+    const int side = hp_grid_side(zones);
+    if (side != 0 && side == shape.height && side == shape.width && shape.channels == 2) return;
+    const std::string frames = side ? std::to_string(side) + "x" + std::to_string(side) + "x2"
+                                    : std::to_string(zones) + " zones";
+    throw Error(where, "frames are " + frames + " but the model expects " + std::to_string(shape.height) + "x" +
+                           std::to_string(shape.width) + "x" + std::to_string(shape.channels));
 }
 
 }  // namespace hp

@@ -53,4 +53,8 @@ struct Model {
     hp_model_f32 runtime_view() const;
 };
 
+// Throws hp::Error naming `where` unless a sensor frame of `zones` zones (4x4 or 8x8; distance and
+// signal) is `shape`'s input ("frames are 8x8x2 but the model expects 4x4x2").
+void check_frames_fit(const ModelShape& shape, int zones, const std::string& where);
+
 }  // namespace hp

@@ -216,9 +216,7 @@ Metrics run_evaluation(const fs::path& model_path, const Dataset& data, const st
                        std::ostream& log)
 {
     Model model = read_keras_h5(model_path);
-    if (model.shape.height != data.height || model.shape.width != data.width)
-        throw Error(model_path, "model input " + std::to_string(model.shape.height) + "x" +
-                                    std::to_string(model.shape.width) + " does not match the data's frames");
+    check_frames_fit(model.shape, data.height * data.width, model_path.string());
     if (model.shape.classes != int(data.class_names.size()))
         throw Error(model_path, "model has " + std::to_string(model.shape.classes) + " classes, the data " +
                                     std::to_string(data.class_names.size()));

@@ -150,9 +150,10 @@ static TrainResult train_epochs(Model model, const Dataset& train, const TrainOp
 {
     using clock = std::chrono::steady_clock;
     const ModelShape s = model.shape;
-    if (s.height != train.height || s.width != train.width || s.channels != 2 ||
-        s.classes != int(train.class_names.size()))
-        throw Error("model", "shape does not match the training set");
+    check_frames_fit(s, train.height * train.width, "model");
+    if (s.classes != int(train.class_names.size()))
+        throw Error("model", "has " + std::to_string(s.classes) + " classes, the training set " +
+                                 std::to_string(train.class_names.size()));
     model.class_names = train.class_names;
     model.dropout = o.dropout;
     model.validate("model");

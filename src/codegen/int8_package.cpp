@@ -1,24 +1,12 @@
-#include "quant/quant_package.hpp"
+#include "codegen/int8_package.hpp"
 
 #include <algorithm>
 #include <sstream>
 
-#include "codegen/embedded_files.hpp"
 #include "core/error.hpp"
 #include "hp_kernels_s8.h"
 
-namespace hp {
-
-bool runtime_file_in_int8_package(const std::string& name)
-{
-    auto ends_with = [&](const std::string& suffix) {
-        return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-    };
-    return ends_with("_s8.c") || ends_with("_s8_s32.c") || ends_with("_s8.h") ||
-           name == "softmax_f32.c" || name == "sigmoid_f32.c" || name == "hp_kernels_f32.h" ||
-           name == "hp_preprocess.c" || name == "hp_preprocess.h" || name == "hp_postprocess.c" ||
-           name == "hp_postprocess.h";
-}
+namespace hp::codegen {
 
 namespace {
 
@@ -45,16 +33,6 @@ std::string int32_array(const std::string& name, const std::vector<int32_t>& val
     for (size_t at = text.find(min); at != std::string::npos; at = text.find(min, at + 1))
         text.replace(at, min.size(), "(-2147483647 - 1)");
     return text;
-}
-
-std::string float_array(const std::string& name, const std::vector<float>& values, const std::string& shape)
-{
-    std::ostringstream out;
-    out << "/* " << shape << " */\nconst float " << name << "[" << values.size() << "] = {";
-    for (size_t i = 0; i < values.size(); i++)
-        out << (i % 6 == 0 ? "\n    " : " ") << codegen::c_float(values[i]) << (i + 1 < values.size() ? "," : "");
-    out << "\n};\n\n";
-    return out.str();
 }
 
 std::string model_data_h()
@@ -87,23 +65,30 @@ std::string model_data_c(const QuantModel& q)
                    "output kernel, blocks of 4 rows x 4 inputs", 16, " HP_WORD_ALIGNED")
       << int32_array("hp_dense2_bias", q.dense2_bias_runtime, "output bias [round4(" + O + ")]")
       << float_array("hp_output_scales", q.output_scales, "float scale of each int32 logit [" + O + "]");
-    o << "const hp_model_s8 hp_model_data = {\n    " << s.height << ", " << s.width << ", " << s.channels << ", "
-      << s.conv_filters << ", " << s.dense_units << ", " << s.outputs() << ",\n    "
-      << codegen::c_float(q.input_scale) << ",\n"
-      << "    hp_conv_weights,\n"
-      << "    hp_dense1_kernel, hp_dense1_bias, hp_dense1_multiplier,\n"
-      << "    hp_dense2_kernel, hp_dense2_bias, hp_output_scales\n};\n";
+    o << "const hp_model_s8 hp_model_data = {\n    .height = " << s.height << ", .width = " << s.width
+      << ", .channels = " << s.channels << ",\n    .conv_filters = " << s.conv_filters
+      << ", .dense_units = " << s.dense_units << ", .outputs = " << s.outputs() << ",\n"
+      << "    .input_scale = " << c_float(q.input_scale) << ",\n"
+      << "    .conv_weights = hp_conv_weights,\n"
+      << "    .dense1_kernel = hp_dense1_kernel, .dense1_bias = hp_dense1_bias, .dense1_multiplier = hp_dense1_multiplier,\n"
+      << "    .dense2_kernel = hp_dense2_kernel, .dense2_bias = hp_dense2_bias, .output_scales = hp_output_scales,\n};\n";
     return o.str();
 }
 
 }  // namespace
 
-codegen::AppNetwork int8_app_network(const QuantModel& q)
+AppNetwork int8_app_network(const QuantModel& q)
 {
     const hp_model_s8 view = q.runtime_view();
     const size_t tensor_bytes = 4 * size_t(q.shape.height) * q.shape.width * q.shape.channels;
     const size_t words = (std::max(hp_model_s8_scratch_bytes(&view), tensor_bytes) + 3) / 4;
-    codegen::AppNetwork net;
+    AppNetwork net;
+    net.model_data_h = model_data_h();
+    net.model_data_c = model_data_c(q);
+    // The int8 kernels and model, its input quantization, and the float softmax/sigmoid it ends with.
+    net.runtime_files = {"hp_model_s8.h",  "hp_model_s8.c",   "hp_kernels_s8.h",
+                         "conv2d_3x3_maxpool2x2_s8.c", "dense_s8.c", "quantize_s8.c",
+                         "hp_kernels_f32.h", "softmax_f32.c", "sigmoid_f32.c"};
     net.includes = "#include \"hp_model_s8.h\"\n";
     net.buffers = "#define HP_APP_SCRATCH_WORDS " + std::to_string(words) +
                   " /* max(hp_model_s8_scratch_bytes(), the float tensor) / 4 at generation */\n\n"
@@ -130,24 +115,14 @@ int hp_run_logits(const float *input, int32_t *logits)
                       " calibration on " + std::to_string(q.calibration_frames) + " frames; `hp_model_s8.h`)";
     net.readme_data = "int16 conv weights, int8 dense weights, int32 biases and requantization as `const` "
                       "arrays (flash)";
-    net.readme_runtime = "`hp_model_s8.h`, `hp_model_s8.c`, `hp_kernels_s8.h`, `*_s8.c`, "
-                         "`softmax_f32.c`, `sigmoid_f32.c`, `hp_kernels_f32.h`";
     net.readme_api = "int hp_run_logits(const float *input, int32_t *logits); /* int32 logits, as the host's */\n";
     return net;
 }
 
-std::map<std::string, std::string> quant_package_files(const QuantModel& q, const codegen::DeployOptions& options)
+std::map<std::string, std::string> quant_package_files(const QuantModel& q, const DeployOptions& options)
 {
     q.validate("quantized model");
-    std::map<std::string, std::string> files;
-    for (const codegen::EmbeddedFile& f : codegen::embedded_folder("runtime")) {
-        std::string name(f.path.substr(std::string_view("runtime/").size()));
-        if (runtime_file_in_int8_package(name)) files[name] = std::string(f.text);
-    }
-    files["hp_model_data.h"] = model_data_h();
-    files["hp_model_data.c"] = model_data_c(q);
-    files.merge(codegen::app_files(q.shape, options, int8_app_network(q)));
-    return files;
+    return package_files(q.shape, options, int8_app_network(q));
 }
 
 std::map<std::string, std::string> quant_test_vector_files(const QuantModel& q, const std::vector<float>& tensors,
@@ -167,7 +142,7 @@ std::map<std::string, std::string> quant_test_vector_files(const QuantModel& q, 
     c << kBanner << "#include \"hp_s8_vectors.h\"\n\nconst float hp_s8_test_tensors[HP_S8_TEST_FRAMES][HP_S8_TEST_INPUT_SIZE] = {\n";
     for (size_t n = 0; n < count; n++) {
         c << "    {";
-        for (size_t i = 0; i < in_size; i++) c << (i ? ", " : "") << codegen::c_float(tensors[n * in_size + i]);
+        for (size_t i = 0; i < in_size; i++) c << (i ? ", " : "") << c_float(tensors[n * in_size + i]);
         c << "},\n";
     }
     c << "};\n\nconst int32_t hp_s8_test_logits[HP_S8_TEST_FRAMES][HP_S8_TEST_OUTPUTS] = {\n";
@@ -180,4 +155,4 @@ std::map<std::string, std::string> quant_test_vector_files(const QuantModel& q, 
     return {{"hp_s8_vectors.h", h.str()}, {"hp_s8_vectors.c", c.str()}};
 }
 
-}  // namespace hp
+}  // namespace hp::codegen

@@ -10,24 +10,20 @@
 #include "codegen/package.hpp"
 #include "quant/quant_model.hpp"
 
-namespace hp {
-
-// Runtime files an int8 package copies: the int8 kernels and model, the float softmax/sigmoid
-// they end with, preprocessing and postprocessing (hp_quantize_multiplier stays on the host).
-bool runtime_file_in_int8_package(const std::string& file_name);
+namespace hp::codegen {
 
 // The int8 network's part of the application code and README: hp_run quantizes the float tensor
 // and runs the integer network; hp_run_logits gives its int32 logits. The scratch shares its
 // memory with the float tensor hp_process_frame preprocesses into (quantized in place).
-codegen::AppNetwork int8_app_network(const QuantModel& model);
+AppNetwork int8_app_network(const QuantModel& model);
 
 // The package's files (name -> contents); options.class_names must be resolved. Besides the
 // float package's API, hp_app.h declares hp_run_logits (int32 logits, for bit-exact checks).
-std::map<std::string, std::string> quant_package_files(const QuantModel& model, const codegen::DeployOptions& options);
+std::map<std::string, std::string> quant_package_files(const QuantModel& model, const DeployOptions& options);
 
 // hp_s8_vectors.h/.c for firmware/harness_s8.c: `tensors` (count x H*W*C floats) with the host
 // runtime's int32 logits of each.
 std::map<std::string, std::string> quant_test_vector_files(const QuantModel& model, const std::vector<float>& tensors,
                                                            size_t count);
 
-}  // namespace hp
+}  // namespace hp::codegen

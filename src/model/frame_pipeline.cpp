@@ -1,0 +1,43 @@
+#include "model/frame_pipeline.hpp"
+
+#include "core/error.hpp"
+
+namespace hp {
+
+FramePipeline::FramePipeline(const Model& model, const hp_preprocess_config& preprocess,
+                             const hp_postprocess_config& postprocess, const std::string& where)
+    : view_(model.runtime_view())
+{
+    model.validate(where);
+    check_frames_fit(model.shape, model.shape.height * model.shape.width, where);
+    const int zones = model.shape.height * model.shape.width;
+    tensor_.assign(size_t(zones) * 2, 0.0f);
+    scratch_.assign(hp_model_f32_scratch_floats(&view_), 0.0f);
+    if (scratch_.empty()) throw Error(where, "the runtime cannot run the model's dimensions");
+    pipeline_ = hp_pipeline{preprocess, postprocess, zones, model.shape.outputs(), &FramePipeline::run_network, this,
+                            tensor_.data()};
+    hp_label_filter_init(&filter_);
+    outcome_.scores.assign(size_t(pipeline_.outputs), 0.0f);
+}
+
+int FramePipeline::run_network(void* context, const float* input, float* scores)
+{
+    auto* self = static_cast<FramePipeline*>(context);
+    return hp_model_f32_run(&self->view_, input, scores, self->scratch_.data());
+}
+
+const FrameOutcome& FramePipeline::process(const float* distance_mm, const float* signal_per_spad,
+                                           const float* target_status, const float* nb_targets)
+{
+    FrameOutcome& out = outcome_;
+    hp_pipeline_result result;
+    if (hp_pipeline_frame(&pipeline_, &filter_, distance_mm, signal_per_spad, target_status, nb_targets,
+                          out.scores.data(), &result) != 0)
+        throw Error("frame pipeline", "the runtime failed on a frame");
+    out.valid = result.valid != 0;
+    out.raw_class = result.raw_class;
+    out.filtered_class = result.filtered_class;
+    return out;
+}
+
+}  // namespace hp
