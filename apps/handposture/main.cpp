@@ -19,6 +19,7 @@ int main(int argc, char** argv)
     hp::cli::add_deploy_commands(app);
     hp::cli::add_dataset_commands(app);
     hp::cli::add_model_commands(app);
+    hp::cli::add_flash_commands(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
