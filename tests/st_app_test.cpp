@@ -387,6 +387,42 @@ TEST(StApp, StNetworkCodePathOnCortexM4MatchesHostInt8)
     if (!HasFailure()) fs::remove_all(dir);
 }
 
+// The generated API against X-CUBE-AI's semantics (st_app_api_main.c), built on the host for a
+// float32 and an int8 model; the scores it prints against the host runtime's.
+TEST(StApp, GeneratedApiKeepsCubeAiSemantics)
+{
+    REQUIRE_ST_APP();
+    const fs::path dir = scratch("api");
+    const fs::path app = copy_st_app(dir / "app");
+    for (const fs::path& model_path : {hp::test::st_pretrained_h5(), int8_model(dir, public_frames(300))}) {
+        const auto deployed = deploy_into(app, model_path);
+        ASSERT_EQ(deployed.exit_code, 0) << deployed.output;
+        std::string build = "cc -std=gnu11 -Wall -Wextra -Werror -O2 '" +
+                            (fs::path(HP_SOURCE_DIR) / "tests/st_app_api_main.c").string() + "'";
+        for (const char* inc : {"Application/Network/Inc", "Middlewares/handposture", "Middlewares/ST/STM32_AI_Runtime/Inc"})
+            build += " -I'" + (app / inc).string() + "'";
+        for (const char* src : {"Application/Network/Src", "Middlewares/handposture"})
+            for (const auto& e : fs::directory_iterator(app / src))
+                if (e.path().extension() == ".c") build += " '" + e.path().string() + "'";
+        std::string output;
+        ASSERT_EQ(run_shell(build + " -lm -o '" + (dir / "api").string() + "' && '" + (dir / "api").string() + "'", &output), 0)
+            << model_path << ":\n" << output;
+        EXPECT_NE(output.find("PASS: 0 failures"), std::string::npos) << output;
+
+        const hp::AnyModel model = hp::read_any_model(model_path);
+        std::vector<float> input(128);
+        for (size_t i = 0; i < input.size(); i++) input[i] = float(int(i % 7) - 3) / 3.0f;
+        const std::vector<float> want = hp::predict_scores(model, input.data(), 1, 1);
+        std::istringstream in(output.substr(output.find("scores") + 6));
+        for (size_t i = 0; i < want.size(); i++) {
+            float got = NAN;
+            in >> got;
+            EXPECT_NEAR(got, want[i], 1e-6) << model_path << " score " << i;
+        }
+    }
+    fs::remove_all(dir);
+}
+
 // One bad input: exit 1, one message naming `names` and saying `problem`, the copy unchanged.
 void expect_refused(const fs::path& app, const hp::test::CommandResult& r, const std::string& names,
                     const std::string& problem, const std::map<std::string, std::string>& before)
