@@ -423,6 +423,26 @@ TEST(StApp, GeneratedApiKeepsCubeAiSemantics)
     fs::remove_all(dir);
 }
 
+// --config reaches ST's ai_model_config.h: the preprocessing distances app_network.c compiles in.
+TEST(StApp, ConfigSetsTheApplicationsDistances)
+{
+    REQUIRE_ST_APP();
+    const fs::path dir = scratch("config");
+    const fs::path app = copy_st_app(dir / "app");
+    std::ofstream(dir / "user_config.yaml")
+        << "dataset:\n  class_names: [None, Like, Dislike, FlatHand, Fist, Love, BreakTime, CrossHands]\n"
+        << "preprocessing:\n  Max_distance: 350\n  Min_distance: 120\n  Background_distance: 90\n";
+    const auto r = hp::test::run_cli(deploy_args(app, hp::test::st_pretrained_h5()) + " --config '" +
+                                     (dir / "user_config.yaml").string() + "'");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const std::string header = hp::test::read_text(app / "Application/NUCLEO-F401RE/Inc/ai_model_config.h");
+    EXPECT_NE(header.find("#define MAX_DISTANCE (350)"), std::string::npos) << header;
+    EXPECT_NE(header.find("#define MIN_DISTANCE (120)"), std::string::npos) << header;
+    EXPECT_NE(header.find("#define BACKGROUND_REMOVAL (90)"), std::string::npos) << header;
+    EXPECT_NE(header.find("#define NB_CLASSES (8)"), std::string::npos) << header;
+    fs::remove_all(dir);
+}
+
 // One bad input: exit 1, one message naming `names` and saying `problem`, the copy unchanged.
 void expect_refused(const fs::path& app, const hp::test::CommandResult& r, const std::string& names,
                     const std::string& problem, const std::map<std::string, std::string>& before)
