@@ -482,6 +482,9 @@ TEST(StApp, BadProjectsAndModelsAreRefusedWithTheCopyUnchanged)
     expect_refused(app, deploy_into(app, small_model), small_model.string(),
                    "does not fit the application's sensor frame", before);
 
+    expect_refused(app, hp::test::run_cli(deploy_args(app, model) + " --threshold 0.8"), "--threshold",
+                   "THRESHOLD_NN_OUTPUT", before);
+
     std::string output;
     const int code = run_shell("env PATH=/nonexistent " + std::string(HP_CLI) + " " + deploy_args(app, model), &output);
     expect_refused(app, {code, output}, "arm-none-eabi-gcc", "on PATH", before);

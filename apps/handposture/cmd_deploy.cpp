@@ -114,6 +114,10 @@ void run_deploy_st_app(const DeployArgs& a)
     if (a.project.empty()) throw Error("--target " + std::string(kStTarget) + " needs --project DIR (your copy of ST's application)");
     if (!a.out.empty()) throw Error("--out: --target " + std::string(kStTarget) + " writes into --project DIR");
     if (!a.test_vectors.empty()) throw Error("--test-vectors: not for --target " + std::string(kStTarget));
+    // ST's app_network.c and app_utils.h fix these (THRESHOLD_NN_OUTPUT, LABEL_FILTER_N, KEEP_LAST_VALID).
+    if (a.threshold != 0.9f || a.filter_n != 3 || a.keep_last_valid != 1)
+        throw Error("--threshold, --filter-n, --keep-last-valid: ST's application sets them in app_network.c and "
+                    "app_utils.h (THRESHOLD_NN_OUTPUT 0.9, LABEL_FILTER_N 3, KEEP_LAST_VALID 1)");
     const deploy::StApp app = deploy::check_st_app(a.project);
     codegen::require_tools({"arm-none-eabi-gcc", "arm-none-eabi-objcopy", "arm-none-eabi-size"},
                            "--target " + std::string(kStTarget) + " (its Makefile)");
