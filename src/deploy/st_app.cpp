@@ -161,28 +161,44 @@ void write_text(const fs::path& path, const std::string& text)
 
 }  // namespace
 
-StApp check_st_app(const fs::path& dir)
+namespace {
+
+const std::string kNotStApp = std::string("not ST's hand-posture getting-started application for ") + kStBoard;
+
+// Application/ and its NUCLEO-F401RE folder (not another board's).
+void check_board_folder(const fs::path& dir)
 {
     std::error_code ec;
-    const std::string what = std::string("not ST's hand-posture getting-started application for ") + kStBoard;
     if (!fs::is_directory(dir, ec)) throw Error(dir, "no such folder (give your copy of ST's hand-posture application)");
     const fs::path application = dir / "Application";
-    if (!fs::is_directory(application, ec)) throw Error(dir, what + ": it has no Application/ folder");
-    if (!fs::is_directory(application / kStBoard, ec)) {
-        std::string boards;
-        for (const auto& e : fs::directory_iterator(application, ec))
-            if (e.is_directory() && e.path().filename() != "Network") boards += (boards.empty() ? "" : ", ") + e.path().filename().string();
-        throw Error(application, boards.empty() ? what + ": no " + kStBoard + " folder"
-                                                : "an application for another board (" + boards + "); this target builds ST's " +
-                                                      kStBoard + " application");
-    }
+    if (!fs::is_directory(application, ec)) throw Error(dir, kNotStApp + ": it has no Application/ folder");
+    if (fs::is_directory(application / kStBoard, ec)) return;
+    std::string boards;
+    for (const auto& e : fs::directory_iterator(application, ec))
+        if (e.is_directory() && e.path().filename() != "Network")
+            boards += (boards.empty() ? "" : ", ") + e.path().filename().string();
+    throw Error(application, boards.empty() ? kNotStApp + ": no " + kStBoard + " folder"
+                                            : "an application for another board (" + boards +
+                                                  "); this target builds ST's " + kStBoard + " application");
+}
+
+// The files of ST's the Makefile builds from.
+void check_required_files(const fs::path& dir)
+{
+    std::error_code ec;
     for (const std::string& rel : {kAppDir + "/Src/app_network.c", kAppDir + "/Src/main.c", kAppDir + "/Inc/app_utils.h",
-                                  kAppDir + "/STM32CubeIDE/STM32F401RETX_FLASH.ld",
-                                  kAppDir + "/STM32CubeIDE/startup/startup_stm32f401retx.s",
-                                  std::string("Middlewares/ST/STM32_AI_Runtime/Inc/ai_platform.h"),
-                                  std::string("Drivers/STM32F4xx_HAL_Driver/Src"), std::string("Drivers/BSP/Components/VL53LMZ")})
-        if (!fs::exists(dir / rel, ec)) throw Error(dir / rel, "missing: " + what + " (or an incomplete copy)");
-    // The application code may only use the X-CUBE-AI API the generated files provide.
+                                   kAppDir + "/STM32CubeIDE/STM32F401RETX_FLASH.ld",
+                                   kAppDir + "/STM32CubeIDE/startup/startup_stm32f401retx.s",
+                                   std::string("Middlewares/ST/STM32_AI_Runtime/Inc/ai_platform.h"),
+                                   std::string("Drivers/STM32F4xx_HAL_Driver/Src"),
+                                   std::string("Drivers/BSP/Components/VL53LMZ")})
+        if (!fs::exists(dir / rel, ec)) throw Error(dir / rel, "missing: " + kNotStApp + " (or an incomplete copy)");
+}
+
+// The application code may only use the X-CUBE-AI API the generated files provide.
+void check_network_api_use(const fs::path& dir)
+{
+    std::error_code ec;
     for (const char* sub : {"/Src", "/Inc"})
         for (const auto& e : fs::directory_iterator(dir / (kAppDir + sub), ec)) {
             const std::string ext = e.path().extension().string();
@@ -193,21 +209,39 @@ StApp check_st_app(const fs::path& dir)
                                               ", which the generated X-CUBE-AI API does not provide (an application "
                                               "version this handposture does not support)");
         }
+}
+
+// SENSOR__MAX_NB_OF_ZONES of app_utils.h: the frame app_network.c gives the network.
+int sensor_zones(const fs::path& dir)
+{
     const fs::path utils = dir / kAppDir / "Inc/app_utils.h";
     static const std::regex zones_re(R"(#define\s+SENSOR__MAX_NB_OF_ZONES\s+\(?\s*(\d+))");
     std::smatch m;
-    const std::string utils_text = read_text(utils);
-    if (!std::regex_search(utils_text, m, zones_re)) throw Error(utils, "no SENSOR__MAX_NB_OF_ZONES: " + what);
+    const std::string text = read_text(utils);
+    if (!std::regex_search(text, m, zones_re)) throw Error(utils, "no SENSOR__MAX_NB_OF_ZONES: " + kNotStApp);
+    return std::stoi(m[1]);
+}
+
+}  // namespace
+
+StApp check_st_app(const fs::path& dir)
+{
+    check_board_folder(dir);
+    check_required_files(dir);
+    check_network_api_use(dir);
+    const int zones = sensor_zones(dir);
+    std::error_code ec;
     const fs::path makefile = dir / "Makefile";
     if (fs::exists(makefile, ec) && !read_text(makefile).starts_with(kMakefileBanner))
         throw Error(makefile, "exists and was not written by handposture deploy; move it away first");
-    return {dir, std::stoi(m[1])};
+    return {dir, zones};
 }
 
 void check_model_fits(const StApp& app, const AnyModel& model, const std::string& model_path)
 {
+    // app_network.c fills a square frame, zone by zone, distance and signal interleaved.
     const ModelShape& s = model.model.shape;
-    if (s.height * s.width != app.sensor_zones || s.channels != 2)
+    if (s.height != s.width || s.height * s.width != app.sensor_zones || s.channels != 2)
         throw Error(model_path, "input " + std::to_string(s.height) + "x" + std::to_string(s.width) + "x" +
                                     std::to_string(s.channels) + " does not fit the application's sensor frame (" +
                                     std::to_string(app.sensor_zones) + " zones x 2: SENSOR__MAX_NB_OF_ZONES in " +
