@@ -125,13 +125,13 @@ bool cortex_tools_available()
 }
 
 int run_on_qemu(const std::filesystem::path& dir, const CortexTarget& target, const std::string& flags,
-                const std::string& sources, std::string* output)
+                const std::string& sources, std::string* output, const std::string& language)
 {
     const std::filesystem::path firmware = std::filesystem::path(HP_SOURCE_DIR) / "firmware";
     const std::string stem = std::string(target.name) + "-" + std::to_string(std::hash<std::string>{}(flags));
     const std::filesystem::path elf = dir / (stem + ".elf"), log = dir / (stem + ".log");
     const std::string build = std::string("arm-none-eabi-gcc ") + target.cflags + " " + flags +
-                              " -std=c99 -Wall -Wextra -Wpedantic -Werror -ffunction-sections -fdata-sections '" +
+                              " " + language + " -ffunction-sections -fdata-sections '" +
                               (firmware / "startup.c").string() + "' " + sources +
                               " --specs=rdimon.specs -nostartfiles -Wl,--gc-sections -L'" + firmware.string() + "' -T" +
                               target.linker_script + " -lm -o '" + elf.string() + "' >'" + log.string() + "' 2>&1";

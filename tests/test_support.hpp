@@ -76,9 +76,11 @@ bool cortex_tools_available();
 // Builds firmware/startup.c and `sources` (paths, or -I options, space separated) for `target`
 // with `flags` (e.g. "-O2") and -std=c99 -Wall -Wextra -Wpedantic -Werror into `dir`, runs the
 // image in QEMU with semihosting and returns its exit code (-1 if the build failed); `output`
-// gets what it printed, or the build's errors.
+// gets what it printed, or the build's errors. `language` replaces the C99/warning flags for
+// code that is not ours (e.g. ST's application: gnu11, its own warnings).
 int run_on_qemu(const std::filesystem::path& dir, const CortexTarget& target, const std::string& flags,
-                const std::string& sources, std::string* output);
+                const std::string& sources, std::string* output,
+                const std::string& language = "-std=c99 -Wall -Wextra -Wpedantic -Werror");
 
 }  // namespace hp::test
 

@@ -17,6 +17,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/postures.hpp"
+#include "deploy/st_app.hpp"
 #include "model/class_names.hpp"
 #include "model/model_file.hpp"
 #include "quant/model_any.hpp"
@@ -27,8 +28,11 @@ namespace hp::cli {
 
 namespace {
 
+// The target that writes into ST's board application (deploy/st_app.hpp) instead of a package.
+constexpr const char* kStTarget = "st-getting-started";
+
 struct DeployArgs {
-    std::string model, out, target = "cortex-m4", config, test_vectors;
+    std::string model, out, target = "cortex-m4", config, test_vectors, project;
     float threshold = 0.9f;
     int filter_n = 3, keep_last_valid = 1, test_frames = 200;
     bool json = false, keep = false, profile = false;
@@ -47,8 +51,8 @@ void add_model_options(CLI::App* cmd, DeployArgs& a)
 std::pair<AnyModel, codegen::DeployOptions> load(const DeployArgs& a)
 {
     const auto& targets = codegen::deploy_targets();
-    if (std::find(targets.begin(), targets.end(), a.target) == targets.end())
-        throw Error("--target " + a.target + ": unknown (cortex-m4, cortex-m7, cortex-m0plus, generic)");
+    if (std::find(targets.begin(), targets.end(), a.target) == targets.end() && a.target != kStTarget)
+        throw Error("--target " + a.target + ": unknown (cortex-m4, cortex-m7, cortex-m0plus, generic, " + kStTarget + ")");
     if (!(a.threshold >= 0.0f && a.threshold < 1.0f)) throw Error("--threshold must be in [0, 1)");
     if (a.filter_n < 0) throw Error("--filter-n must be >= 0");
     if (a.keep_last_valid != 0 && a.keep_last_valid != 1) throw Error("--keep-last-valid must be 0 or 1");
@@ -106,8 +110,33 @@ void write_files(const fs::path& dir, const std::map<std::string, std::string>& 
     }
 }
 
+// Into the user's copy of ST's board application: everything checked before anything is written.
+void run_deploy_st_app(const DeployArgs& a)
+{
+    if (a.project.empty()) throw Error("--target " + std::string(kStTarget) + " needs --project DIR (your copy of ST's application)");
+    if (!a.out.empty()) throw Error("--out: --target " + std::string(kStTarget) + " writes into --project DIR");
+    if (!a.test_vectors.empty()) throw Error("--test-vectors: not for --target " + std::string(kStTarget));
+    // ST's app_network.c and app_utils.h fix these (THRESHOLD_NN_OUTPUT, LABEL_FILTER_N, KEEP_LAST_VALID).
+    if (a.threshold != 0.9f || a.filter_n != 3 || a.keep_last_valid != 1)
+        throw Error("--threshold, --filter-n, --keep-last-valid: ST's application sets them in app_network.c and "
+                    "app_utils.h (THRESHOLD_NN_OUTPUT 0.9, LABEL_FILTER_N 3, KEEP_LAST_VALID 1)");
+    const deploy::StApp app = deploy::check_st_app(a.project);
+    codegen::require_tools({"arm-none-eabi-gcc", "arm-none-eabi-objcopy", "arm-none-eabi-size"},
+                           "--target " + std::string(kStTarget) + " (its Makefile)");
+    auto [model, options] = load(a);
+    deploy::check_model_fits(app, model, a.model);
+    const auto files = deploy::st_app_files(model, options, fs::path(a.model).filename().string());
+    deploy::write_st_app(app, files);
+    std::printf("wrote %zu files into %s (%s network, %d classes); build with: make -C %s; flash with: handposture "
+                "flash --project %s\n",
+                files.size(), a.project.c_str(), model.is_int8() ? "int8" : "float32", model.model.shape.classes,
+                a.project.c_str(), a.project.c_str());
+}
+
 void run_deploy(const DeployArgs& a)
 {
+    if (a.target == kStTarget) return run_deploy_st_app(a);
+    if (a.out.empty()) throw Error("deploy needs --out DIR (or --target " + std::string(kStTarget) + " --project DIR)");
     auto [model, options] = load(a);
     auto files = codegen::deploy_package_files(model, options);
     if (!a.test_vectors.empty() && model.is_int8()) {
@@ -220,8 +249,11 @@ void add_deploy_commands(CLI::App& app)
     static DeployArgs deploy_args, bench_args;
     CLI::App* deploy = app.add_subcommand("deploy", "Generate a dependency-free C99 package for a microcontroller");
     add_model_options(deploy, deploy_args);
-    deploy->add_option("--out", deploy_args.out, "package folder (written atomically)")->required();
-    deploy->add_option("--target", deploy_args.target, "cortex-m4 | cortex-m7 | cortex-m0plus | generic");
+    deploy->add_option("--out", deploy_args.out, "package folder (written atomically)");
+    deploy->add_option("--target", deploy_args.target,
+                       "cortex-m4 | cortex-m7 | cortex-m0plus | generic | st-getting-started (ST's board application)");
+    deploy->add_option("--project", deploy_args.project,
+                       "st-getting-started: your copy of ST's hand-posture application (NUCLEO-F401RE), filled in place");
     deploy->add_option("--test-vectors", deploy_args.test_vectors,
                        "dataset (folder or ST .zip): also write test/hp_test_vectors.{c,h} for firmware/harness.c");
     deploy->add_option("--test-frames", deploy_args.test_frames, "frames in the test vectors (default 200)");

@@ -13,7 +13,7 @@ struct EmbeddedFile {
     std::string_view text;
 };
 
-// Every embedded file (runtime/*.c, runtime/*.h, firmware/*), in path order.
+// Every embedded file (runtime/*.c, runtime/*.h, firmware/*, st_app/*), in path order.
 const std::vector<EmbeddedFile>& embedded_files();
 
 // The text of one embedded file; throws hp::Error if it is not embedded.
