@@ -8,6 +8,7 @@ packages=(
   libhdf5-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev zlib1g-dev libzip-dev libpng-dev libcairo2-dev libonnx-dev libprotobuf-dev protobuf-compiler
   libserialport-dev libgtest-dev libgmock-dev libbenchmark-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm socat
+  g++-aarch64-linux-gnu qemu-user
   stlink-tools
   python3 python3-numpy python3-h5py python3-onnx nodejs
 )

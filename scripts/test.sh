@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the release build's suite, the same suite under AddressSanitizer +
-# UndefinedBehaviorSanitizer, the runtime cross-compiled for Cortex-M4, and each fuzz target
-# for a bounded time. Usage: scripts/test.sh [--quick]   (--quick: release suite only)
+# UndefinedBehaviorSanitizer, the runtime cross-compiled for Cortex-M4, the kernels and training
+# engine for ARM64 under qemu-aarch64, and each fuzz target for a bounded time.
+# Usage: scripts/test.sh [--quick]   (--quick: release suite only)
 # One line per stage: its name, duration and counts. Each stage's whole output goes to
 # build/test-logs/<stage>.log; when a stage fails, the part that says why is shown and the
 # script stops with a non-zero status.
@@ -105,6 +106,7 @@ if [ "${1:-}" = "--quick" ]; then
 fi
 
 stage "runtime for Cortex-M4 (-Werror)" scripts/build-runtime-arm.sh
+stage "ARM64 kernels + training (qemu)" scripts/test-aarch64.sh
 
 stage "sanitizer build (ASan + UBSan)" sanitizer_build
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \

@@ -17,7 +17,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/postures.hpp"
-#include "deploy/st_app.hpp"
+#include "codegen/st_app.hpp"
 #include "model/class_names.hpp"
 #include "model/model_file.hpp"
 #include "quant/model_any.hpp"
@@ -28,7 +28,7 @@ namespace hp::cli {
 
 namespace {
 
-// The target that writes into ST's board application (deploy/st_app.hpp) instead of a package.
+// The target that writes into ST's board application (codegen/st_app.hpp) instead of a package.
 constexpr const char* kStTarget = "st-getting-started";
 
 struct DeployArgs {
@@ -120,13 +120,13 @@ void run_deploy_st_app(const DeployArgs& a)
     if (a.threshold != 0.9f || a.filter_n != 3 || a.keep_last_valid != 1)
         throw Error("--threshold, --filter-n, --keep-last-valid: ST's application sets them in app_network.c and "
                     "app_utils.h (THRESHOLD_NN_OUTPUT 0.9, LABEL_FILTER_N 3, KEEP_LAST_VALID 1)");
-    const deploy::StApp app = deploy::check_st_app(a.project);
+    const codegen::StApp app = codegen::check_st_app(a.project);
     codegen::require_tools({"arm-none-eabi-gcc", "arm-none-eabi-objcopy", "arm-none-eabi-size"},
                            "--target " + std::string(kStTarget) + " (its Makefile)");
     auto [model, options] = load(a);
-    deploy::check_model_fits(app, model, a.model);
-    const auto files = deploy::st_app_files(model, options, fs::path(a.model).filename().string());
-    deploy::write_st_app(app, files);
+    codegen::check_model_fits(app, model, a.model);
+    const auto files = codegen::st_app_files(model, options, fs::path(a.model).filename().string());
+    codegen::write_st_app(app, files);
     std::printf("wrote %zu files into %s (%s network, %d classes); build with: make -C %s; flash with: handposture "
                 "flash --project %s\n",
                 files.size(), a.project.c_str(), model.is_int8() ? "int8" : "float32", model.model.shape.classes,

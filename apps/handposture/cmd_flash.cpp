@@ -9,7 +9,7 @@
 #include "codegen/cross.hpp"
 #include "commands.hpp"
 #include "core/error.hpp"
-#include "deploy/st_app.hpp"
+#include "codegen/st_app.hpp"
 
 namespace hp::cli {
 
@@ -24,7 +24,7 @@ std::string shell_quote(const std::string& s)
 
 void run_flash(const std::string& project)
 {
-    deploy::firmware_image(project);  // checks DIR holds the generated Makefile
+    codegen::firmware_image(project);  // checks DIR holds the generated Makefile
     if (!codegen::tool_on_path("st-flash") && !codegen::tool_on_path("openocd"))
         throw Error("flash needs st-flash (Debian: apt-get install stlink-tools) or openocd on PATH");
     codegen::require_tools({"make", "arm-none-eabi-gcc", "arm-none-eabi-objcopy", "arm-none-eabi-size"},
@@ -32,8 +32,8 @@ void run_flash(const std::string& project)
     const int status = std::system(("make -C " + shell_quote(project) + " flash 1>&2").c_str());
     if (status != 0)
         throw Error(project, "make flash failed (its output is above): no board answered, or the firmware did not "
-                             "build; connect the " + std::string(deploy::kStBoard) + "'s ST-LINK USB port and retry");
-    std::printf("flashed %s\n", deploy::firmware_image(project).c_str());
+                             "build; connect the " + std::string(codegen::kStBoard) + "'s ST-LINK USB port and retry");
+    std::printf("flashed %s\n", codegen::firmware_image(project).c_str());
 }
 
 }  // namespace

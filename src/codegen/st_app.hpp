@@ -13,7 +13,7 @@
 #include "codegen/package.hpp"
 #include "quant/model_any.hpp"
 
-namespace hp::deploy {
+namespace hp::codegen {
 
 // The board folder of ST's application these files are for.
 inline constexpr const char* kStBoard = "NUCLEO-F401RE";
@@ -46,4 +46,4 @@ void write_st_app(const StApp& app, const std::map<std::string, std::string>& fi
 // hp::Error if `dir` has no Makefile written by deploy.
 std::filesystem::path firmware_image(const std::filesystem::path& dir);
 
-}  // namespace hp::deploy
+}  // namespace hp::codegen
