@@ -1,4 +1,4 @@
-// The per-frame pipeline (runtime/hp_pipeline.c) with a stand-in network that records its calls:
+// The per-frame pipeline (runtime/hp_pipeline.h) with a stand-in network that records its calls:
 // valid frames reach the network and its scores come out; frames without a usable target (no
 // valid zone, no target counted, nearest target too near or too far) skip it, score all 0 and
 // give class 0, as ST's firmware does (app_network.c); the label filter follows ST's rule.
