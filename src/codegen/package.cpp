@@ -125,9 +125,10 @@ std::string app_h(const ModelShape& s, const DeployOptions& opt, const AppNetwor
       << "#define HP_APP_CLASSES " << s.classes << "\n"
       << "#define HP_APP_OUTPUTS " << s.outputs()
       << (s.outputs() == 1 ? " /* one sigmoid score: P(class 1) */" : " /* softmax scores, one per class */") << "\n\n"
-      << "/* Class names and posture codes (.GestureGT), in output order. */\n"
+      << "/* Class names and posture codes (.GestureGT), in output order. The codes (0 to 64) take a\n"
+      << " * byte each: the table is in every image that calls hp_process_frame. */\n"
       << "extern const char *const hp_app_class_names[HP_APP_CLASSES];\n"
-      << "extern const int hp_app_class_codes[HP_APP_CLASSES];\n\n"
+      << "extern const unsigned char hp_app_class_codes[HP_APP_CLASSES];\n\n"
       << "/* One frame as the sensor driver gives it, zone z = row * W + col. */\n"
       << "typedef struct {\n"
       << "    float distance_mm[HP_APP_ZONES];     /* VL53L5/8 distance_mm / 4 (14.2 fixed point) */\n"
@@ -178,7 +179,7 @@ std::string app_c(const DeployOptions& opt, const AppNetwork& net)
       << "#include \"hp_model_data.h\"\n#include \"hp_pipeline.h\"\n\n"
       << "const char *const hp_app_class_names[HP_APP_CLASSES] = {";
     for (size_t i = 0; i < opt.class_names.size(); i++) o << (i ? ", " : "") << c_string(opt.class_names[i]);
-    o << "};\nconst int hp_app_class_codes[HP_APP_CLASSES] = {";
+    o << "};\nconst unsigned char hp_app_class_codes[HP_APP_CLASSES] = {";
     for (size_t i = 0; i < opt.class_names.size(); i++) o << (i ? ", " : "") << *posture_code(opt.class_names[i]);
     o << "};\n\n" << net.buffers << R"(
 /* The pipeline's settings; its network is hp_run (hp_config.h: HP_CONFIG_PIPELINE_NETWORK). */
