@@ -14,7 +14,7 @@ FramePipeline::FramePipeline(const Model& model, const hp_preprocess_config& pre
     tensor_.assign(size_t(zones) * 2, 0.0f);
     scratch_.assign(hp_model_f32_scratch_floats(&view_), 0.0f);
     if (scratch_.empty()) throw Error(where, "the runtime cannot run the model's dimensions");
-    pipeline_ = hp_pipeline{preprocess, postprocess, zones, model.shape.outputs(), &FramePipeline::run_network, this,
+    pipeline_ = hp_pipeline{preprocess_for(model, preprocess), postprocess, zones, model.shape.outputs(), &FramePipeline::run_network, this,
                             tensor_.data()};
     hp_label_filter_init(&filter_);
     outcome_.scores.assign(size_t(pipeline_.outputs), 0.0f);
