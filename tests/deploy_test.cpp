@@ -327,7 +327,7 @@ TEST(Deploy, CliTakesClassesAndPreprocessingFromUserConfig)
     const std::string app = hp::test::read_text(dir / "pkg" / "hp_app.c");
     EXPECT_NE(app.find(".postprocess = {.score_threshold = 0.800000012f, .label_filter_n = 2, .keep_last_valid = 1}"),
               std::string::npos) << app;
-    EXPECT_NE(app.find(".preprocess = {.max_distance = 350.0f, .min_distance = 150.0f, .background_distance = 120.0f}"),
+    EXPECT_NE(app.find(".preprocess = {.max_distance = 350.0f, .min_distance = 150.0f, .background_distance = 120.0f, .distance_mode = HP_DISTANCE_ABSOLUTE}"),
               std::string::npos) << app;
     EXPECT_NE(hp::test::read_text(dir / "pkg" / "README.md").find("Not measured"), std::string::npos);  // generic target
 }

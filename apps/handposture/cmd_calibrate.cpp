@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "data/dataset.hpp"
 #include "model/class_names.hpp"
+#include "model/model_dataset.hpp"
 #include "model/model_file.hpp"
 #include "quant/quant_file.hpp"
 #include "train/calibrate.hpp"
@@ -34,26 +35,13 @@ Model read_base_model(const fs::path& path, const std::vector<std::string>& clas
     return model;
 }
 
-// The frames of `root` for `model`: its classes in its order (a person's folder may lack some).
-Dataset load_for(const Model& model, const fs::path& root, MissingClasses missing)
-{
-    if (!fs::exists(root)) throw Error(root, "dataset not found (give a dataset folder or ST's .zip)");
-    DatasetOptions options;
-    options.classes = model.class_names;
-    options.preprocess = preprocess_for(model);
-    options.missing_classes = missing;
-    Dataset data = load_dataset(root, options);
-    check_frames_fit(model.shape, data.height * data.width, root.string());
-    if (data.size() == 0) throw Error(root, "no frame of the model's classes was kept");
-    return data;
-}
-
 void run_calibrate(const CalibrateArgs& a)
 {
     const Model base = read_base_model(a.model, a.classes);
-    const Dataset person = load_for(base, a.data, MissingClasses::report);
-    const Dataset replay = load_for(base, a.base_data.empty() ? default_dataset_path() : fs::path(a.base_data),
-                                    MissingClasses::fail);
+    // a person's recordings may lack postures; the base data has them all
+    const Dataset person = load_dataset_for_model(a.data, base, base.class_names, MissingClasses::report);
+    const Dataset replay = load_dataset_for_model(a.base_data.empty() ? default_dataset_path() : fs::path(a.base_data),
+                                                  base, base.class_names, MissingClasses::fail);
     train::CalibrationOutcome c = train::calibrate_person(base, person, replay, a.frames, a.spread, a.options);
     write_keras_h5(a.out, c.model);
     std::printf("calibrated on %zu frames (%d per posture, %s) in %.1f s; held back %zu frames\n",
@@ -83,6 +71,7 @@ void add_calibrate_commands(CLI::App& app)
         ->capture_default_str();
     cmd->add_flag("--spread", a->spread, "Take them spread over the first recording instead of its first ones");
     cmd->add_option("--epochs", a->options.epochs, "Fine-tuning epochs")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--lr", a->options.learning_rate, "Fine-tuning learning rate")->check(CLI::PositiveNumber)->capture_default_str();
     cmd->add_option("--seed", a->options.seed, "Seed of shuffling and augmentation")->capture_default_str();
     cmd->callback([a] { run_calibrate(*a); });
 }

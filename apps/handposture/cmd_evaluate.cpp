@@ -16,6 +16,7 @@
 #include "eval/metrics.hpp"
 #include "hp_preprocess.h"
 #include "model/class_names.hpp"
+#include "model/model_dataset.hpp"
 #include "model/model_file.hpp"
 #include "model/onnx_export.hpp"
 #include "model/predict.hpp"
@@ -42,18 +43,10 @@ AnyModel load_any_model(const fs::path& path)
     return read_any_model(path);
 }
 
+// A person's recordings may hold only some of the model's postures.
 Dataset load_for_model(const fs::path& data, const Model& model, const std::vector<std::string>& names)
 {
-    if (!fs::exists(data)) throw Error(data, "dataset not found (give a dataset folder or ST's .zip)");
-    DatasetOptions options;
-    options.classes = names;
-    options.preprocess = preprocess_for(model);
-    // A person's recordings may hold only some of the model's postures.
-    options.missing_classes = MissingClasses::report;
-    Dataset ds = load_dataset(data, options);
-    check_frames_fit(model.shape, ds.height * ds.width, data.string());
-    if (ds.size() == 0) throw Error(data, "no frame of the configured classes was kept");
-    return ds;
+    return load_dataset_for_model(data, model, names, MissingClasses::report);
 }
 
 // Frames to predict, with where each comes from.

@@ -191,6 +191,7 @@ struct CrossvalArgs {
     RecipeArgs recipe;
     std::string json;
     bool quantize = false, calibration_study = false;
+    train::CalibrationOptions calibration;  // --calibration-study's fine-tuning
     size_t calibration_frames = 1000;
     std::string method = "minmax";
 };
@@ -244,7 +245,7 @@ void run_calibration_study(const CrossvalArgs& a, const Dataset& data, train::Sp
                                     const Dataset& held_out) {
         for (bool spread : {false, true})
             for (int k : ks) {
-                train::CalibrationOptions c;
+                train::CalibrationOptions c = a.calibration;
                 c.seed = options.seed;
                 const train::CalibrationOutcome r = train::calibrate_person(base, held_out, training, k, spread, c);
                 std::printf("%-8s %-7s %5d %9zu %8.2f%% %8.2f%% %8.1f\n", fold.group.c_str(), spread ? "spread" : "first",
@@ -346,6 +347,16 @@ void add_train_commands(CLI::App& app)
     crossval->add_flag("--calibration-study", cv->calibration_study,
                        "Also calibrate each fold's model on the held-out group's first K = 10, 25, 50, 100 frames per "
                        "posture (first ones, then spread over its first recordings) and score the rest before and after");
+    crossval->add_option("--calibration-epochs", cv->calibration.epochs, "With --calibration-study: fine-tuning epochs")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    crossval->add_option("--calibration-lr", cv->calibration.learning_rate, "With --calibration-study: fine-tuning learning rate")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    crossval->add_option("--calibration-replay", cv->calibration.replay_frames,
+                         "With --calibration-study: base frames replayed")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
     crossval->callback([cv] { run_crossval_command(*cv); });
 }
 
