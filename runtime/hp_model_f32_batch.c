@@ -68,6 +68,15 @@ static void from_lanes(const float *restrict lanes, size_t n, float *restrict fr
     transpose(lanes, n, LANES, LANES, frames, n);
 }
 
+/* A build for less than AVX2 hands batches to the AVX2 copy when the CPU has AVX2 (same bits:
+ * neither fuses multiply-adds). */
+#if defined(HP_LANES_AVX2_LINKED) && !defined(HP_LANES_AVX2_COPY) && !defined(__AVX2__) && \
+    defined(__x86_64__) && defined(__GNUC__)
+#define DISPATCH_TO_AVX2 1
+int hp_model_f32_run_batch_avx2(const hp_model_f32 *model, const float *inputs, size_t frames,
+                                float *scores, float *scratch);
+#endif
+
 int hp_model_f32_run_batch(const hp_model_f32 *model, const float *inputs, size_t frames,
                            float *scores, float *scratch)
 {
@@ -78,6 +87,10 @@ int hp_model_f32_run_batch(const hp_model_f32 *model, const float *inputs, size_
     if (m == NULL || scratch == NULL || hp_model_f32_scratch_floats(m) == 0 ||
         (frames > 0 && (inputs == NULL || scores == NULL)))
         return -1;
+#ifdef DISPATCH_TO_AVX2
+    if (__builtin_cpu_supports("avx2"))
+        return hp_model_f32_run_batch_avx2(model, inputs, frames, scores, scratch);
+#endif
     s = sizes_of(m);
     x = scratch + (ALIGN_FLOATS - (uintptr_t)scratch / sizeof(float) % ALIGN_FLOATS) % ALIGN_FLOATS;
     pool = x + s.input * LANES;

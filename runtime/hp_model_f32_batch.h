@@ -24,6 +24,15 @@
 
 #define HP_LANES 16
 
+/* The copy of the batched pass built for AVX2 (runtime/CMakeLists.txt) has its own names. */
+#ifdef HP_LANES_AVX2_COPY
+#define hp_model_f32_batch_scratch_floats hp_model_f32_batch_scratch_floats_avx2
+#define hp_model_f32_run_batch hp_model_f32_run_batch_avx2
+#define hp_conv2d_3x3_relu_maxpool2x2_f32_lanes hp_conv2d_3x3_relu_maxpool2x2_f32_lanes_avx2
+#define hp_dense_f32_lanes hp_dense_f32_lanes_avx2
+#define hp_softmax_f32_lanes hp_softmax_f32_lanes_avx2
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -123,7 +123,10 @@ TEST(Deploy, PackageCopiesTheRuntimeVerbatim)
         copied++;
     }
     EXPECT_GE(copied, 7);
-    EXPECT_TRUE(files.count("hp_pipeline.c"));  // every package runs the one per-frame pipeline
+    // Every package runs the one per-frame pipeline, calling its network directly.
+    EXPECT_TRUE(files.count("hp_pipeline.h"));
+    EXPECT_NE(files.at("hp_app.c").find("hp_pipeline_frame(&pipeline, &filter,"), std::string::npos);
+    EXPECT_NE(files.at("hp_config.h").find("#define HP_CONFIG_PIPELINE_NETWORK hp_run\n"), std::string::npos);
     EXPECT_FALSE(files.count("hp_model_s8.c"));  // int8 runtime is not part of a float package
     for (const char* name : {"hp_app.h", "hp_app.c", "hp_model_data.c", "hp_model_data.h", "ai_model_config.h"})
         EXPECT_TRUE(files.count(name)) << name;
@@ -325,9 +328,9 @@ TEST(Deploy, CliTakesClassesAndPreprocessingFromUserConfig)
     EXPECT_NE(h.find("{\"None\", \"FlatHand\", \"Like\", \"Love\", \"Dislike\", \"BreakTime\", \"CrossHands\", \"Fist\"}"),
               std::string::npos) << h;
     const std::string app = hp::test::read_text(dir / "pkg" / "hp_app.c");
-    EXPECT_NE(app.find(".postprocess = {.score_threshold = 0.800000012f, .label_filter_n = 2, .keep_last_valid = 1}"),
+    EXPECT_NE(app.find("hp_postprocess_config postprocess = {.score_threshold = 0.800000012f, .label_filter_n = 2, .keep_last_valid = 1}"),
               std::string::npos) << app;
-    EXPECT_NE(app.find(".preprocess = {.max_distance = 350.0f, .min_distance = 150.0f, .background_distance = 120.0f, .distance_mode = HP_DISTANCE_ABSOLUTE}"),
+    EXPECT_NE(app.find("hp_preprocess_config preprocess = {.max_distance = 350.0f, .min_distance = 150.0f, .background_distance = 120.0f, .distance_mode = HP_DISTANCE_ABSOLUTE}"),
               std::string::npos) << app;
     EXPECT_NE(hp::test::read_text(dir / "pkg" / "README.md").find("Not measured"), std::string::npos);  // generic target
 }

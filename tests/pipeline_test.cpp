@@ -1,4 +1,4 @@
-// The per-frame pipeline (runtime/hp_pipeline.c) with a stand-in network that records its calls:
+// The per-frame pipeline (runtime/hp_pipeline.h) with a stand-in network that records its calls:
 // valid frames reach the network and its scores come out; frames without a usable target (no
 // valid zone, no target counted, nearest target too near or too far) skip it, score all 0 and
 // give class 0, as ST's firmware does (app_network.c); the label filter follows ST's rule.
@@ -44,21 +44,29 @@ struct RawFrame {
     }
 };
 
+// Where the pipeline writes a frame's outcome (a package's hp_result holds the same fields).
+struct Outcome {
+    int valid, raw_class, filtered_class;
+};
+
 class Pipeline : public ::testing::Test {
 protected:
     FakeNetwork net{{0.01f, 0.02f, 0.95f, 0.02f}, 0, false, {}};
     std::vector<float> tensor = std::vector<float>(2 * kZones, -99.0f);
-    hp_pipeline pipeline{HP_PREPROCESS_DEFAULTS, HP_POSTPROCESS_DEFAULTS, kZones, 4, fake_run, &net, tensor.data()};
+    hp_preprocess_config preprocess = HP_PREPROCESS_DEFAULTS;
+    hp_postprocess_config postprocess = HP_POSTPROCESS_DEFAULTS;
+    hp_pipeline pipeline{&preprocess, &postprocess, kZones, 4, fake_run, &net, tensor.data()};
     hp_label_filter filter{};
     std::vector<float> scores = std::vector<float>(4, 7.0f);  // garbage the pipeline must overwrite
-    hp_pipeline_result result{-1, -1, -1};
+    Outcome result{-1, -1, -1};
 
     void SetUp() override { hp_label_filter_init(&filter); }
 
     int run(const RawFrame& f, bool nb_known = true)
     {
         return hp_pipeline_frame(&pipeline, &filter, f.distance.data(), f.signal.data(), f.status.data(),
-                                 nb_known ? f.nb.data() : nullptr, scores.data(), &result);
+                                 nb_known ? f.nb.data() : nullptr, scores.data(), &result.valid, &result.raw_class,
+                                 &result.filtered_class);
     }
 
     void expect_invalid_and_skipped(const char* what)
@@ -185,14 +193,34 @@ TEST_F(Pipeline, FailuresReturnMinusOneAndLeaveTheFilter)
     pipeline.zones = 32;  // no sensor mode
     EXPECT_EQ(run(f), -1);
     pipeline.zones = kZones;
+    int* const valid = &result.valid;
+    int* const raw = &result.raw_class;
+    int* const shown = &result.filtered_class;
     EXPECT_EQ(hp_pipeline_frame(&pipeline, &filter, nullptr, f.signal.data(), f.status.data(), nullptr, scores.data(),
-                                &result),
+                                valid, raw, shown),
               -1);
     EXPECT_EQ(hp_pipeline_frame(&pipeline, nullptr, f.distance.data(), f.signal.data(), f.status.data(), nullptr,
-                                scores.data(), &result),
+                                scores.data(), valid, raw, shown),
               -1);
+    // Every place the outcome goes must be there.
+    const float* d = f.distance.data();
+    const float* s = f.signal.data();
+    const float* t = f.status.data();
+    EXPECT_EQ(hp_pipeline_frame(&pipeline, &filter, d, s, t, nullptr, nullptr, valid, raw, shown), -1);
+    EXPECT_EQ(hp_pipeline_frame(&pipeline, &filter, d, s, t, nullptr, scores.data(), nullptr, raw, shown), -1);
+    EXPECT_EQ(hp_pipeline_frame(&pipeline, &filter, d, s, t, nullptr, scores.data(), valid, nullptr, shown), -1);
+    EXPECT_EQ(hp_pipeline_frame(&pipeline, &filter, d, s, t, nullptr, scores.data(), valid, raw, nullptr), -1);
+    EXPECT_EQ(hp_pipeline_frame(nullptr, &filter, d, s, t, nullptr, scores.data(), valid, raw, shown), -1);
+    pipeline.postprocess = nullptr;
+    EXPECT_EQ(run(f), -1);
+    pipeline.postprocess = &postprocess;
+    pipeline.preprocess = nullptr;
+    EXPECT_EQ(run(f), -1);
+    pipeline.preprocess = &preprocess;
     pipeline.network = nullptr;
     EXPECT_EQ(run(f), -1);
+    EXPECT_EQ(net.calls, 4);  // only the first four frames reached the network
+    EXPECT_EQ(filter.candidate, before.candidate);
 }
 
 TEST(GridSide, OfTheSensorsModes)

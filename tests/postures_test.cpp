@@ -16,6 +16,15 @@ TEST(Postures, OutputOrderIsSortedByCode)
                 ElementsAre("None", "FlatHand", "Like", "Love", "Dislike", "BreakTime", "CrossHands", "Fist"));
 }
 
+// A deploy package keeps the codes in a byte each (hp_app_class_codes).
+TEST(Postures, EveryCodeFitsAByte)
+{
+    for (const hp::Posture& p : hp::known_postures()) {
+        EXPECT_GE(p.code, 0) << p.name;
+        EXPECT_LE(p.code, 255) << p.name;
+    }
+}
+
 TEST(Postures, UnknownClassListsKnownOnes)
 {
     try {

@@ -43,8 +43,8 @@ std::string float_array(const std::string& name, const std::vector<float>& value
 
 std::vector<std::string> package_runtime_files(const AppNetwork& network)
 {
-    std::vector<std::string> files = {"hp_pipeline.c",  "hp_pipeline.h",    "hp_preprocess.c",
-                                      "hp_preprocess.h", "hp_postprocess.c", "hp_postprocess.h"};
+    std::vector<std::string> files = {"hp_pipeline.h",  "hp_preprocess.c",  "hp_preprocess.h",
+                                      "hp_postprocess.c", "hp_postprocess.h"};
     files.insert(files.end(), network.runtime_files.begin(), network.runtime_files.end());
     return files;
 }
@@ -125,9 +125,10 @@ std::string app_h(const ModelShape& s, const DeployOptions& opt, const AppNetwor
       << "#define HP_APP_CLASSES " << s.classes << "\n"
       << "#define HP_APP_OUTPUTS " << s.outputs()
       << (s.outputs() == 1 ? " /* one sigmoid score: P(class 1) */" : " /* softmax scores, one per class */") << "\n\n"
-      << "/* Class names and posture codes (.GestureGT), in output order. */\n"
+      << "/* Class names and posture codes (.GestureGT), in output order. The codes (0 to 64) take a\n"
+      << " * byte each: the table is in every image that calls hp_process_frame. */\n"
       << "extern const char *const hp_app_class_names[HP_APP_CLASSES];\n"
-      << "extern const int hp_app_class_codes[HP_APP_CLASSES];\n\n"
+      << "extern const unsigned char hp_app_class_codes[HP_APP_CLASSES];\n\n"
       << "/* One frame as the sensor driver gives it, zone z = row * W + col. */\n"
       << "typedef struct {\n"
       << "    float distance_mm[HP_APP_ZONES];     /* VL53L5/8 distance_mm / 4 (14.2 fixed point) */\n"
@@ -175,27 +176,21 @@ std::string postprocess_initializer(const hp_postprocess_config& c)
 std::string app_c(const DeployOptions& opt, const AppNetwork& net)
 {
     std::ostringstream o;
-    o << kBanner << "#include \"hp_app.h\"\n\n#include <stddef.h>\n\n" << net.includes
+    o << kBanner << "#include \"hp_app.h\"\n\n" << net.includes
       << "#include \"hp_model_data.h\"\n#include \"hp_pipeline.h\"\n\n"
       << "const char *const hp_app_class_names[HP_APP_CLASSES] = {";
     for (size_t i = 0; i < opt.class_names.size(); i++) o << (i ? ", " : "") << c_string(opt.class_names[i]);
-    o << "};\nconst int hp_app_class_codes[HP_APP_CLASSES] = {";
+    o << "};\nconst unsigned char hp_app_class_codes[HP_APP_CLASSES] = {";
     for (size_t i = 0; i < opt.class_names.size(); i++) o << (i ? ", " : "") << *posture_code(opt.class_names[i]);
     o << "};\n\n" << net.buffers << R"(
-/* The pipeline's network: hp_run, on the buffers above. */
-static int run_network(void *context, const float *input, float *scores)
-{
-    (void)context;
-    return hp_run(input, scores);
-}
-
+/* The pipeline's settings; its network is hp_run (hp_config.h: HP_CONFIG_PIPELINE_NETWORK). */
+static const hp_preprocess_config preprocess = )" << preprocess_initializer(opt.preprocess) << R"(;
+static const hp_postprocess_config postprocess = )" << postprocess_initializer(opt.postprocess) << R"(;
 static const hp_pipeline pipeline = {
-    .preprocess = )" << preprocess_initializer(opt.preprocess) << R"(,
-    .postprocess = )" << postprocess_initializer(opt.postprocess) << R"(,
+    .preprocess = &preprocess,
+    .postprocess = &postprocess,
     .zones = HP_APP_ZONES,
     .outputs = HP_APP_OUTPUTS,
-    .network = run_network,
-    .network_context = NULL,
     .tensor = )" << net.tensor << R"(,
 };
 static hp_label_filter filter;
@@ -206,6 +201,10 @@ int hp_init(void)
     return 0;
 }
 
+/* Kept out of line (GCC, Clang): the pipeline's call to it takes less flash than a copy of it. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
 int hp_run(const float *input, float *scores)
 {
     )" << net.run << R"(
@@ -213,15 +212,11 @@ int hp_run(const float *input, float *scores)
 
 int hp_process_frame(const hp_frame *zones, hp_result *out)
 {
-    hp_pipeline_result result;
     /* hp_pipeline.h: the network runs on valid frames only; an invalid frame scores all 0. */
     if (hp_pipeline_frame(&pipeline, &filter, zones->distance_mm, zones->signal_per_spad, zones->target_status,
-                          zones->nb_targets, out->scores, &result) != 0)
+                          zones->nb_targets, out->scores, &out->valid, &out->raw_class, &out->filtered_class) != 0)
         return -1;
-    out->valid = result.valid;
-    out->raw_class = result.raw_class;
-    out->filtered_class = result.filtered_class;
-    out->filtered_code = hp_app_class_codes[result.filtered_class];
+    out->filtered_code = hp_app_class_codes[out->filtered_class];
     return 0;
 }
 )" << net.functions;
@@ -278,7 +273,8 @@ AppNetwork float_app_network(const Model& model)
 // The runtime's build options for this model (runtime/hp_config.h says what each one leaves out).
 static std::string config_h(const ModelShape& shape, const AppNetwork& network)
 {
-    std::string defines = network.config;
+    // The pipeline calls the package's one network directly (hp_pipeline.h).
+    std::string defines = "#define HP_CONFIG_PIPELINE_NETWORK hp_run\n" + network.config;
     if (shape.outputs() > 1) defines = "#define HP_CONFIG_NO_SIGMOID 1\n" + defines;
     return std::string(kBanner) +
            "/* The runtime's build options for this package's model (see runtime/hp_config.h in\n"
@@ -369,7 +365,7 @@ std::string package_readme(const Model& model, const DeployOptions& opt, const A
       << "- `hp_model_data.h`, `hp_model_data.c`: " << net.readme_data << "\n"
       << "- `ai_model_config.h`: ST's configuration macros (NB_CLASSES, CLASSES_TABLE, EVK_LABEL_TABLE, MAX_DISTANCE...)\n"
       << "  for ST's hand-posture demo application\n"
-      << "- `hp_pipeline.*` (one frame end to end), `hp_preprocess.*`, `hp_postprocess.*`, and for the network";
+      << "- `hp_pipeline.h` (one frame end to end), `hp_preprocess.*`, `hp_postprocess.*`, and for the network";
     for (size_t i = 0; i < net.runtime_files.size(); i++)
         o << (i ? ", `" : " `") << net.runtime_files[i] << "`";
     o << ":\n  the runtime, the same sources the handposture host tools run\n"

@@ -147,8 +147,8 @@ bool is_runtime_file(const std::string& name)
 {
     // ST's application does its own preprocessing and output selection (app_network.c): of a
     // deploy package it takes the network's runtime, model data and build options.
-    return !(name.starts_with("hp_app.") || name.starts_with("hp_preprocess.") || name.starts_with("hp_postprocess.") ||
-             name == "ai_model_config.h");
+    return !(name.starts_with("hp_app.") || name.starts_with("hp_pipeline.") || name.starts_with("hp_preprocess.") ||
+             name.starts_with("hp_postprocess.") || name == "ai_model_config.h");
 }
 
 void write_text(const fs::path& path, const std::string& text)

@@ -6,7 +6,7 @@ namespace hp {
 
 FramePipeline::FramePipeline(const Model& model, const hp_preprocess_config& preprocess,
                              const hp_postprocess_config& postprocess, const std::string& where)
-    : view_(model.runtime_view())
+    : view_(model.runtime_view()), preprocess_(preprocess_for(model, preprocess)), postprocess_(postprocess)
 {
     model.validate(where);
     check_frames_fit(model.shape, model.shape.height * model.shape.width, where);
@@ -14,7 +14,7 @@ FramePipeline::FramePipeline(const Model& model, const hp_preprocess_config& pre
     tensor_.assign(size_t(zones) * 2, 0.0f);
     scratch_.assign(hp_model_f32_scratch_floats(&view_), 0.0f);
     if (scratch_.empty()) throw Error(where, "the runtime cannot run the model's dimensions");
-    pipeline_ = hp_pipeline{preprocess_for(model, preprocess), postprocess, zones, model.shape.outputs(), &FramePipeline::run_network, this,
+    pipeline_ = hp_pipeline{&preprocess_, &postprocess_, zones, model.shape.outputs(), &FramePipeline::run_network, this,
                             tensor_.data()};
     hp_label_filter_init(&filter_);
     outcome_.scores.assign(size_t(pipeline_.outputs), 0.0f);
@@ -30,13 +30,11 @@ const FrameOutcome& FramePipeline::process(const float* distance_mm, const float
                                            const float* target_status, const float* nb_targets)
 {
     FrameOutcome& out = outcome_;
-    hp_pipeline_result result;
+    int valid = 0;
     if (hp_pipeline_frame(&pipeline_, &filter_, distance_mm, signal_per_spad, target_status, nb_targets,
-                          out.scores.data(), &result) != 0)
+                          out.scores.data(), &valid, &out.raw_class, &out.filtered_class) != 0)
         throw Error("frame pipeline", "the runtime failed on a frame");
-    out.valid = result.valid != 0;
-    out.raw_class = result.raw_class;
-    out.filtered_class = result.filtered_class;
+    out.valid = valid != 0;
     return out;
 }
 

@@ -44,6 +44,8 @@ private:
 
     hp_model_f32 view_;
     std::vector<float> tensor_, scratch_;
+    hp_preprocess_config preprocess_;  // pipeline_ points to both
+    hp_postprocess_config postprocess_;
     hp_pipeline pipeline_;
     hp_label_filter filter_;
     FrameOutcome outcome_;
