@@ -82,6 +82,8 @@ TEST(Calibrate, CliImprovesHeldBackFramesOfAPersonAndEvaluateTakesTheirPostures)
     const hp::Model mine = hp::read_keras_h5(dir / "mine.h5");
     EXPECT_EQ(mine.class_names, hp::read_keras_h5(base).class_names);
     EXPECT_EQ(mine.distance_mode, HP_DISTANCE_RELATIVE);
+    const auto summary = hp::test::run_cli("model summary --model " + hp::test::shell_quoted(dir / "mine.h5"));
+    EXPECT_NE(summary.output.find("preprocessing: relative distances"), std::string::npos) << summary.output;
 
     // evaluate: the person's two postures, labelled in the model's three-class order
     auto evaluated = hp::test::run_cli("evaluate --model " + hp::test::shell_quoted(dir / "mine.h5") + " --data " +

@@ -353,6 +353,10 @@ void add_train_commands(CLI::App& app)
     crossval->add_option("--calibration-lr", cv->calibration.learning_rate, "With --calibration-study: fine-tuning learning rate")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
+    crossval->add_option("--calibration-base-share", cv->calibration.base_share,
+                         "With --calibration-study: share of the base's weights in the calibrated model")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
     crossval->add_option("--calibration-replay", cv->calibration.replay_frames,
                          "With --calibration-study: base frames replayed")
         ->check(CLI::PositiveNumber)

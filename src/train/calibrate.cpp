@@ -91,6 +91,16 @@ Model calibrate_model(const Model& base, const Dataset& calibration, const Datas
     TrainResult r = train_model(base, mixed, calibration, o);
     Model out = base;
     out.weights = r.last_weights;
+    const float b = options.base_share;
+    auto mix = [b](std::vector<float>& tuned, const std::vector<float>& from_base) {
+        for (size_t i = 0; i < tuned.size(); i++) tuned[i] = b * from_base[i] + (1 - b) * tuned[i];
+    };
+    mix(out.weights.conv_kernel, base.weights.conv_kernel);
+    mix(out.weights.conv_bias, base.weights.conv_bias);
+    mix(out.weights.dense1_kernel, base.weights.dense1_kernel);
+    mix(out.weights.dense1_bias, base.weights.dense1_bias);
+    mix(out.weights.dense2_kernel, base.weights.dense2_kernel);
+    mix(out.weights.dense2_bias, base.weights.dense2_bias);
     return out;
 }
 

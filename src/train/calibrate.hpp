@@ -28,6 +28,9 @@ struct CalibrationOptions {
     int replay_frames = 3000;  // frames of the base data mixed in, evenly spread
     uint32_t seed = 42;
     Augmentation augment = cross_user_augmentation();
+    // Share of the base's weights in the result, w = b * base + (1 - b) * fine-tuned: between the
+    // two, a model keeps more of what the base knew.
+    float base_share = 0.0f;
 };
 
 // Fine-tunes every layer of `base` on `calibration` (oversampled to as many frames as the replay)
