@@ -72,6 +72,9 @@ void add_calibrate_commands(CLI::App& app)
     cmd->add_flag("--spread", a->spread, "Take them spread over the first recording instead of its first ones");
     cmd->add_option("--epochs", a->options.epochs, "Fine-tuning epochs")->check(CLI::PositiveNumber)->capture_default_str();
     cmd->add_option("--lr", a->options.learning_rate, "Fine-tuning learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--base-share", a->options.base_share, "Share of the base's weights in the calibrated model")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
     cmd->add_option("--seed", a->options.seed, "Seed of shuffling and augmentation")->capture_default_str();
     cmd->callback([a] { run_calibrate(*a); });
 }
