@@ -18,7 +18,7 @@ trap 'rm -rf "$out"' EXIT
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-"$cli" train --data "$data" --out "$out/fixed" --epochs "$epochs" --no-early-stopping --quiet 2>/dev/null
+"$cli" train --recipe st --data "$data" --out "$out/fixed" --epochs "$epochs" --no-early-stopping --quiet 2>/dev/null
 ours=$(json "$out/fixed/run.json" "d['training']['seconds_per_epoch']")
 ours_cpu=$(json "$out/fixed/run.json" "d['training']['cpu_seconds_per_epoch']")
 read -r theirs theirs_cpu < <(/usr/bin/python3 bench/pytorch_train.py --epochs "$epochs")
@@ -33,7 +33,7 @@ printf '  ratio        %12.1fx  %12.1fx\n' "$(calc "$theirs / $ours")" "$(calc "
 printf 'load average (1, 5, 15 min) before: %s, after: %s (2 cores)\n' "$load_before" "$(cut -d' ' -f1-3 /proc/loadavg)"
 
 start=$(date +%s.%N)
-"$cli" train --data "$data" --out "$out/full" --quiet 2>/dev/null
+"$cli" train --recipe st --data "$data" --out "$out/full" --quiet 2>/dev/null
 end=$(date +%s.%N)
 printf 'full ST recipe to early stopping: %.2f s wall (%s epochs, training loop %.2f s, val_accuracy %.4f)\n' \
   "$(calc "$end - $start")" "$(json "$out/full/run.json" "d['training']['epochs_run']")" \

@@ -35,7 +35,8 @@ int hp_preprocess_frame(const hp_preprocess_config *config, int zones,
     float nearest = HP_DEFAULT_DISTANCE;
     int z;
     if (config == NULL || distance_mm == NULL || signal_per_spad == NULL ||
-        target_status == NULL || out == NULL || hp_grid_side(zones) == 0)
+        target_status == NULL || out == NULL || hp_grid_side(zones) == 0 ||
+        (config->distance_mode != HP_DISTANCE_ABSOLUTE && config->distance_mode != HP_DISTANCE_RELATIVE))
         return HP_FRAME_BAD_ARGUMENT;
     nb_targets = known_nb_targets(nb_targets, zones);
 
@@ -47,7 +48,9 @@ int hp_preprocess_frame(const hp_preprocess_config *config, int zones,
         float distance = HP_DEFAULT_DISTANCE, signal = HP_DEFAULT_SIGNAL;
         if (zone_valid(target_status, nb_targets, z) &&
             distance_mm[z] <= nearest + config->background_distance) {
-            distance = distance_mm[z];
+            distance = config->distance_mode == HP_DISTANCE_RELATIVE
+                           ? distance_mm[z] - nearest + HP_RELATIVE_DISTANCE_BASE
+                           : distance_mm[z];
             signal = signal_per_spad[z];
         }
         out[2 * z] = (distance - HP_DISTANCE_MEAN) / HP_DISTANCE_SCALE;

@@ -18,9 +18,9 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 for seed in $seeds; do
-  "$cli" train --data "$data" --seed "$seed" --out "$out/split_$seed" --quiet 2>/dev/null
-  "$cli" train --data "$data" --seed "$seed" --resplit-each-epoch --out "$out/resplit_$seed" --quiet 2>/dev/null
-  "$cli" crossval --data "$data" --split-by user --seed "$seed" --quiet --json "$out/louo_$seed.json" >/dev/null 2>&1
+  "$cli" train --recipe st --data "$data" --seed "$seed" --out "$out/split_$seed" --quiet 2>/dev/null
+  "$cli" train --recipe st --data "$data" --seed "$seed" --resplit-each-epoch --out "$out/resplit_$seed" --quiet 2>/dev/null
+  "$cli" crossval --recipe st --data "$data" --split-by user --seed "$seed" --quiet --json "$out/louo_$seed.json" >/dev/null 2>&1
   echo "seed $seed done" >&2
 done
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job, from a fresh Debian machine: install dependencies, build, then on ST's public
-# dataset: inspect it, train the ST recipe, evaluate, and generate the MCU package.
+# dataset: inspect it, train (the cross-user recipe), evaluate, and generate the MCU package.
 # Usage: scripts/quickstart.sh [DATASET_DIR_OR_ZIP] [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +23,7 @@ set -x
 "$hp" dataset info --data "$data"                           # summary; --recordings lists the recordings
 "$hp" dataset show --data "$data" --file "$frame" --frame 20 --png "$out/frame.png" ||
   echo "quickstart: no picture of a frame: another dataset than ST's public one"
-"$hp" train --data "$data" --out "$out/train"              # ST's recipe: 80/20 frame split, seed 42
+"$hp" train --data "$data" --out "$out/train"              # cross-user recipe (--recipe st: ST's): 80/20 frame split, seed 42
 "$hp" evaluate --model "$model" --data "$data" --report "$out/evaluation"
 "$hp" crossval --data "$data" --split-by user --quiet      # accuracy on people the model never saw
 "$hp" quantize --model "$model" --data "$data" --out "$out/model_int8.hpq"

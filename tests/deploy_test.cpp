@@ -213,12 +213,8 @@ TEST(Deploy, HostBuildOfPackageMatchesHostRuntime)
 
 // One recording, with frames made invalid in three ways, through live mode, `predict` and the
 // package built for the host: the same valid frames, the same scores, the same classes.
-TEST(Deploy, LivePredictAndPackageAgreeOnTheSameFrames)
+static void expect_live_predict_and_package_agree(const Model& st, const fs::path& model_file, const test::ScratchDir& dir)
 {
-    HP_REQUIRE_SHARED();
-    test::ScratchDir dir;
-    Model st = read_keras_h5(test::st_pretrained_h5());
-    st.class_names = st_default_classes();
     DatasetFiles dataset(test::public_dataset_zip(), {});
     Datalog log = first_frames(dataset.read(dataset.files().size() / 3), 40);
     for (int f = 0; f < log.frames; f++) ASSERT_FALSE(log.frame_has_nan(f)) << f;
@@ -265,7 +261,7 @@ TEST(Deploy, LivePredictAndPackageAgreeOnTheSameFrames)
 
     // `predict` (evaluation's path: dataset preprocessing, batch inference): one row per valid frame.
     const fs::path csv = dir / "predict.csv";
-    const auto predicted = test::run_cli("predict --model " + test::st_pretrained_h5().string() + " --npz " +
+    const auto predicted = test::run_cli("predict --model " + model_file.string() + " --npz " +
                                          npz.string() + " --out " + csv.string());
     ASSERT_EQ(predicted.exit_code, 0) << predicted.output;
     int predicted_rows = 0;
@@ -278,6 +274,31 @@ TEST(Deploy, LivePredictAndPackageAgreeOnTheSameFrames)
         predicted_rows++;
     }
     EXPECT_EQ(predicted_rows, valid);
+}
+
+TEST(Deploy, LivePredictAndPackageAgreeOnTheSameFrames)
+{
+    HP_REQUIRE_SHARED();
+    test::ScratchDir dir;
+    Model st = read_keras_h5(test::st_pretrained_h5());
+    st.class_names = st_default_classes();
+    expect_live_predict_and_package_agree(st, test::st_pretrained_h5(), dir);
+}
+
+// A model of relative distances: each path takes the mode from the model (live's session, the
+// package's hp_app.c, predict's dataset preprocessing), so they agree again; and the tensor is
+// not the absolute one.
+TEST(Deploy, LivePredictAndPackageAgreeForARelativeDistanceModel)
+{
+    HP_REQUIRE_SHARED();
+    test::ScratchDir dir;
+    Model relative = read_keras_h5(test::st_pretrained_h5());
+    relative.class_names = st_default_classes();
+    relative.distance_mode = HP_DISTANCE_RELATIVE;
+    write_keras_h5(dir / "relative.h5", relative);
+    expect_live_predict_and_package_agree(relative, dir / "relative.h5", dir);
+    const std::string app = test::read_text(dir / "pkg/hp_app.c");
+    EXPECT_NE(app.find(".distance_mode = HP_DISTANCE_RELATIVE"), std::string::npos);
 }
 
 TEST(Deploy, HostBuildOfTwoClassSigmoidPackage)
@@ -309,7 +330,7 @@ TEST(Deploy, CliTakesClassesAndPreprocessingFromUserConfig)
     const std::string app = hp::test::read_text(dir / "pkg" / "hp_app.c");
     EXPECT_NE(app.find("hp_postprocess_config postprocess = {.score_threshold = 0.800000012f, .label_filter_n = 2, .keep_last_valid = 1}"),
               std::string::npos) << app;
-    EXPECT_NE(app.find("hp_preprocess_config preprocess = {.max_distance = 350.0f, .min_distance = 150.0f, .background_distance = 120.0f}"),
+    EXPECT_NE(app.find("hp_preprocess_config preprocess = {.max_distance = 350.0f, .min_distance = 150.0f, .background_distance = 120.0f, .distance_mode = HP_DISTANCE_ABSOLUTE}"),
               std::string::npos) << app;
     EXPECT_NE(hp::test::read_text(dir / "pkg" / "README.md").find("Not measured"), std::string::npos);  // generic target
 }

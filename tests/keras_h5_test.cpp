@@ -1,6 +1,7 @@
 // Keras .h5 reading and writing: ST's model, variants written by h5py (Sequential, separate
 // activations, no Dropout, renamed layers, fixed-length strings), broken files, and the CLI.
 #include <gtest/gtest.h>
+#include <hdf5.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -172,6 +173,37 @@ TEST(KerasH5, RejectsBrokenFilesWithClearMessages)
         EXPECT_EQ(message.rfind(path.string() + ": ", 0), 0u) << "message must start with the file name";
         EXPECT_NE(message.find(b["error"].get<std::string>()), std::string::npos) << "expected: " << b["error"];
     }
+}
+
+// The preprocessing a model was trained with travels with it; a value this build does not know
+// is refused rather than run with the wrong preprocessing.
+TEST(KerasH5, DistanceModeRoundTripsAndUnknownIsRefused)
+{
+    hp::Model m = hp::Model::zeros(hp::ModelShape{}, {});
+    hp::test::ScratchDir dir;
+    hp::write_keras_h5(dir / "st.h5", m);
+    EXPECT_EQ(hp::read_keras_h5(dir / "st.h5").distance_mode, HP_DISTANCE_ABSOLUTE);
+    m.distance_mode = HP_DISTANCE_RELATIVE;
+    hp::write_keras_h5(dir / "relative.h5", m);
+    EXPECT_EQ(hp::read_keras_h5(dir / "relative.h5").distance_mode, HP_DISTANCE_RELATIVE);
+
+    // Rewrite the attribute with a name no build knows.
+    hid_t file = H5Fopen((dir / "relative.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    ASSERT_GE(H5Adelete(file, "handposture_distance_mode"), 0);
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, H5T_VARIABLE);
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t attribute = H5Acreate2(file, "handposture_distance_mode", type, space, H5P_DEFAULT, H5P_DEFAULT);
+    const char* value = "logarithmic";
+    ASSERT_GE(H5Awrite(attribute, type, &value), 0);
+    H5Aclose(attribute);
+    H5Sclose(space);
+    H5Tclose(type);
+    H5Fclose(file);
+    const std::string message = error_of(dir / "relative.h5");
+    EXPECT_EQ(message.rfind((dir / "relative.h5").string() + ": ", 0), 0u) << message;
+    EXPECT_NE(message.find("unknown distance mode 'logarithmic'"), std::string::npos) << message;
 }
 
 TEST(KerasH5, MissingFile)

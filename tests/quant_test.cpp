@@ -388,12 +388,15 @@ TEST(QuantFile, RoundTripKeepsEveryField)
 {
     hp::test::ScratchDir dir;
     hp::Model m = random_model(7);
+    m.distance_mode = HP_DISTANCE_RELATIVE;
     std::vector<float> frames = random_frames(200, 8);
     hp::QuantModel q = hp::quantize_model(m, frames.data(), 200, hp::CalibrationMethod::percentile);
     hp::write_quant_model(dir / "m.hpq", q);
     EXPECT_TRUE(hp::is_quant_model_file(dir / "m.hpq"));
     hp::QuantModel back = hp::read_quant_model(dir / "m.hpq");
     EXPECT_EQ(back, q);
+    EXPECT_EQ(back.distance_mode, HP_DISTANCE_RELATIVE);
+    EXPECT_EQ(hp::read_any_model(dir / "m.hpq").model.distance_mode, HP_DISTANCE_RELATIVE);
     EXPECT_EQ(back.class_names, hp::st_default_classes());
     EXPECT_EQ(hp::predict_logits(back, frames.data(), 200), hp::predict_logits(q, frames.data(), 200));
     // size: header + 3 layers + names + CRC, nothing else
@@ -433,6 +436,10 @@ TEST(QuantFile, BadFilesGiveClearErrors)
     extra.insert(extra.end() - 4, {1, 2, 3});
     fix_crc(extra);
     EXPECT_PRED2(has, error_of(extra), "unexpected bytes");
+    auto mode = good;  // the distance mode is the last field before the CRC
+    mode[mode.size() - 8] = 7;
+    fix_crc(mode);
+    EXPECT_PRED2(has, error_of(mode), "unknown distance mode 7");
     // conv layer at 12 + 6*4 + 8 + 4 = 48: output scale, zero point, 8 weight scales, 8 biases
     auto weight_scale = good;
     weight_scale[48 + 8] ^= 1;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "config/user_config.hpp"
 #include "core/atomic_file.hpp"
@@ -414,6 +415,35 @@ TEST(UserConfig, DefaultsAreSTRecipe)
     EXPECT_FLOAT_EQ(c.preprocess.max_distance, 400.0f);
 }
 
+// Our keys give the cross-user recipe; ST's config, without them, ST's recipe.
+TEST(UserConfig, CrossUserKeysGiveTheCrossUserRecipe)
+{
+    const auto config_of = [](const char* name) {
+        std::ostringstream warnings;
+        const auto path = std::filesystem::path(HP_SOURCE_DIR) / "configs" / name;
+        UserConfig c = parse_user_config(test::read_text(path), path, warnings);
+        EXPECT_EQ(warnings.str(), "") << name;
+        return c;
+    };
+    TrainOptions want = config_of("st_8classes_vl53l8cx.yaml").options;
+    hp_preprocess_config want_pre = config_of("st_8classes_vl53l8cx.yaml").preprocess;
+    EXPECT_FALSE(want.augment.any());
+    EXPECT_EQ(want_pre.distance_mode, HP_DISTANCE_ABSOLUTE);
+    EXPECT_EQ(want.conv_filters, 8);
+    apply_recipe(Recipe::cross_user, want, want_pre);
+    const UserConfig cross = config_of("cross_user_8classes_vl53l8cx.yaml");
+    EXPECT_EQ(cross.preprocess.distance_mode, HP_DISTANCE_RELATIVE);
+    EXPECT_EQ(cross.options.conv_filters, want.conv_filters);
+    const Augmentation& a = cross.options.augment;
+    const Augmentation& b = want.augment;
+    EXPECT_EQ(std::tie(a.distance_offset_mm, a.depth_scale, a.reflectance_gain, a.zone_shift, a.zone_dropout,
+                       a.distance_noise_mm, a.signal_noise),
+              std::tie(b.distance_offset_mm, b.depth_scale, b.reflectance_gain, b.zone_shift, b.zone_dropout,
+                       b.distance_noise_mm, b.signal_noise));
+    EXPECT_THROW(parse("data_augmentation:\n  zone_dropout: 1.5\n"), Error);
+    EXPECT_THROW(parse("preprocessing:\n  distance_mode: logarithmic\n"), Error);
+}
+
 // ---- ST's public dataset ----
 
 TEST(TrainerPublic, ThirtyEpochsOfSTRecipeReach95PercentValidation)
@@ -434,7 +464,7 @@ TEST(TrainerPublic, TrainCommandWritesSTOutputsThatAgreeWithTheModel)
     HP_REQUIRE_SHARED();
     test::ScratchDir dir;
     auto result = test::run_cli("train --data " + test::public_dataset_zip().string() + " --out " +
-                                (dir / "run").string() + " --epochs 3 --seed 5 --quiet --test " +
+                                (dir / "run").string() + " --recipe st --epochs 3 --seed 5 --quiet --test " +
                                 test::public_dataset_zip().string());
     ASSERT_EQ(result.exit_code, 0) << result.output;
     for (const char* f : {"saved_models/best_model.h5", "logs/metrics/train_metrics.csv", "run.json",

@@ -70,6 +70,7 @@ std::pair<AnyModel, codegen::DeployOptions> load(const DeployArgs& a)
         config_classes = config.class_names;
         options.preprocess = config.preprocess;
     }
+    options.preprocess = preprocess_for(model.model, options.preprocess);
     options.postprocess.score_threshold = a.threshold;
     options.postprocess.label_filter_n = a.filter_n;
     options.postprocess.keep_last_valid = a.keep_last_valid;

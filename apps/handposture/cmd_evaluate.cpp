@@ -16,6 +16,7 @@
 #include "eval/metrics.hpp"
 #include "hp_preprocess.h"
 #include "model/class_names.hpp"
+#include "model/model_dataset.hpp"
 #include "model/model_file.hpp"
 #include "model/onnx_export.hpp"
 #include "model/predict.hpp"
@@ -42,15 +43,10 @@ AnyModel load_any_model(const fs::path& path)
     return read_any_model(path);
 }
 
+// A person's recordings may hold only some of the model's postures.
 Dataset load_for_model(const fs::path& data, const Model& model, const std::vector<std::string>& names)
 {
-    if (!fs::exists(data)) throw Error(data, "dataset not found (give a dataset folder or ST's .zip)");
-    DatasetOptions options;
-    options.classes = names;
-    Dataset ds = load_dataset(data, options);
-    check_frames_fit(model.shape, ds.height * ds.width, data.string());
-    if (ds.size() == 0) throw Error(data, "no frame of the configured classes was kept");
-    return ds;
+    return load_dataset_for_model(data, model, names, MissingClasses::report);
 }
 
 // Frames to predict, with where each comes from.
@@ -77,13 +73,13 @@ Frames frames_of_dataset(const Dataset& ds)
 
 // Appends the kept frames of one .npz, preprocessed by the runtime like the dataset loader does;
 // a frame whose posture is not among the classes gets label -1.
-void append_frames_of_npz(const fs::path& path, const std::vector<std::string>& names, const ModelShape& shape,
+void append_frames_of_npz(const fs::path& path, const std::vector<std::string>& names, const Model& model,
                           Frames& f)
 {
     if (!fs::exists(path)) throw Error(path, "datalog not found");
     const Datalog log = read_datalog_file(path);
-    check_frames_fit(shape, log.zones, path.string());
-    const hp_preprocess_config config = HP_PREPROCESS_DEFAULTS;
+    check_frames_fit(model.shape, log.zones, path.string());
+    const hp_preprocess_config config = preprocess_for(model);
     const size_t zones = size_t(log.zones);
     f.height = f.width = log.side();
     std::vector<float> tensor(zones * 2);
@@ -188,7 +184,7 @@ void run_predict(const PredictOptions& o)
     if (o.npz.empty())
         frames = frames_of_dataset(load_for_model(o.data, model, names));
     else
-        for (const std::string& path : o.npz) append_frames_of_npz(path, names, model.shape, frames);
+        for (const std::string& path : o.npz) append_frames_of_npz(path, names, model, frames);
     const int outputs = model.shape.outputs();
     const std::vector<float> scores = predict_scores(any, frames.inputs.data(), frames.size(), o.threads);
 

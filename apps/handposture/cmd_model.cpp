@@ -108,6 +108,7 @@ void print_summary(const std::string& path, bool as_json)
                     grouped(weight_bytes).c_str(), calibration_method_name(any.quant->method), any.quant->calibration_frames);
     else
         std::printf("\nweights: %s bytes as float32\n", grouped(weight_bytes).c_str());
+    std::printf("preprocessing: %s distances\n", distance_mode_name(m.distance_mode).c_str());
 }
 
 }  // namespace

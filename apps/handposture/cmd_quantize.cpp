@@ -28,6 +28,7 @@ void run_quantize(const QuantizeOptions& o)
     Model model = read_keras_h5(o.model);
     DatasetOptions options;
     options.classes = model.class_names;  // empty: ST's 8 classes
+    options.preprocess = preprocess_for(model);  // the ranges of the inputs the model will see
     Dataset data = load_dataset(o.data, options);
     if (int(data.class_names.size()) != model.shape.classes)
         throw Error(o.model, "the model has " + std::to_string(model.shape.classes) + " classes but " + o.data + " has " +

@@ -17,7 +17,9 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/postures.hpp"
+#include "quant/model_any.hpp"
 #include "quant/quant_crossval.hpp"
+#include "train/calibrate.hpp"
 #include "train/experiment.hpp"
 
 namespace hp::cli {
@@ -43,6 +45,7 @@ struct RecipeArgs {
     std::vector<std::string> classes;
     train::TrainOptions options;
     std::string flip = train::flip_name(train::TrainOptions{}.flip);
+    std::string recipe = "cross-user";
     double validation_split = train::ExperimentSettings{}.validation_split;
     bool no_early_stopping = false, quiet = false;
 };
@@ -68,15 +71,20 @@ void add_recipe_options(CLI::App* cmd, RecipeArgs& a)
     cmd->add_option("--lr-patience", o.reduce_lr->patience, "ReduceLROnPlateau patience (epochs without a better val_loss)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
+    cmd->add_option("--recipe", a.recipe,
+                    "cross-user (augmentations, relative distances, 16 conv filters) or st (ST's model zoo's, exactly)")
+        ->capture_default_str();
     cmd->add_flag("--no-early-stopping", a.no_early_stopping, "Run all --epochs");
     cmd->add_flag("--quiet", a.quiet, "No per-epoch lines");
 }
 
 fs::path data_path(const RecipeArgs& a) { return a.data.empty() ? default_dataset_path() : fs::path(a.data); }
 
-train::TrainOptions recipe_options(const RecipeArgs& a)
+// The flags' options with the recipe's choices; the recipe's distance mode goes to `preprocess`.
+train::TrainOptions recipe_options(const RecipeArgs& a, hp_preprocess_config& preprocess)
 {
     train::TrainOptions o = a.options;
+    train::apply_recipe(train::parse_recipe(a.recipe, "--recipe"), o, preprocess);
     o.flip = train::parse_flip(a.flip, "--flip");
     if (a.no_early_stopping) o.early_stopping.reset();
     return o;
@@ -105,7 +113,7 @@ void run_train(const TrainArgs& a)
     if (a.resplit_each_epoch && s.split_by != train::SplitBy::frame)
         throw UsageError("--resplit-each-epoch needs a random --validation-split of frames, not --split-by " +
                          a.recipe.split_by);
-    s.options = recipe_options(a.recipe);
+    s.options = recipe_options(a.recipe, s.dataset.preprocess);
     s.out = a.out.empty() ? fs::path("experiments_outputs") / timestamp() : fs::path(a.out);
     s.progress_bar = stderr_is_terminal() && !a.recipe.quiet;
     s.quiet = a.recipe.quiet;
@@ -163,6 +171,8 @@ void run_config(const std::string& file, const std::string& out, bool quiet)
         fs::path data = !c.test_path.empty() ? c.test_path : !c.validation_path.empty() ? c.validation_path : c.training_path;
         std::string name = !c.test_path.empty() ? "test" : !c.validation_path.empty() ? "validation" : "training";
         fs::path dir = output_dir(c, out);
+        if (!fs::exists(model)) throw Error(model, "model file not found");
+        dataset.preprocess = preprocess_for(read_any_model(model).model, dataset.preprocess);
         train::run_evaluation(model, load_dataset(data, dataset), name, dir, std::cerr);
         std::cerr << "outputs in " << dir.string() << "\n";
     } else {
@@ -180,17 +190,18 @@ void run_config(const std::string& file, const std::string& out, bool quiet)
 struct CrossvalArgs {
     RecipeArgs recipe;
     std::string json;
-    bool quantize = false;
+    bool quantize = false, calibration_study = false;
+    train::CalibrationOptions calibration;  // --calibration-study's fine-tuning
     size_t calibration_frames = 1000;
     std::string method = "minmax";
 };
 
 // crossval --quantize: float32 and int8 accuracy of each fold's model on the held-out group.
-void run_crossval_int8(const CrossvalArgs& a, const Dataset& data, train::SplitBy by)
+void run_crossval_int8(const CrossvalArgs& a, const Dataset& data, train::SplitBy by, const train::TrainOptions& options)
 {
     const CalibrationMethod method = parse_calibration_method(a.method);
     std::vector<QuantFoldResult> folds =
-        crossval_int8(data, by, a.recipe.validation_split, recipe_options(a.recipe), a.calibration_frames, method,
+        crossval_int8(data, by, a.recipe.validation_split, options, a.calibration_frames, method,
                       std::cerr, a.recipe.quiet);
     std::printf("%-40s %8s %8s %6s %9s %9s %8s\n", "held out", "train", "held", "best", "float32", "int8", "change");
     double float_sum = 0, int8_sum = 0;
@@ -222,15 +233,51 @@ void run_crossval_int8(const CrossvalArgs& a, const Dataset& data, train::SplitB
                                               .dump(2) + "\n");
 }
 
+// crossval --calibration-study: each fold's model calibrated on the held-out user's first K
+// frames per posture (first ones, then spread over the first recordings), scored on the rest.
+void run_calibration_study(const CrossvalArgs& a, const Dataset& data, train::SplitBy by,
+                           const train::TrainOptions& options)
+{
+    const std::vector<int> ks = {10, 25, 50, 100};
+    nlohmann::json rows = nlohmann::json::array();
+    std::printf("%-8s %-7s %5s %9s %9s %9s %8s\n", "user", "frames", "K", "held", "before", "after", "seconds");
+    train::FoldCallback study = [&](const train::FoldResult& fold, const Model& base, const Dataset& training,
+                                    const Dataset& held_out) {
+        for (bool spread : {false, true})
+            for (int k : ks) {
+                train::CalibrationOptions c = a.calibration;
+                c.seed = options.seed;
+                const train::CalibrationOutcome r = train::calibrate_person(base, held_out, training, k, spread, c);
+                std::printf("%-8s %-7s %5d %9zu %8.2f%% %8.2f%% %8.1f\n", fold.group.c_str(), spread ? "spread" : "first",
+                            k, r.held_back_frames, r.before * 100, r.after * 100, r.seconds);
+                std::fflush(stdout);
+                rows.push_back({{"user", fold.group},
+                                {"frames", spread ? "spread" : "first"},
+                                {"k", k},
+                                {"held_back_frames", r.held_back_frames},
+                                {"before", r.before},
+                                {"after", r.after},
+                                {"seconds", r.seconds}});
+            }
+    };
+    train::run_crossval(data, by, a.recipe.validation_split, options, std::cerr, a.recipe.quiet, study);
+    if (!a.json.empty())
+        write_text_atomically(a.json, nlohmann::json{{"recipe", a.recipe.recipe}, {"seed", a.recipe.options.seed},
+                                                     {"calibration", rows}}
+                                              .dump(2) + "\n");
+}
+
 void run_crossval_command(const CrossvalArgs& a)
 {
     train::SplitBy by = train::parse_split_by(a.recipe.split_by.empty() ? "user" : a.recipe.split_by, "--split-by");
     DatasetOptions options;
     options.classes = a.recipe.classes;
+    const train::TrainOptions train_options = recipe_options(a.recipe, options.preprocess);
     Dataset data = load_dataset(data_path(a.recipe), options);
-    if (a.quantize) return run_crossval_int8(a, data, by);
+    if (a.quantize) return run_crossval_int8(a, data, by, train_options);
+    if (a.calibration_study) return run_calibration_study(a, data, by, train_options);
     std::vector<train::FoldResult> folds =
-        train::run_crossval(data, by, a.recipe.validation_split, recipe_options(a.recipe), std::cerr, a.recipe.quiet);
+        train::run_crossval(data, by, a.recipe.validation_split, train_options, std::cerr, a.recipe.quiet);
     std::printf("%-40s %8s %8s %8s %7s %6s %9s %9s\n", "held out", "train", "val", "held", "epochs", "best",
                 "val acc", "held acc");
     double sum = 0;
@@ -254,6 +301,7 @@ void run_crossval_command(const CrossvalArgs& a)
     if (!a.json.empty())
         write_text_atomically(a.json, nlohmann::json{{"split_by", train::split_by_name(by)},
                                                      {"seed", a.recipe.options.seed},
+                                                     {"recipe", a.recipe.recipe},
                                                      {"mean_held_out_accuracy", sum / double(folds.size())},
                                                      {"folds", json}}
                                               .dump(2) + "\n");
@@ -264,7 +312,7 @@ void run_crossval_command(const CrossvalArgs& a)
 void add_train_commands(CLI::App& app)
 {
     auto train_args = std::make_shared<TrainArgs>();
-    CLI::App* train = app.add_subcommand("train", "Train CNN2D_ST_HandPosture with ST's recipe");
+    CLI::App* train = app.add_subcommand("train", "Train CNN2D_ST_HandPosture (cross-user recipe; --recipe st: ST's)");
     add_recipe_options(train, train_args->recipe);
     train->add_option("--out", train_args->out, "Output folder (default: experiments_outputs/<YYYY_MM_DD_HH_MM_SS>)");
     train->add_option("--validation", train_args->validation, "Validation data (instead of --validation-split)");
@@ -295,6 +343,23 @@ void add_train_commands(CLI::App& app)
                          "With --quantize: training frames to calibrate on, evenly spread (0: all)")
         ->capture_default_str();
     crossval->add_option("--method", cv->method, "With --quantize: calibration, minmax or percentile")
+        ->capture_default_str();
+    crossval->add_flag("--calibration-study", cv->calibration_study,
+                       "Also calibrate each fold's model on the held-out group's first K = 10, 25, 50, 100 frames per "
+                       "posture (first ones, then spread over its first recordings) and score the rest before and after");
+    crossval->add_option("--calibration-epochs", cv->calibration.epochs, "With --calibration-study: fine-tuning epochs")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    crossval->add_option("--calibration-lr", cv->calibration.learning_rate, "With --calibration-study: fine-tuning learning rate")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    crossval->add_option("--calibration-base-share", cv->calibration.base_share,
+                         "With --calibration-study: share of the base's weights in the calibrated model")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    crossval->add_option("--calibration-replay", cv->calibration.replay_frames,
+                         "With --calibration-study: base frames replayed")
+        ->check(CLI::PositiveNumber)
         ->capture_default_str();
     crossval->callback([cv] { run_crossval_command(*cv); });
 }

@@ -26,6 +26,7 @@ std::map<std::string, std::string> int8_test_vector_files(const QuantModel& mode
     DatasetOptions d;
     d.classes = options.class_names;
     d.preprocess = options.preprocess;
+    d.preprocess.distance_mode = model.distance_mode;  // the tensors the model takes
     const Dataset data = load_dataset(dataset, d);
     check_frames_fit(model.shape, data.height * data.width, dataset.string());
     if (count < 1 || data.size() < size_t(count))

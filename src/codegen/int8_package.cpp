@@ -83,6 +83,7 @@ AppNetwork int8_app_network(const QuantModel& q)
     const size_t tensor_bytes = 4 * size_t(q.shape.height) * q.shape.width * q.shape.channels;
     const size_t words = (std::max(hp_model_s8_scratch_bytes(&view), tensor_bytes) + 3) / 4;
     AppNetwork net;
+    net.distance_mode = q.distance_mode;
     net.model_data_h = model_data_h();
     net.model_data_c = model_data_c(q);
     // The int8 kernels and model, its input quantization, and the float softmax/sigmoid it ends with.

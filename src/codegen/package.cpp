@@ -163,7 +163,8 @@ std::string app_h(const ModelShape& s, const DeployOptions& opt, const AppNetwor
 std::string preprocess_initializer(const hp_preprocess_config& c)
 {
     return "{.max_distance = " + c_float(c.max_distance) + ", .min_distance = " + c_float(c.min_distance) +
-           ", .background_distance = " + c_float(c.background_distance) + "}";
+           ", .background_distance = " + c_float(c.background_distance) + ", .distance_mode = " +
+           (c.distance_mode == HP_DISTANCE_RELATIVE ? "HP_DISTANCE_RELATIVE" : "HP_DISTANCE_ABSOLUTE") + "}";
 }
 
 std::string postprocess_initializer(const hp_postprocess_config& c)
@@ -250,6 +251,7 @@ AppNetwork float_app_network(const Model& model)
 {
     hp_model_f32 view = model.runtime_view();
     AppNetwork net;
+    net.distance_mode = model.distance_mode;
     net.model_data_h = model_data_h();
     net.model_data_c = model_data_c(model);
     // What hp_model_f32.c calls: no unused kernels.
@@ -280,9 +282,12 @@ static std::string config_h(const ModelShape& shape, const AppNetwork& network)
            "#ifndef HP_CONFIG_H\n#define HP_CONFIG_H\n\n" + defines + "\n#endif\n";
 }
 
-std::map<std::string, std::string> package_files(const ModelShape& shape, const DeployOptions& options,
+std::map<std::string, std::string> package_files(const ModelShape& shape, const DeployOptions& given,
                                                  const AppNetwork& network)
 {
+    // A model runs with the preprocessing it was trained with, whatever the caller's options say.
+    DeployOptions options = given;
+    options.preprocess.distance_mode = network.distance_mode;
     if (int(options.class_names.size()) != shape.classes) throw Error("deploy: class names not resolved for the model");
     std::map<std::string, std::string> files = {{"hp_model_data.h", network.model_data_h},
                                                 {"hp_model_data.c", network.model_data_c},

@@ -51,6 +51,7 @@ struct AppNetwork {
     std::string header_includes; // headers hp_app.h needs for header_api
     std::string header_api;      // more declarations for hp_app.h, after hp_run
     std::string functions;       // their definitions in hp_app.c
+    int distance_mode = HP_DISTANCE_ABSOLUTE;  // the model's: the package preprocesses with it
     // What the package's README says about it:
     std::string readme_kind;     // the network's number format, e.g. "float32"
     std::string readme_data;     // what hp_model_data.c holds

@@ -247,6 +247,11 @@ void check_model_fits(const StApp& app, const AnyModel& model, const std::string
                                     std::to_string(s.channels) + " does not fit the application's sensor frame (" +
                                     std::to_string(app.sensor_zones) + " zones x 2: SENSOR__MAX_NB_OF_ZONES in " +
                                     (app.dir / kAppDir / "Inc/app_utils.h").string() + ")");
+    // app_network.c preprocesses with ST's absolute distances and nothing else.
+    if (model.model.distance_mode != HP_DISTANCE_ABSOLUTE)
+        throw Error(model_path, "was trained on " + distance_mode_name(model.model.distance_mode) +
+                                    " distances; ST's application preprocesses with absolute distances only "
+                                    "(train with --recipe st, or deploy to another target)");
 }
 
 std::map<std::string, std::string> st_app_files(const AnyModel& model, const codegen::DeployOptions& options,

@@ -26,7 +26,10 @@ const std::set<std::string> known_leaves = {
     "general.global_seed", "general.display_figures", "general.gpu_memory_limit", "operation_mode", "dataset.name",
     "dataset.class_names", "dataset.training_path", "dataset.validation_path", "dataset.validation_split",
     "dataset.test_path", "dataset.split_by", "dataset.resplit_each_epoch", "preprocessing.Max_distance", "preprocessing.Min_distance",
-    "preprocessing.Background_distance", "data_augmentation.random_flip.mode", "training.model.name",
+    "preprocessing.Background_distance", "preprocessing.distance_mode", "data_augmentation.random_flip.mode",
+    "data_augmentation.distance_offset_mm", "data_augmentation.depth_scale", "data_augmentation.reflectance_gain",
+    "data_augmentation.zone_shift", "data_augmentation.zone_dropout", "data_augmentation.distance_noise_mm",
+    "data_augmentation.signal_noise", "training.model.conv_filters", "training.model.name",
     "training.model.version", "training.model.input_shape", "training.model.pretrained_weights", "training.dropout",
     "training.batch_size", "training.epochs", "training.optimizer", "training.callbacks",
     "training.trained_model_path", "training.resume_training_from", "deployment.c_project_path", "deployment.IDE",
@@ -267,6 +270,24 @@ std::string expand_now(const std::string& pattern)
 
 static UserConfig parse_root(const YAML::Node& root, const std::filesystem::path& file, std::ostream& warnings);
 
+// Our augmentations (train/augment.hpp), each off unless its key is given.
+static void parse_augmentation(const Reader& r, const YAML::Node& root, train::Augmentation& a)
+{
+    auto amount = [&](const std::string& key, float& out, double below, const char* range) {
+        double v;
+        if (!r.get_double(root, "data_augmentation." + key, v)) return;
+        if (!(v >= 0 && v < below)) r.fail("data_augmentation." + key, std::string("must be in ") + range);
+        out = float(v);
+    };
+    amount("distance_offset_mm", a.distance_offset_mm, 1000, "[0, 1000) mm");
+    amount("depth_scale", a.depth_scale, 1, "[0, 1)");
+    amount("reflectance_gain", a.reflectance_gain, 1, "[0, 1)");
+    amount("zone_dropout", a.zone_dropout, 1, "[0, 1)");
+    amount("distance_noise_mm", a.distance_noise_mm, 1000, "[0, 1000) mm");
+    amount("signal_noise", a.signal_noise, 1, "[0, 1)");
+    r.get_int(root, "data_augmentation.zone_shift", a.zone_shift, 0);
+}
+
 UserConfig parse_user_config(const std::string& yaml, const std::filesystem::path& file, std::ostream& warnings)
 {
     try {
@@ -349,6 +370,15 @@ static UserConfig parse_root(const YAML::Node& root, const std::filesystem::path
     if (!(c.preprocess.max_distance > c.preprocess.min_distance))
         r.fail("preprocessing.Max_distance", "must be greater than Min_distance");
     if (c.preprocess.background_distance < 0) r.fail("preprocessing.Background_distance", "must be >= 0");
+    std::string distance_mode;  // ours; ST's configs have absolute distances
+    if (r.get_string(root, "preprocessing.distance_mode", distance_mode)) {
+        try {
+            c.preprocess.distance_mode = parse_distance_mode(distance_mode, "preprocessing.distance_mode");
+        } catch (const Error&) {
+            r.fail("preprocessing.distance_mode", "unknown mode '" + distance_mode + "' (use absolute or relative)");
+        }
+    }
+    parse_augmentation(r, root, c.options.augment);
 
     // Without a data_augmentation section there is no augmentation, as in ST's scripts.
     c.options.flip = train::Flip::none;
@@ -365,6 +395,7 @@ static UserConfig parse_root(const YAML::Node& root, const std::filesystem::path
     r.get_string(root, "training.model.name", c.model_name);
     if (c.model_name != "CNN2D_ST_HandPosture")
         r.fail("training.model.name", "unknown model '" + c.model_name + "' (only CNN2D_ST_HandPosture)");
+    r.get_int(root, "training.model.conv_filters", c.options.conv_filters, 1);
     YAML::Node shape = r.at(root, "training.model.input_shape");
     if (Reader::present(shape)) parse_input_shape(r, shape, c);
     double dropout = c.options.dropout;

@@ -17,12 +17,24 @@ namespace {
 
 struct FileResult {
     int zones = 0;
-    std::vector<float> inputs;
+    std::vector<float> inputs, raw;
     std::vector<int> labels, frames;
     DropCounts dropped;
     int frames_read = 0;
     std::exception_ptr error;
 };
+
+// Frame at `at`'s planes as Dataset::raw holds them.
+void append_raw(const Datalog& log, size_t at, const float* nb, std::vector<float>& raw)
+{
+    const size_t zones = size_t(log.zones);
+    for (const std::vector<float>* plane : {&log.distance_mm, &log.signal_per_spad, &log.target_status})
+        raw.insert(raw.end(), plane->begin() + long(at), plane->begin() + long(at + zones));
+    if (nb)
+        raw.insert(raw.end(), nb, nb + zones);
+    else
+        raw.insert(raw.end(), zones, NAN);
+}
 
 void preprocess_file(const Datalog& log, const std::map<int, int>& label_of_code, const hp_preprocess_config& config,
                      FileResult& result)
@@ -53,6 +65,7 @@ void preprocess_file(const Datalog& log, const std::map<int, int>& label_of_code
             continue;
         }
         result.inputs.insert(result.inputs.end(), tensor.begin(), tensor.end());
+        append_raw(log, at, nb, result.raw);
         result.labels.push_back(label->second);
         result.frames.push_back(n);
     }
@@ -101,11 +114,13 @@ Dataset load_dataset(const std::filesystem::path& root, const DatasetOptions& op
             throw Error(root, "mixed zone layouts: " + dataset.files[0].path + " has " + std::to_string(zones) +
                                   " zones, " + dataset.files[i].path + " has " + std::to_string(results[i].zones));
     dataset.height = dataset.width = hp_grid_side(zones);
+    dataset.preprocess = options.preprocess;
     dataset.inputs.reserve(total * dataset.input_size());
     dataset.labels.reserve(total);
     for (size_t i = 0; i < count; ++i) {
         FileResult& r = results[i];
         dataset.inputs.insert(dataset.inputs.end(), r.inputs.begin(), r.inputs.end());
+        dataset.raw.insert(dataset.raw.end(), r.raw.begin(), r.raw.end());
         dataset.labels.insert(dataset.labels.end(), r.labels.begin(), r.labels.end());
         dataset.frame_index.insert(dataset.frame_index.end(), r.frames.begin(), r.frames.end());
         dataset.file_index.insert(dataset.file_index.end(), r.labels.size(), int(i));
@@ -127,10 +142,12 @@ Dataset Dataset::subset(const std::vector<size_t>& indices) const
     out.class_names = class_names;
     out.files = files;
     out.dropped = dropped;
+    out.preprocess = preprocess;
     out.inputs.reserve(indices.size() * input_size());
     for (size_t i : indices) {
         if (i >= size()) throw Error("dataset: subset index " + std::to_string(i) + " out of range");
         out.inputs.insert(out.inputs.end(), input(i), input(i) + input_size());
+        if (!raw.empty()) out.raw.insert(out.raw.end(), raw_frame(i), raw_frame(i) + raw_size());
         out.labels.push_back(labels[i]);
         out.file_index.push_back(file_index[i]);
         out.frame_index.push_back(frame_index[i]);

@@ -50,6 +50,10 @@ struct Dataset {
     std::vector<int> labels;               // [n] output index
     std::vector<int> file_index;           // [n] index into files
     std::vector<int> frame_index;          // [n] frame index inside its npz
+    // [n][4][H*W]: the kept frames as measured (distance, signal, target status, number of
+    // targets, NaN when unknown), for augmentations that act before preprocessing.
+    std::vector<float> raw;
+    hp_preprocess_config preprocess = HP_PREPROCESS_DEFAULTS;  // what made `inputs` from `raw`
     std::vector<DatalogFile> files;
     std::vector<MissingClass> missing_classes;  // configured classes without datalogs (MissingClasses::report)
     DropCounts dropped;
@@ -57,6 +61,8 @@ struct Dataset {
     size_t size() const { return labels.size(); }
     size_t input_size() const { return size_t(height) * width * 2; }
     const float* input(size_t i) const { return inputs.data() + i * input_size(); }
+    size_t raw_size() const { return size_t(height) * width * 4; }
+    const float* raw_frame(size_t i) const { return raw.data() + i * raw_size(); }
     const std::string& user(size_t i) const { return files[size_t(file_index[i])].user; }
     const std::string& recording(size_t i) const { return files[size_t(file_index[i])].recording; }
     // The frames at `indices`, in that order (files and drop counts are kept whole).

@@ -6,7 +6,7 @@ namespace hp {
 
 FramePipeline::FramePipeline(const Model& model, const hp_preprocess_config& preprocess,
                              const hp_postprocess_config& postprocess, const std::string& where)
-    : view_(model.runtime_view()), preprocess_(preprocess), postprocess_(postprocess)
+    : view_(model.runtime_view()), preprocess_(preprocess_for(model, preprocess)), postprocess_(postprocess)
 {
     model.validate(where);
     check_frames_fit(model.shape, model.shape.height * model.shape.width, where);

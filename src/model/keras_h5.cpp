@@ -18,6 +18,8 @@ namespace fs = std::filesystem;
 namespace {
 
 const char* const kClassNamesAttribute = "handposture_class_names";
+// The preprocessing's distance mode; absent: ST's absolute distances (every ST model).
+const char* const kDistanceModeAttribute = "handposture_distance_mode";
 constexpr hssize_t kMaxStrings = 1 << 16;
 
 // HDF5 prints its own error stack by default; we report errors ourselves.
@@ -255,6 +257,11 @@ Model read_keras_h5(const fs::path& path)
 
     if (H5Aexists(file.get(), kClassNamesAttribute) > 0)
         model.class_names = read_strings(file.get(), kClassNamesAttribute, path, "");
+    if (H5Aexists(file.get(), kDistanceModeAttribute) > 0) {
+        const std::vector<std::string> mode = read_strings(file.get(), kDistanceModeAttribute, path, "");
+        if (mode.size() != 1) throw Error(path, std::string("attribute '") + kDistanceModeAttribute + "' is not one string");
+        model.distance_mode = parse_distance_mode(mode[0], path.string() + ": attribute " + kDistanceModeAttribute);
+    }
     model.validate(path.string());
     return model;
 }
@@ -274,6 +281,9 @@ void write_keras_h5(const fs::path& path, const Model& model)
             write_string(id, "backend", "tensorflow", path);
             write_string(id, "model_config", keras_model_config_json(s, model.dropout, names), path);
             if (!model.class_names.empty()) write_strings(id, kClassNamesAttribute, model.class_names, path);
+            // Only when not ST's, so an ST-recipe model is the file it always was.
+            if (model.distance_mode != HP_DISTANCE_ABSOLUTE)
+                write_string(id, kDistanceModeAttribute, distance_mode_name(model.distance_mode), path);
 
             H5Handle weights = create_group(id, "model_weights", path);
             const std::vector<std::string> layers = {names.input, names.conv, names.pool, names.dropout,

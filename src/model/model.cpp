@@ -38,6 +38,8 @@ void Model::validate(const std::string& where) const
         throw Error(where, "layer sizes must be positive and classes >= 2");
     if (!class_names.empty() && int(class_names.size()) != s.classes)
         throw Error(where, std::to_string(class_names.size()) + " class names for " + std::to_string(s.classes) + " classes");
+    if (distance_mode != HP_DISTANCE_ABSOLUTE && distance_mode != HP_DISTANCE_RELATIVE)
+        throw Error(where, "unknown distance mode " + std::to_string(distance_mode));
     check(where, "conv kernel", weights.conv_kernel, size_t(9) * s.channels * s.conv_filters);
     check(where, "conv bias", weights.conv_bias, size_t(s.conv_filters));
     check(where, "dense kernel", weights.dense1_kernel, size_t(s.flat_size()) * s.dense_units);
@@ -86,6 +88,24 @@ void check_frames_fit(const ModelShape& shape, int zones, const std::string& whe
                                     : std::to_string(zones) + " zones";
     throw Error(where, "frames are " + frames + " but the model expects " + std::to_string(shape.height) + "x" +
                            std::to_string(shape.width) + "x" + std::to_string(shape.channels));
+}
+
+hp_preprocess_config preprocess_for(const Model& model, hp_preprocess_config base)
+{
+    base.distance_mode = model.distance_mode;
+    return base;
+}
+
+std::string distance_mode_name(int mode)
+{
+    return mode == HP_DISTANCE_RELATIVE ? "relative" : "absolute";
+}
+
+int parse_distance_mode(const std::string& name, const std::string& where)
+{
+    if (name == "absolute") return HP_DISTANCE_ABSOLUTE;
+    if (name == "relative") return HP_DISTANCE_RELATIVE;
+    throw Error(where, "unknown distance mode '" + name + "' (this build knows absolute and relative)");
 }
 
 }  // namespace hp

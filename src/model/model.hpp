@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "hp_model.h"
+#include "hp_preprocess.h"
 
 namespace hp {
 
@@ -39,6 +40,9 @@ struct Model {
     ModelWeights weights;
     std::vector<std::string> class_names;  // output order (sorted by posture code)
     float dropout = 0.2f;                  // training only; kept so a saved model round-trips
+    // The preprocessing's distance channel the model was trained on (hp_distance_mode); every
+    // caller of the preprocessing takes it from here (preprocess_for).
+    int distance_mode = HP_DISTANCE_ABSOLUTE;
 
     // Allocates zeroed weights of the right sizes for `shape`.
     static Model zeros(const ModelShape& shape, std::vector<std::string> class_names);
@@ -56,5 +60,14 @@ struct Model {
 // Throws hp::Error naming `where` unless a sensor frame of `zones` zones (4x4 or 8x8; distance and
 // signal) is `shape`'s input ("frames are 8x8x2 but the model expects 4x4x2").
 void check_frames_fit(const ModelShape& shape, int zones, const std::string& where);
+
+// `base` (the user's distance limits) with the model's distance mode: a model is run only with the
+// preprocessing it was trained with.
+hp_preprocess_config preprocess_for(const Model& model, hp_preprocess_config base = HP_PREPROCESS_DEFAULTS);
+
+// "absolute" or "relative", as model files and run.json record a distance mode.
+std::string distance_mode_name(int mode);
+// The hp_distance_mode called `name`; throws hp::Error naming `where` for any other name.
+int parse_distance_mode(const std::string& name, const std::string& where);
 
 }  // namespace hp

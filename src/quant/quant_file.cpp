@@ -11,7 +11,10 @@
 
 namespace hp {
 
-static constexpr uint32_t kVersion = 3;  // 2: conv weights int16; 3: int16 input, conv >> 16, dense SMMULR
+// 2: conv weights int16; 3: int16 input, conv >> 16, dense SMMULR; 4: the distance mode after the
+// class names (version 3 files are read too: absolute distances).
+static constexpr uint32_t kVersion = 4;
+static constexpr uint32_t kFirstReadableVersion = 3;
 static constexpr size_t kMaxClassName = 64;
 
 namespace {
@@ -135,6 +138,7 @@ std::vector<unsigned char> serialize_quant_model(const QuantModel& m)
         w.u32(uint32_t(name.size()));
         w.bytes(name.data(), name.size());
     }
+    w.u32(uint32_t(m.distance_mode));
     w.u32(uint32_t(crc32(0L, w.out.data(), uInt(w.out.size()))));
     return w.out;
 }
@@ -150,8 +154,9 @@ QuantModel parse_quant_model(std::span<const unsigned char> bytes, const std::st
     Reader r(bytes.first(bytes.size() - 4), where);
     r.skip(sizeof kQuantModelMagic);
     uint32_t version = r.u32("version");
-    if (version != kVersion)
-        throw Error(where, "unsupported format version " + std::to_string(version) + " (this build reads " + std::to_string(kVersion) + ")");
+    if (version < kFirstReadableVersion || version > kVersion)
+        throw Error(where, "unsupported format version " + std::to_string(version) + " (this build reads " +
+                               std::to_string(kFirstReadableVersion) + " to " + std::to_string(kVersion) + ")");
     if (uint32_t(crc32(0L, bytes.data(), uInt(bytes.size() - 4))) != stored_crc)
         throw Error(where, "CRC-32 mismatch: the file is damaged");
 
@@ -186,7 +191,13 @@ QuantModel parse_quant_model(std::span<const unsigned char> bytes, const std::st
             if (c < 0x21 || c > 0x7e) throw Error(where, "class name " + std::to_string(i) + " holds a non-printable byte");
         m.class_names.push_back(std::move(name));
     }
-    if (r.remaining() != 0) throw Error(where, std::to_string(r.remaining()) + " unexpected bytes after the class names");
+    if (version >= 4) {
+        const uint32_t mode = r.u32("distance mode");
+        if (mode != HP_DISTANCE_ABSOLUTE && mode != HP_DISTANCE_RELATIVE)
+            throw Error(where, "unknown distance mode " + std::to_string(mode) + " (this build knows 0 absolute, 1 relative)");
+        m.distance_mode = int(mode);
+    }
+    if (r.remaining() != 0) throw Error(where, std::to_string(r.remaining()) + " unexpected bytes after the distance mode");
     m.validate(where);
     return m;
 }

@@ -362,6 +362,7 @@ QuantModel quantize_model(const Model& model, const float* frames, size_t count,
     QuantModel q;
     q.shape = s;
     q.class_names = model.class_names;
+    q.distance_mode = model.distance_mode;
     q.method = method;
     q.calibration_frames = uint32_t(count);
     float conv_scale, dense_scale;

@@ -44,6 +44,7 @@ struct QuantModel {
     std::vector<int8_t> dense1_kernel_runtime, dense2_kernel_runtime;
     CalibrationMethod method = CalibrationMethod::minmax;  // how it was calibrated (informative)
     uint32_t calibration_frames = 0;
+    int distance_mode = HP_DISTANCE_ABSOLUTE;  // of the float model's preprocessing (Model::distance_mode)
     bool operator==(const QuantModel&) const = default;
 
     // Throws hp::Error naming `where` and the field at fault: sizes, finite positive scales,

@@ -37,6 +37,21 @@ std::string flip_name(Flip flip)
     return "none";
 }
 
+Recipe parse_recipe(const std::string& name, const std::string& where)
+{
+    if (name == "cross-user") return Recipe::cross_user;
+    if (name == "st") return Recipe::st;
+    throw Error(where, "unknown recipe '" + name + "' (use cross-user or st)");
+}
+
+void apply_recipe(Recipe recipe, TrainOptions& options, hp_preprocess_config& preprocess)
+{
+    const bool cross_user = recipe == Recipe::cross_user;
+    options.augment = cross_user ? cross_user_augmentation() : Augmentation{};
+    options.conv_filters = cross_user ? 16 : TrainOptions{}.conv_filters;
+    preprocess.distance_mode = cross_user ? HP_DISTANCE_RELATIVE : HP_DISTANCE_ABSOLUTE;
+}
+
 static void check_sets(const Dataset& train, const Dataset& validation, const TrainOptions& o)
 {
     if (train.size() == 0) throw Error("training set", "no frames to train on");
@@ -45,6 +60,10 @@ static void check_sets(const Dataset& train, const Dataset& validation, const Tr
         throw Error("validation set", "class names differ from the training set's");
     if (train.height != validation.height || train.width != validation.width)
         throw Error("validation set", "frame size differs from the training set's");
+    if (train.preprocess.distance_mode != validation.preprocess.distance_mode)
+        throw Error("validation set", "distance mode differs from the training set's");
+    if (o.augment.any() && train.raw.size() != train.size() * train.raw_size())
+        throw Error("training set", "augmentations need the frames as measured (Dataset::raw)");
     if (train.class_names.size() < 2) throw Error("training set", "needs at least 2 classes");
     if (o.batch_size < 1) throw Error("batch_size", "must be at least 1");
     if (o.epochs < 1) throw Error("epochs", "must be at least 1");
@@ -90,7 +109,22 @@ static Model fresh_model(const Dataset& train, const TrainOptions& options)
     shape.conv_filters = options.conv_filters;
     shape.dense_units = options.dense_units;
     shape.classes = int(train.class_names.size());
-    return initial_model(shape, train.class_names, options.seed);
+    Model model = initial_model(shape, train.class_names, options.seed);
+    model.distance_mode = train.preprocess.distance_mode;
+    return model;
+}
+
+// Training frame k of `train`, augmented as measured and preprocessed again, into `tensor`.
+static void augmented_input(const Dataset& train, size_t k, const Augmentation& augment, Rng& rng,
+                            std::vector<float>& raw, float* tensor)
+{
+    const int zones = train.height * train.width;
+    raw.assign(train.raw_frame(k), train.raw_frame(k) + train.raw_size());
+    RawFrame f{zones, raw.data(), raw.data() + zones, raw.data() + 2 * zones, raw.data() + 3 * zones};
+    augment_frame(f, augment, rng);
+    // An augmented frame may fall out of [Min_distance, Max_distance]: it is still a hand, kept.
+    hp_preprocess_frame(&train.preprocess, zones, f.distance_mm, f.signal_per_spad, f.target_status, f.nb_targets,
+                        tensor);
 }
 
 TrainResult train_model(const Dataset& train, const Dataset& validation, const TrainOptions& options,
@@ -130,6 +164,7 @@ TrainResult train_model_resplit(const Dataset& data, double fraction, const Trai
     validation.height = data.height;
     validation.width = data.width;
     validation.class_names = data.class_names;
+    validation.preprocess = data.preprocess;
     EpochFrames next_epoch = [&](int epoch, std::vector<size_t>& order, const Dataset*& val) {
         Split split = resplit_for_epoch(data.size(), fraction, o.seed, epoch);
         order = std::move(split.train);
@@ -154,6 +189,9 @@ static TrainResult train_epochs(Model model, const Dataset& train, const TrainOp
     if (s.classes != int(train.class_names.size()))
         throw Error("model", "has " + std::to_string(s.classes) + " classes, the training set " +
                                  std::to_string(train.class_names.size()));
+    if (model.distance_mode != train.preprocess.distance_mode)
+        throw Error("model", "was trained on " + distance_mode_name(model.distance_mode) + " distances, the training set has " +
+                                 distance_mode_name(train.preprocess.distance_mode) + " ones");
     model.class_names = train.class_names;
     model.dropout = o.dropout;
     model.validate("model");
@@ -162,7 +200,9 @@ static TrainResult train_epochs(Model model, const Dataset& train, const TrainOp
     const int B = o.batch_size;
     // Separate streams (the order's is seed + 1): the shuffling does not depend on how many
     // dropout draws were made.
-    Rng flip_rng(o.seed + 2), dropout_rng(o.seed + 3);
+    Rng flip_rng(o.seed + 2), dropout_rng(o.seed + 3), augment_rng(o.seed + 4);
+    const bool augmenting = o.augment.any();
+    std::vector<float> raw, augmented(augmenting ? frame : 0);
     Network net(s, B);
     Adam adam;
     adam.learning_rate = o.learning_rate;
@@ -204,7 +244,12 @@ static TrainResult train_epochs(Model model, const Dataset& train, const TrainOp
                 if (first + size_t(i) + kPrefetchAhead < n)
                     prefetch_frame(train.input(order[first + size_t(i) + kPrefetchAhead]), frame);
                 bool fx = flip_x && flip_rng.bernoulli(0.5), fy = flip_y && flip_rng.bernoulli(0.5);
-                copy_flipped(x.data() + size_t(i) * frame, train.input(k), s.height, s.width, 2, fx, fy);
+                const float* input = train.input(k);
+                if (augmenting) {
+                    augmented_input(train, k, o.augment, augment_rng, raw, augmented.data());
+                    input = augmented.data();
+                }
+                copy_flipped(x.data() + size_t(i) * frame, input, s.height, s.width, 2, fx, fy);
                 labels[size_t(i)] = train.labels[k];
             }
             int correct = 0;
@@ -250,6 +295,7 @@ static TrainResult train_epochs(Model model, const Dataset& train, const TrainOp
             break;
         }
     }
+    result.last_weights = model.weights;
     result.seconds = std::chrono::duration<double>(clock::now() - start).count();
     result.cpu_seconds = double(std::clock() - cpu_start) / CLOCKS_PER_SEC;
     return result;

@@ -12,6 +12,7 @@
 
 #include "data/dataset.hpp"
 #include "model/model.hpp"
+#include "train/augment.hpp"
 #include "train/callbacks.hpp"
 #include "train/init.hpp"
 
@@ -33,7 +34,18 @@ struct TrainOptions {
     std::optional<ReduceLrSettings> reduce_lr = ReduceLrSettings{};
     std::optional<EarlyStoppingSettings> early_stopping = EarlyStoppingSettings{};
     int threads = 1;  // for validation inference
+    // Applied to each training frame's raw form before preprocessing (augment.hpp); none in ST's recipe.
+    Augmentation augment;
 };
+
+// The two recipes: ST's (its model zoo's training, bit for bit) and the cross-user one (ST's plus
+// the augmentations of augment.hpp, distances relative to the nearest zone and 16 conv filters),
+// which carries better to a hand the training never saw (docs/cross-user.md).
+enum class Recipe { cross_user, st };
+// "cross-user" or "st"; throws hp::Error naming `where`.
+Recipe parse_recipe(const std::string& name, const std::string& where);
+// Sets what the recipe decides in `options` and `preprocess` (distance mode), leaving the rest.
+void apply_recipe(Recipe recipe, TrainOptions& options, hp_preprocess_config& preprocess);
 
 struct EpochLog {
     int epoch = 0;  // 1-based, as Keras prints it
@@ -45,6 +57,7 @@ struct EpochLog {
 struct TrainResult {
     Model best_model;          // weights of the epoch with the best val_accuracy (first one on ties)
     int best_epoch = 0;        // 1-based
+    ModelWeights last_weights;  // after the last epoch run
     std::vector<EpochLog> history;
     bool stopped_early = false;
     double seconds = 0;      // wall time of all epochs
@@ -57,11 +70,12 @@ struct TrainCallbacks {
 };
 
 // Trains a fresh model on `train`, validating on `validation` after every epoch. Both sets
-// must have the same class names and frame size, and neither may be empty (hp::Error otherwise).
+// must have the same class names, frame size and preprocessing, and neither may be empty
+// (hp::Error otherwise). The model records the sets' distance mode.
 TrainResult train_model(const Dataset& train, const Dataset& validation, const TrainOptions& options,
                         const TrainCallbacks& callbacks = {});
 
-// Same, from given initial weights.
+// Same, from given initial weights (of a model trained with the sets' distance mode).
 TrainResult train_model(Model model, const Dataset& train, const Dataset& validation, const TrainOptions& options,
                         const TrainCallbacks& callbacks = {});
 

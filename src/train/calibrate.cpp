@@ -1,0 +1,123 @@
+#include "train/calibrate.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "core/error.hpp"
+#include "eval/metrics.hpp"
+#include "model/predict.hpp"
+#include "quant/quant_model.hpp"
+
+namespace hp::train {
+
+CalibrationSplit split_for_calibration(const Dataset& person, int frames_per_class, bool spread)
+{
+    if (frames_per_class < 1) throw Error("calibration", "frames per posture must be at least 1");
+    // frames of each class's first recording, in order
+    std::map<int, int> first_file;
+    for (size_t i = 0; i < person.size(); i++)
+        if (!first_file.count(person.labels[i])) first_file[person.labels[i]] = person.file_index[i];
+    std::map<int, std::vector<size_t>> first_frames;
+    CalibrationSplit split;
+    for (size_t i = 0; i < person.size(); i++) {
+        if (person.file_index[i] == first_file[person.labels[i]])
+            first_frames[person.labels[i]].push_back(i);
+        else
+            split.held_back.push_back(i);
+    }
+    std::vector<bool> calibrates(person.size(), false);
+    for (const auto& [label, frames] : first_frames) {
+        const size_t k = std::min(size_t(frames_per_class), frames.size());
+        const std::vector<size_t> picks = spread ? calibration_subset(frames.size(), k) : [&] {
+            std::vector<size_t> first(k);
+            for (size_t j = 0; j < k; j++) first[j] = j;
+            return first;
+        }();
+        for (size_t j : picks) calibrates[frames[j]] = true;
+        // a class recorded once: its other frames are the only ones to measure it on
+        const bool only_recording = std::none_of(split.held_back.begin(), split.held_back.end(),
+                                                 [&](size_t i) { return person.labels[i] == label; });
+        if (only_recording)
+            for (size_t i : frames)
+                if (!calibrates[i]) split.held_back.push_back(i);
+    }
+    for (size_t i = 0; i < person.size(); i++)
+        if (calibrates[i]) split.calibration.push_back(i);
+    std::sort(split.held_back.begin(), split.held_back.end());
+    return split;
+}
+
+double accuracy_of(const Model& model, const Dataset& data)
+{
+    if (data.size() == 0) return 0;
+    const std::vector<float> scores = predict_scores(model, data.inputs.data(), data.size(), 1);
+    return compute_metrics(scores, model.shape.outputs(), data.labels, data.class_names).accuracy;
+}
+
+Model calibrate_model(const Model& base, const Dataset& calibration, const Dataset& replay,
+                      const CalibrationOptions& options)
+{
+    if (calibration.size() == 0) throw Error("calibration", "no frames of the person to calibrate on");
+    if (replay.size() == 0) throw Error("base data", "no frames to replay");
+    if (calibration.class_names != replay.class_names)
+        throw Error("base data", "its classes differ from the person's (both must be the model's)");
+    // The person's frames oversampled to as many as the replayed ones: each set is half of every epoch.
+    const std::vector<size_t> replayed = calibration_subset(replay.size(), size_t(options.replay_frames));
+    Dataset mixed = replay.subset(replayed);
+    const size_t repeats = std::max<size_t>(1, replayed.size() / calibration.size());
+    std::vector<size_t> person_frames;
+    for (size_t r = 0; r < repeats; r++)
+        for (size_t i = 0; i < calibration.size(); i++) person_frames.push_back(i);
+    const Dataset person = calibration.subset(person_frames);
+    mixed.inputs.insert(mixed.inputs.end(), person.inputs.begin(), person.inputs.end());
+    mixed.raw.insert(mixed.raw.end(), person.raw.begin(), person.raw.end());
+    mixed.labels.insert(mixed.labels.end(), person.labels.begin(), person.labels.end());
+    mixed.file_index.insert(mixed.file_index.end(), person.labels.size(), -1);
+    mixed.frame_index.insert(mixed.frame_index.end(), person.frame_index.begin(), person.frame_index.end());
+
+    TrainOptions o;
+    o.epochs = options.epochs;
+    o.learning_rate = options.learning_rate;
+    o.seed = options.seed;
+    o.augment = options.augment;
+    o.dropout = base.dropout;
+    o.conv_filters = base.shape.conv_filters;
+    o.dense_units = base.shape.dense_units;
+    o.reduce_lr.reset();
+    o.early_stopping.reset();
+    // The last epoch's weights are kept: checkpointing on the person's frames would pick the
+    // epoch that fits them best, not the one that generalizes.
+    TrainResult r = train_model(base, mixed, calibration, o);
+    Model out = base;
+    out.weights = r.last_weights;
+    const float b = options.base_share;
+    auto mix = [b](std::vector<float>& tuned, const std::vector<float>& from_base) {
+        for (size_t i = 0; i < tuned.size(); i++) tuned[i] = b * from_base[i] + (1 - b) * tuned[i];
+    };
+    mix(out.weights.conv_kernel, base.weights.conv_kernel);
+    mix(out.weights.conv_bias, base.weights.conv_bias);
+    mix(out.weights.dense1_kernel, base.weights.dense1_kernel);
+    mix(out.weights.dense1_bias, base.weights.dense1_bias);
+    mix(out.weights.dense2_kernel, base.weights.dense2_kernel);
+    mix(out.weights.dense2_bias, base.weights.dense2_bias);
+    return out;
+}
+
+CalibrationOutcome calibrate_person(const Model& base, const Dataset& person, const Dataset& replay,
+                                    int frames_per_class, bool spread, const CalibrationOptions& options)
+{
+    const CalibrationSplit split = split_for_calibration(person, frames_per_class, spread);
+    const Dataset calibration = person.subset(split.calibration), held_back = person.subset(split.held_back);
+    CalibrationOutcome out;
+    out.calibration_frames = calibration.size();
+    out.held_back_frames = held_back.size();
+    out.before = accuracy_of(base, held_back);
+    const auto start = std::chrono::steady_clock::now();
+    out.model = calibrate_model(base, calibration, replay, options);
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    out.after = accuracy_of(out.model, held_back);
+    return out;
+}
+
+}  // namespace hp::train
