@@ -27,7 +27,8 @@ CalibrationSplit split_for_calibration(const Dataset& person, int frames_per_cla
             split.held_back.push_back(i);
     }
     std::vector<bool> calibrates(person.size(), false);
-    for (const auto& [label, frames] : first_frames) {
+    for (const auto& [posture, frames] : first_frames) {
+        const int label = posture;  // a copy: Clang 14 cannot capture a structured binding
         const size_t k = std::min(size_t(frames_per_class), frames.size());
         const std::vector<size_t> picks = spread ? calibration_subset(frames.size(), k) : [&] {
             std::vector<size_t> first(k);
