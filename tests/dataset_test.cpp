@@ -525,3 +525,23 @@ TEST(DatasetCli, InfoJsonOfThePublicDataset)
     EXPECT_EQ(j["per_class_user"]["Dislike"]["User1"], 753);
     EXPECT_EQ(j["recordings"], j["per_recording"].size());
 }
+
+// Dataset::append: the frames follow in order, each still names its own recording.
+TEST(DatasetAppend, FramesFollowWithTheirFiles)
+{
+    const hp::Dataset a = hp::test::quadrant_dataset(6, 1, 8, 0.1f, 2), b = hp::test::quadrant_dataset(5, 2, 8, 0.1f, 3);
+    hp::Dataset joined = a;
+    joined.append(b);
+    ASSERT_EQ(joined.size(), a.size() + b.size());
+    ASSERT_EQ(joined.files.size(), a.files.size() + b.files.size());
+    for (size_t i = 0; i < b.size(); i++) {
+        const size_t j = a.size() + i;
+        EXPECT_EQ(joined.labels[j], b.labels[i]);
+        EXPECT_EQ(joined.user(j), b.user(i));
+        EXPECT_EQ(joined.recording(j), b.recording(i));
+        EXPECT_TRUE(std::equal(b.input(i), b.input(i) + b.input_size(), joined.input(j)));
+    }
+    for (size_t i = 0; i < a.size(); i++) EXPECT_EQ(joined.user(i), a.user(i));
+    hp::Dataset smaller = hp::test::quadrant_dataset(4, 3, 4, 0.1f, 2);
+    EXPECT_THROW(joined.append(smaller), hp::Error);
+}

@@ -155,4 +155,18 @@ Dataset Dataset::subset(const std::vector<size_t>& indices) const
     return out;
 }
 
+void Dataset::append(const Dataset& other)
+{
+    if (other.height != height || other.width != width || other.class_names != class_names ||
+        other.preprocess.distance_mode != preprocess.distance_mode || other.raw.empty() != raw.empty())
+        throw Error("dataset: frames to append differ in size, classes, distance mode or raw frames");
+    const int file_offset = int(files.size());
+    files.insert(files.end(), other.files.begin(), other.files.end());
+    inputs.insert(inputs.end(), other.inputs.begin(), other.inputs.end());
+    raw.insert(raw.end(), other.raw.begin(), other.raw.end());
+    labels.insert(labels.end(), other.labels.begin(), other.labels.end());
+    for (int f : other.file_index) file_index.push_back(f + file_offset);
+    frame_index.insert(frame_index.end(), other.frame_index.begin(), other.frame_index.end());
+}
+
 }  // namespace hp

@@ -67,6 +67,9 @@ struct Dataset {
     const std::string& recording(size_t i) const { return files[size_t(file_index[i])].recording; }
     // The frames at `indices`, in that order (files and drop counts are kept whole).
     Dataset subset(const std::vector<size_t>& indices) const;
+    // Adds `other`'s frames after these, its files after these files. Throws hp::Error unless both
+    // have the same frame size, classes, distance mode and raw frames kept or not.
+    void append(const Dataset& other);
 };
 
 // Loads `root` — a dataset folder (<Class>/<log dir>/npz/*.npz) or ST's .zip of one — keeping

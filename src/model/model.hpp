@@ -2,6 +2,8 @@
 // layouts, class names in output order. Inference goes through the C99 runtime (hp_model.h).
 #pragma once
 
+#include <array>
+
 #include <string>
 #include <vector>
 
@@ -33,6 +35,15 @@ struct ModelWeights {
     std::vector<float> dense2_kernel;  // [U][O]
     std::vector<float> dense2_bias;    // [O]
     bool operator==(const ModelWeights&) const = default;
+    // Every tensor, in the order above (for updates that treat all weights alike).
+    std::array<std::vector<float>*, 6> tensors()
+    {
+        return {&conv_kernel, &conv_bias, &dense1_kernel, &dense1_bias, &dense2_kernel, &dense2_bias};
+    }
+    std::array<const std::vector<float>*, 6> tensors() const
+    {
+        return {&conv_kernel, &conv_bias, &dense1_kernel, &dense1_bias, &dense2_kernel, &dense2_bias};
+    }
 };
 
 struct Model {

@@ -1,6 +1,5 @@
 #include "train/adam.hpp"
 
-#include <array>
 #include <cmath>
 
 namespace hp::train {
@@ -16,16 +15,10 @@ void adam_update(float* __restrict__ w, const float* __restrict__ grad, float* _
     }
 }
 
-template <typename Weights>  // ModelWeights or const ModelWeights
-static auto tensors(Weights& w)
-{
-    return std::array{&w.conv_kernel, &w.conv_bias, &w.dense1_kernel, &w.dense1_bias, &w.dense2_kernel, &w.dense2_bias};
-}
-
 void Adam::reset(const ModelWeights& weights)
 {
     m_ = weights;
-    for (auto* t : tensors(m_)) t->assign(t->size(), 0.0f);
+    for (auto* t : m_.tensors()) t->assign(t->size(), 0.0f);
     v_ = m_;
     t_ = 0;
 }
@@ -35,8 +28,8 @@ void Adam::step(ModelWeights& weights, const ModelWeights& grads)
     t_++;
     double correction = std::sqrt(1.0 - std::pow(double(beta2), double(t_))) / (1.0 - std::pow(double(beta1), double(t_)));
     float step_size = float(learning_rate * correction);
-    auto w = tensors(weights), m = tensors(m_), v = tensors(v_);
-    auto g = tensors(grads);
+    auto w = weights.tensors(), m = m_.tensors(), v = v_.tensors();
+    auto g = grads.tensors();
     for (size_t k = 0; k < w.size(); k++)
         adam_update(w[k]->data(), g[k]->data(), m[k]->data(), v[k]->data(), w[k]->size(), step_size, beta1, beta2,
                     epsilon);

@@ -70,12 +70,7 @@ Model calibrate_model(const Model& base, const Dataset& calibration, const Datas
     std::vector<size_t> person_frames;
     for (size_t r = 0; r < repeats; r++)
         for (size_t i = 0; i < calibration.size(); i++) person_frames.push_back(i);
-    const Dataset person = calibration.subset(person_frames);
-    mixed.inputs.insert(mixed.inputs.end(), person.inputs.begin(), person.inputs.end());
-    mixed.raw.insert(mixed.raw.end(), person.raw.begin(), person.raw.end());
-    mixed.labels.insert(mixed.labels.end(), person.labels.begin(), person.labels.end());
-    mixed.file_index.insert(mixed.file_index.end(), person.labels.size(), -1);
-    mixed.frame_index.insert(mixed.frame_index.end(), person.frame_index.begin(), person.frame_index.end());
+    mixed.append(calibration.subset(person_frames));
 
     TrainOptions o;
     o.epochs = options.epochs;
@@ -93,15 +88,10 @@ Model calibrate_model(const Model& base, const Dataset& calibration, const Datas
     Model out = base;
     out.weights = r.last_weights;
     const float b = options.base_share;
-    auto mix = [b](std::vector<float>& tuned, const std::vector<float>& from_base) {
-        for (size_t i = 0; i < tuned.size(); i++) tuned[i] = b * from_base[i] + (1 - b) * tuned[i];
-    };
-    mix(out.weights.conv_kernel, base.weights.conv_kernel);
-    mix(out.weights.conv_bias, base.weights.conv_bias);
-    mix(out.weights.dense1_kernel, base.weights.dense1_kernel);
-    mix(out.weights.dense1_bias, base.weights.dense1_bias);
-    mix(out.weights.dense2_kernel, base.weights.dense2_kernel);
-    mix(out.weights.dense2_bias, base.weights.dense2_bias);
+    const auto tuned = out.weights.tensors();
+    const auto from_base = base.weights.tensors();
+    for (size_t t = 0; t < tuned.size(); t++)
+        for (size_t i = 0; i < tuned[t]->size(); i++) (*tuned[t])[i] = b * (*from_base[t])[i] + (1 - b) * (*tuned[t])[i];
     return out;
 }
 

@@ -241,8 +241,13 @@ static TrainResult train_epochs(Model model, const Dataset& train, const TrainOp
             for (int i = 0; i < count; i++) {
                 size_t k = order[first + size_t(i)];
                 // The frames come from anywhere in the set: ask for a later one's cache lines now.
-                if (first + size_t(i) + kPrefetchAhead < n)
-                    prefetch_frame(train.input(order[first + size_t(i) + kPrefetchAhead]), frame);
+                if (first + size_t(i) + kPrefetchAhead < n) {
+                    const size_t later = order[first + size_t(i) + kPrefetchAhead];
+                    if (augmenting)
+                        prefetch_frame(train.raw_frame(later), train.raw_size());
+                    else
+                        prefetch_frame(train.input(later), frame);
+                }
                 bool fx = flip_x && flip_rng.bernoulli(0.5), fy = flip_y && flip_rng.bernoulli(0.5);
                 const float* input = train.input(k);
                 if (augmenting) {
