@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "codegen/embedded_files.hpp"
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 
 namespace fs = std::filesystem;
@@ -25,21 +26,13 @@ std::string quote(const fs::path& p)
     return out + "'";
 }
 
-std::string read_text(const fs::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 // Runs a shell command with its output in `log`; throws hp::Error with the log's end on failure.
 void run(const std::string& command, const fs::path& log, const std::string& what)
 {
     const std::string full = command + " >" + quote(log) + " 2>&1";
     const int status = std::system(full.c_str());
     if (status != 0) {
-        std::string text = read_text(log);
+        std::string text = read_file_text(log);
         if (text.size() > 2000) text = "..." + text.substr(text.size() - 2000);
         throw Error(what + " failed (" + command.substr(0, command.find(' ')) + "):\n" + text);
     }
@@ -91,7 +84,7 @@ SectionSizes image_size(const fs::path& elf)
 {
     const fs::path log = elf.string() + ".size";
     run("arm-none-eabi-size -B " + quote(elf), log, "arm-none-eabi-size");
-    std::istringstream in(read_text(log));
+    std::istringstream in(read_file_text(log));
     std::string header;
     std::getline(in, header);
     SectionSizes s;
@@ -254,7 +247,7 @@ BenchResult bench_package(const fs::path& package_dir, const std::string& target
     run("arm-none-eabi-nm " + quote(elf), nm, "arm-none-eabi-nm");
     unsigned long entry = 0;
     {
-        std::istringstream in(read_text(nm));
+        std::istringstream in(read_file_text(nm));
         std::string addr, type, name;
         while (in >> addr >> type >> name)
             if (name == "hp_run") entry = std::stoul(addr, nullptr, 16) & ~1ul;
@@ -266,7 +259,7 @@ BenchResult bench_package(const fs::path& package_dir, const std::string& target
     };
     std::map<unsigned long, Insn> code;
     {
-        std::istringstream in(read_text(dis));
+        std::istringstream in(read_file_text(dis));
         std::string line;
         while (std::getline(in, line)) {
             // "    8a4c:\tvldmia\tr3!, {s14-s15}"
@@ -289,7 +282,7 @@ BenchResult bench_package(const fs::path& package_dir, const std::string& target
             " -kernel " + quote(elf),
         out, "running the benchmark in QEMU");
     {
-        const std::string text = read_text(out);
+        const std::string text = read_file_text(out);
         const size_t at = text.find("bench: stack hp_run ");
         if (at == std::string::npos) throw Error(out, "the benchmark printed no result:\n" + text);
         std::istringstream in(text.substr(at + 20));

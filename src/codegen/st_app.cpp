@@ -42,12 +42,6 @@ const std::vector<std::pair<std::string, std::string>>& templates()
     return list;
 }
 
-std::string read_text(const fs::path& path)
-{
-    const auto bytes = read_file_bytes(path);
-    return {bytes.begin(), bytes.end()};
-}
-
 // X-CUBE-AI names (ai_network_*, AI_NETWORK_*) a C text uses; comments and names only tested
 // with defined() (optional features such as AI_NETWORK_INPUTS_IN_ACTIVATIONS) left out.
 std::set<std::string> network_api_names(std::string text)
@@ -204,7 +198,7 @@ void check_network_api_use(const fs::path& dir)
         for (const auto& e : fs::directory_iterator(dir / (kAppDir + sub), ec)) {
             const std::string ext = e.path().extension().string();
             if (ext != ".c" && ext != ".h") continue;
-            for (const std::string& name : network_api_names(read_text(e.path())))
+            for (const std::string& name : network_api_names(read_file_text(e.path())))
                 if (!provided_api().count(name))
                     throw Error(e.path(), "uses " + name +
                                               ", which the generated X-CUBE-AI API does not provide (an application "
@@ -218,7 +212,7 @@ int sensor_zones(const fs::path& dir)
     const fs::path utils = dir / kAppDir / "Inc/app_utils.h";
     static const std::regex zones_re(R"(#define\s+SENSOR__MAX_NB_OF_ZONES\s+\(?\s*(\d+))");
     std::smatch m;
-    const std::string text = read_text(utils);
+    const std::string text = read_file_text(utils);
     if (!std::regex_search(text, m, zones_re)) throw Error(utils, "no SENSOR__MAX_NB_OF_ZONES: " + kNotStApp);
     return std::stoi(m[1]);
 }
@@ -233,7 +227,7 @@ StApp check_st_app(const fs::path& dir)
     const int zones = sensor_zones(dir);
     std::error_code ec;
     const fs::path makefile = dir / "Makefile";
-    if (fs::exists(makefile, ec) && !read_text(makefile).starts_with(kMakefileBanner))
+    if (fs::exists(makefile, ec) && !read_file_text(makefile).starts_with(kMakefileBanner))
         throw Error(makefile, "exists and was not written by handposture deploy; move it away first");
     return {dir, zones};
 }
@@ -310,7 +304,7 @@ fs::path firmware_image(const fs::path& dir)
 {
     const fs::path makefile = dir / "Makefile";
     std::error_code ec;
-    if (!fs::exists(makefile, ec) || !read_text(makefile).starts_with(kMakefileBanner))
+    if (!fs::exists(makefile, ec) || !read_file_text(makefile).starts_with(kMakefileBanner))
         throw Error(dir, "no Makefile of handposture deploy: run `handposture deploy --target st-getting-started "
                          "--project " + dir.string() + " --model M.h5` first");
     return dir / "build/handposture.bin";

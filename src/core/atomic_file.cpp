@@ -61,4 +61,10 @@ std::vector<unsigned char> read_file_bytes(const fs::path& path)
     return bytes;
 }
 
+std::string read_file_text(const fs::path& path)
+{
+    const std::vector<unsigned char> bytes = read_file_bytes(path);
+    return {bytes.begin(), bytes.end()};
+}
+
 }  // namespace hp

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <functional>
 #include <span>
 #include <string_view>
@@ -21,5 +22,7 @@ void write_text_atomically(const std::filesystem::path& path, std::string_view t
 
 // Reads a whole file; throws hp::Error naming the file if it cannot.
 std::vector<unsigned char> read_file_bytes(const std::filesystem::path& path);
+// The same as text.
+std::string read_file_text(const std::filesystem::path& path);
 
 }  // namespace hp
