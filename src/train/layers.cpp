@@ -1,8 +1,11 @@
 #include "train/layers.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -464,6 +467,304 @@ double sigmoid_bce_forward(float* probs, const float* logits, const int* labels,
 void sigmoid_bce_backward(float* dlogits, const float* probs, const int* labels, int B, float scale)
 {
     for (int b = 0; b < B; b++) dlogits[b] = (probs[b] - float(labels[b])) * scale;
+}
+
+// ---- Convolutions of any odd kernel size, valid or same padding ----
+// The same register blocks as the 3x3 valid convolution above, with the kernel taps that fall
+// outside a padded input left out (no multiplications by padding zeros, no padded copy).
+
+int conv_output_size(int n, int k, Padding padding) { return padding == Padding::same ? n : n - k + 1; }
+
+static void check_conv_shape(int H, int W, int k, Padding padding)
+{
+    if (k < 1 || k % 2 == 0) throw std::invalid_argument("conv2d: kernel size must be odd, got " + std::to_string(k));
+    if (conv_output_size(H, k, padding) < 1 || conv_output_size(W, k, padding) < 1)
+        throw std::invalid_argument("conv2d: kernel " + std::to_string(k) + "x" + std::to_string(k) +
+                                    " larger than its " + std::to_string(H) + "x" + std::to_string(W) + " input");
+}
+
+// Kernel rows [ky0, ky1) and columns [kx0, kx1) of output pixel (oy, ox) that fall inside the input
+// (input row of kernel row ky: oy + ky - pad).
+struct ConvWindow {
+    int ky0, ky1, kx0, kx1;
+};
+
+static inline ConvWindow conv_window(int oy, int ox, int H, int W, int k, int pad)
+{
+    return {std::max(0, pad - oy), std::min(k, H + pad - oy), std::max(0, pad - ox), std::min(k, W + pad - ox)};
+}
+
+// NF filters f0.. of output pixel (oy, ox), NL lane vectors; each kernel row of the window is
+// (kx1 - kx0) * C consecutive taps, Bp apart in the input.
+template <int NF, int NL>
+static inline void gconv_block(float* RESTRICT out, const float* RESTRICT in, const float* RESTRICT kernel,
+                               const float* RESTRICT bias, int Bp, int W, int C, int F, int OW, int k, int pad,
+                               const ConvWindow& win, int oy, int ox, int f0, int lane)
+{
+    vf acc[NF][NL];
+    for (int q = 0; q < NF; q++)
+        for (int l = 0; l < NL; l++) acc[q][l] = vf{} + (bias ? bias[f0 + q] : 0.0f);
+    const int taps = (win.kx1 - win.kx0) * C;
+    for (int ky = win.ky0; ky < win.ky1; ky++) {
+        const float* x = in + (size_t(oy + ky - pad) * W + ox + win.kx0 - pad) * C * Bp + lane;
+        const float* kr = kernel + (size_t(ky) * k + win.kx0) * C * F + f0;
+        for (int t = 0; t < taps; t++) {
+            vf v[NL];
+            for (int l = 0; l < NL; l++) v[l] = in_register(load(x + size_t(t) * Bp + l * kVec));
+            for (int q = 0; q < NF; q++) {
+                const float w = kr[size_t(t) * F + q];
+                for (int l = 0; l < NL; l++) acc[q][l] += w * v[l];
+            }
+        }
+    }
+    float* o = out + (size_t(oy) * OW + ox) * F * Bp;
+    for (int q = 0; q < NF; q++)
+        for (int l = 0; l < NL; l++) store(o + size_t(f0 + q) * Bp + lane + l * kVec, acc[q][l]);
+}
+
+template <int NL>
+static void gconv_pixel(float* out, const float* in, const float* kernel, const float* bias, int Bp, int W, int C,
+                        int F, int OW, int k, int pad, const ConvWindow& win, int oy, int ox, int lane)
+{
+    int f = 0;
+    for (; f + kRowBlock <= F; f += kRowBlock)
+        gconv_block<kRowBlock, NL>(out, in, kernel, bias, Bp, W, C, F, OW, k, pad, win, oy, ox, f, lane);
+    for (; f < F; f++) gconv_block<1, NL>(out, in, kernel, bias, Bp, W, C, F, OW, k, pad, win, oy, ox, f, lane);
+}
+
+void conv2d_forward_general(float* out, const float* in, const float* kernel, const float* bias, int Bp, int H, int W,
+                            int C, int F, int k, Padding padding)
+{
+    check_conv_shape(H, W, k, padding);
+    const int OH = conv_output_size(H, k, padding), OW = conv_output_size(W, k, padding);
+    const int pad = padding == Padding::same ? k / 2 : 0;
+    for (int oy = 0; oy < OH; oy++)
+        for (int ox = 0; ox < OW; ox++) {
+            const ConvWindow win = conv_window(oy, ox, H, W, k, pad);
+            int lane = 0;
+            for (; lane + 2 * kVec <= Bp; lane += 2 * kVec)
+                gconv_pixel<2>(out, in, kernel, bias, Bp, W, C, F, OW, k, pad, win, oy, ox, lane);
+            for (; lane < Bp; lane += kVec)
+                gconv_pixel<1>(out, in, kernel, bias, Bp, W, C, F, OW, k, pad, win, oy, ox, lane);
+        }
+}
+
+// The output pixels [oy0, oy1) x [ox0, ox1) whose kernel tap (ky, kx) falls inside the input.
+struct ConvTapRange {
+    int ky, oy0, oy1, ox0, ox1;
+};
+
+// dkernel for NT consecutive taps t0.. of kernel row ky (t = kx*C + c) that share the output pixels
+// of `r`, and NF filters f0..: sum over those pixels and all lanes of the input times dout.
+template <int NT, int NF>
+static inline void gconv_dkernel_block(float* RESTRICT dkernel, const float* RESTRICT dout, const float* RESTRICT in,
+                                       int Bp, int W, int C, int F, int OW, int k, int pad, const ConvTapRange& r,
+                                       int t0, int f0)
+{
+    vf acc[NT][NF] = {};
+    for (int oy = r.oy0; oy < r.oy1; oy++)
+        for (int ox = r.ox0; ox < r.ox1; ox++) {
+            const float* x = in + ((size_t(oy + r.ky - pad) * W + ox - pad) * C + t0) * Bp;
+            const float* d = dout + ((size_t(oy) * OW + ox) * F + f0) * Bp;
+            for (int lane = 0; lane < Bp; lane += kVec) {
+                vf g[NF];
+                for (int q = 0; q < NF; q++) g[q] = load(d + size_t(q) * Bp + lane);
+                for (int t = 0; t < NT; t++) {
+                    vf v = load(x + size_t(t) * Bp + lane);
+                    for (int q = 0; q < NF; q++) acc[t][q] += v * g[q];
+                }
+            }
+        }
+    for (int t = 0; t < NT; t++)
+        for (int q = 0; q < NF; q++) dkernel[(size_t(r.ky) * k * C + t0 + t) * F + f0 + q] = hsum(acc[t][q]);
+}
+
+// Taps [t0, t1) of kernel row r.ky, all sharing the output pixels of r, in register blocks.
+template <int NF>
+static void gconv_dkernel_taps(float* dkernel, const float* dout, const float* in, int Bp, int W, int C, int F, int OW,
+                               int k, int pad, const ConvTapRange& r, int t0, int t1, int f0)
+{
+    int t = t0;
+    for (; t + kTapGradBlock <= t1; t += kTapGradBlock)
+        gconv_dkernel_block<kTapGradBlock, NF>(dkernel, dout, in, Bp, W, C, F, OW, k, pad, r, t, f0);
+    for (; t + 2 <= t1; t += 2) gconv_dkernel_block<2, NF>(dkernel, dout, in, Bp, W, C, F, OW, k, pad, r, t, f0);
+    for (; t < t1; t++) gconv_dkernel_block<1, NF>(dkernel, dout, in, Bp, W, C, F, OW, k, pad, r, t, f0);
+}
+
+// dkernel of filters f0.. for all taps. Without padding every tap of a kernel row sees the same
+// output pixels, so a row is one run of k*C taps; with padding each kernel column has its own.
+template <int NF>
+static void gconv_dkernel_filters(float* dkernel, const float* dout, const float* in, int Bp, int H, int W, int C,
+                                  int F, int OH, int OW, int k, int pad, int f0)
+{
+    for (int ky = 0; ky < k; ky++) {
+        const int oy0 = std::max(0, pad - ky), oy1 = std::min(OH, H + pad - ky);
+        if (pad == 0) {
+            gconv_dkernel_taps<NF>(dkernel, dout, in, Bp, W, C, F, OW, k, pad, {ky, oy0, oy1, 0, OW}, 0, k * C, f0);
+            continue;
+        }
+        for (int kx = 0; kx < k; kx++) {
+            const ConvTapRange r{ky, oy0, oy1, std::max(0, pad - kx), std::min(OW, W + pad - kx)};
+            gconv_dkernel_taps<NF>(dkernel, dout, in, Bp, W, C, F, OW, k, pad, r, kx * C, (kx + 1) * C, f0);
+        }
+    }
+}
+
+// din of NC channels c0.. of input pixel (iy, ix), NL lane vectors: a sum over the output pixels
+// whose window holds it and their F filters (written once, no scatter).
+template <int NC, int NL>
+static inline void gconv_din_block(float* RESTRICT din, const float* RESTRICT dout, const float* RESTRICT kernel,
+                                   int Bp, int W, int C, int F, int OH, int OW, int k, int pad, int iy, int ix, int c0,
+                                   int lane)
+{
+    vf acc[NC][NL] = {};
+    const int ky0 = std::max(0, iy + pad - OH + 1), ky1 = std::min(k, iy + pad + 1);
+    const int kx0 = std::max(0, ix + pad - OW + 1), kx1 = std::min(k, ix + pad + 1);
+    for (int ky = ky0; ky < ky1; ky++)
+        for (int kx = kx0; kx < kx1; kx++) {
+            const float* d = dout + (size_t(iy + pad - ky) * OW + ix + pad - kx) * F * Bp + lane;
+            const float* kr = kernel + ((size_t(ky) * k + kx) * C + c0) * F;
+            for (int f = 0; f < F; f++) {
+                vf v[NL];
+                for (int l = 0; l < NL; l++) v[l] = in_register(load(d + size_t(f) * Bp + l * kVec));
+                for (int q = 0; q < NC; q++) {
+                    const float w = kr[size_t(q) * F + f];
+                    for (int l = 0; l < NL; l++) acc[q][l] += w * v[l];
+                }
+            }
+        }
+    float* o = din + (size_t(iy) * W + ix) * C * Bp;
+    for (int q = 0; q < NC; q++)
+        for (int l = 0; l < NL; l++) store(o + size_t(c0 + q) * Bp + lane + l * kVec, acc[q][l]);
+}
+
+template <int NL>
+static void gconv_din_pixel(float* din, const float* dout, const float* kernel, int Bp, int W, int C, int F, int OH,
+                            int OW, int k, int pad, int iy, int ix, int lane)
+{
+    int c = 0;
+    for (; c + kRowBlock <= C; c += kRowBlock)
+        gconv_din_block<kRowBlock, NL>(din, dout, kernel, Bp, W, C, F, OH, OW, k, pad, iy, ix, c, lane);
+    for (; c < C; c++) gconv_din_block<1, NL>(din, dout, kernel, Bp, W, C, F, OH, OW, k, pad, iy, ix, c, lane);
+}
+
+void conv2d_backward_general(float* din, float* dkernel, float* dbias, const float* dout, const float* in,
+                             const float* kernel, int Bp, int H, int W, int C, int F, int k, Padding padding)
+{
+    check_conv_shape(H, W, k, padding);
+    const int OH = conv_output_size(H, k, padding), OW = conv_output_size(W, k, padding);
+    const int pad = padding == Padding::same ? k / 2 : 0;
+    int f = 0;
+    for (; f + kFilterGradBlock <= F; f += kFilterGradBlock)
+        gconv_dkernel_filters<kFilterGradBlock>(dkernel, dout, in, Bp, H, W, C, F, OH, OW, k, pad, f);
+    for (; f < F; f++) gconv_dkernel_filters<1>(dkernel, dout, in, Bp, H, W, C, F, OH, OW, k, pad, f);
+    if (dbias)
+        for (int q = 0; q < F; q++) {
+            vf acc = {};
+            for (int p = 0; p < OH * OW; p++)
+                for (int lane = 0; lane < Bp; lane += kVec) acc += load(dout + (size_t(p) * F + q) * Bp + lane);
+            dbias[q] = hsum(acc);
+        }
+    if (!din) return;
+    for (int iy = 0; iy < H; iy++)
+        for (int ix = 0; ix < W; ix++) {
+            int lane = 0;
+            for (; lane + 2 * kVec <= Bp; lane += 2 * kVec)
+                gconv_din_pixel<2>(din, dout, kernel, Bp, W, C, F, OH, OW, k, pad, iy, ix, lane);
+            for (; lane < Bp; lane += kVec) gconv_din_pixel<1>(din, dout, kernel, Bp, W, C, F, OH, OW, k, pad, iy, ix, lane);
+        }
+}
+
+// ---- Batch normalization ----
+
+// Lanes of the vector starting at `lane` that hold frames of the batch (lanes < B).
+static inline auto in_batch(int lane, int B)
+{
+    vf index;
+    for (int i = 0; i < kVec; i++) index[i] = float(lane + i);
+    return index < vf{} + float(B);
+}
+
+// Sum over the n pixels and the first B lanes of channel c of f(x) for x [n][C][Bp].
+template <typename Fn>
+static inline float channel_sum(const float* x, int B, int Bp, int n, int C, int c, Fn f)
+{
+    const size_t px = size_t(C) * Bp;
+    const vf zero = {};
+    vf acc = {};
+    for (int p = 0; p < n; p++) {
+        const float* xc = x + p * px + size_t(c) * Bp;
+        for (int lane = 0; lane < B; lane += kVec) acc += in_batch(lane, B) ? f(load(xc + lane), p, lane) : zero;
+    }
+    return hsum(acc);
+}
+
+// out = in * scale + shift for channel c, 0 in the padding lanes.
+static void channel_affine(float* out, const float* in, float scale, float shift, int B, int Bp, int n, int C, int c)
+{
+    const size_t px = size_t(C) * Bp;
+    const vf zero = {};
+    for (int p = 0; p < n; p++)
+        for (int lane = 0; lane < Bp; lane += kVec) {
+            const size_t at = p * px + size_t(c) * Bp + lane;
+            store(out + at, in_batch(lane, B) ? load(in + at) * scale + shift : zero);
+        }
+}
+
+void batchnorm_forward_train(float* out, float* mean, float* inv_std, float* moving_mean, float* moving_var,
+                             const float* in, const float* gamma, const float* beta, int B, int Bp, int n, int C,
+                             const BatchNormConfig& config)
+{
+    const float m = float(B) * float(n), keep = config.momentum, take = 1.0f - config.momentum;
+    for (int c = 0; c < C; c++) {
+        const float mu = channel_sum(in, B, Bp, n, C, c, [](vf x, int, int) { return x; }) / m;
+        // two passes: the squares of the deviations, not E[x^2] - mean^2, which cancels
+        const float ss = channel_sum(in, B, Bp, n, C, c, [mu](vf x, int, int) { return (x - mu) * (x - mu); });
+        const float var = ss / m;
+        mean[c] = mu;
+        inv_std[c] = 1.0f / std::sqrt(var + config.epsilon);
+        if (moving_mean) moving_mean[c] = keep * moving_mean[c] + take * mu;
+        if (moving_var) moving_var[c] = keep * moving_var[c] + take * (config.unbiased_moving_variance && m > 1 ? ss / (m - 1) : var);
+        const float scale = (gamma ? gamma[c] : 1.0f) * inv_std[c];
+        channel_affine(out, in, scale, (beta ? beta[c] : 0.0f) - mu * scale, B, Bp, n, C, c);
+    }
+}
+
+void batchnorm_backward(float* din, float* dgamma, float* dbeta, const float* dout, const float* in,
+                        const float* gamma, const float* mean, const float* inv_std, int B, int Bp, int n, int C)
+{
+    const float m = float(B) * float(n);
+    const size_t px = size_t(C) * Bp;
+    const vf zero = {};
+    for (int c = 0; c < C; c++) {
+        const float mu = mean[c], is = inv_std[c];
+        const float* dc = dout + size_t(c) * Bp;
+        const float sum_d = channel_sum(dout, B, Bp, n, C, c, [](vf d, int, int) { return d; });
+        // sum of dout * xhat, xhat = (x - mean) * inv_std
+        const float sum_dxhat =
+            is * channel_sum(in, B, Bp, n, C, c, [&](vf x, int p, int lane) { return (x - mu) * load(dc + p * px + lane); });
+        if (dbeta) dbeta[c] = sum_d;
+        if (dgamma) dgamma[c] = sum_dxhat;
+        if (!din) continue;
+        // din = gamma * inv_std / m * (m * dout - sum(dout) - xhat * sum(dout * xhat))
+        const float a = (gamma ? gamma[c] : 1.0f) * is / m;
+        for (int p = 0; p < n; p++)
+            for (int lane = 0; lane < Bp; lane += kVec) {
+                const size_t at = p * px + size_t(c) * Bp + lane;
+                const vf xhat = (load(in + at) - mu) * is;
+                store(din + at, in_batch(lane, B) ? a * (m * load(dout + at) - sum_d - xhat * sum_dxhat) : zero);
+            }
+    }
+}
+
+void batchnorm_forward_inference(float* out, const float* in, const float* gamma, const float* beta,
+                                 const float* moving_mean, const float* moving_var, int B, int Bp, int n, int C,
+                                 float epsilon)
+{
+    for (int c = 0; c < C; c++) {
+        const float scale = (gamma ? gamma[c] : 1.0f) / std::sqrt(moving_var[c] + epsilon);
+        channel_affine(out, in, scale, (beta ? beta[c] : 0.0f) - moving_mean[c] * scale, B, Bp, n, C, c);
+    }
 }
 
 }  // namespace hp::train

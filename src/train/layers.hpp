@@ -29,6 +29,50 @@ void conv2d_forward(float* out, const float* in, const float* kernel, const floa
 void conv2d_backward(float* din, float* dkernel, float* dbias, const float* dout, const float* in, const float* kernel,
                      int Bp, int H, int W, int C, int F);
 
+// Convolutions of any odd kernel size k (1, 3, 5, ...), stride 1, Keras semantics. `valid`: no
+// padding, out (H-k+1) x (W-k+1); `same`: k/2 zeros around the input, out H x W.
+enum class Padding { valid, same };
+// Output rows (or columns) of a k x k convolution over n rows (or columns).
+int conv_output_size(int n, int k, Padding padding);
+// in [H][W][C][Bp], kernel [k][k][C][F], bias [F] or null (no bias) -> out [OH][OW][F][Bp];
+// throws std::invalid_argument for an even k or a kernel larger than the (unpadded, valid) input
+void conv2d_forward_general(float* out, const float* in, const float* kernel, const float* bias, int Bp, int H, int W,
+                            int C, int F, int k, Padding padding);
+// dout [OH][OW][F][Bp] (zero past the batch), in, kernel -> dkernel [k][k][C][F], dbias [F] (skipped
+// when null), din [H][W][C][Bp] (skipped when null)
+void conv2d_backward_general(float* din, float* dkernel, float* dbias, const float* dout, const float* in,
+                             const float* kernel, int Bp, int H, int W, int C, int F, int k, Padding padding);
+
+// Keras BatchNormalization over the last axis (channels) of in [n][C][Bp] (n = H*W for a feature
+// map [H][W][C][Bp], 1 after a dense layer). Statistics come from the first B lanes only; outputs
+// and input gradients of the padding lanes are 0.
+struct BatchNormConfig {
+    float momentum = 0.99f;  // moving = momentum * moving + (1 - momentum) * batch statistic
+    float epsilon = 1e-3f;
+    // The batch variance that goes into moving_variance. Normalization always divides by the biased
+    // variance (sum / m, m = B*n), but tf.keras 2.x updates moving_variance with the unbiased one
+    // (sum / (m-1)) when it runs TensorFlow's fused kernel, its default for 4-D inputs (BN after a
+    // Conv2D), and with the biased one otherwise (2-D inputs, BN after a Dense; Keras 3 always).
+    // PyTorch's BatchNorm2d uses the unbiased one.
+    bool unbiased_moving_variance = true;
+};
+// Training mode: out [n][C][Bp] = gamma * (in - mean) / sqrt(var + epsilon) + beta with the batch
+// mean and biased variance per channel; saves mean [C] and inv_std [C] = 1/sqrt(var + epsilon) for
+// the backward pass and updates moving_mean [C], moving_var [C] (skipped when null). gamma null: 1
+// (scale=False); beta null: 0 (center=False). out may be in.
+void batchnorm_forward_train(float* out, float* mean, float* inv_std, float* moving_mean, float* moving_var,
+                             const float* in, const float* gamma, const float* beta, int B, int Bp, int n, int C,
+                             const BatchNormConfig& config = {});
+// dout [n][C][Bp], in (the forward input), gamma (or null), mean, inv_std (saved by the forward pass)
+// -> dgamma [C], dbeta [C] (each skipped when null) and din [n][C][Bp] (skipped when null): the full
+// gradient through the batch statistics. din may be dout.
+void batchnorm_backward(float* din, float* dgamma, float* dbeta, const float* dout, const float* in,
+                        const float* gamma, const float* mean, const float* inv_std, int B, int Bp, int n, int C);
+// Inference mode: out = gamma * (in - moving_mean) / sqrt(moving_var + epsilon) + beta (out may be in)
+void batchnorm_forward_inference(float* out, const float* in, const float* gamma, const float* beta,
+                                 const float* moving_mean, const float* moving_var, int B, int Bp, int n, int C,
+                                 float epsilon = 1e-3f);
+
 // relu: in [n] -> out [n] (out may be in)
 void relu_forward(float* out, const float* in, size_t n);
 // dout [n], out [n] (the forward output) -> din [n] (din may be dout)
