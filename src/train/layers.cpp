@@ -676,38 +676,62 @@ void conv2d_backward_general(float* din, float* dkernel, float* dbias, const flo
 }
 
 // ---- Batch normalization ----
+// Every pass runs through [n][C][Bp] in memory order with per-channel vectors of partial sums
+// (a few KB, they stay in L1): walking one channel at a time would stride C*Bp floats, often
+// 4 KB, and every pixel of a channel would then fall in the same cache set.
 
-// Lanes of the vector starting at `lane` that hold frames of the batch (lanes < B).
-static inline auto in_batch(int lane, int B)
-{
-    vf index;
-    for (int i = 0; i < kVec; i++) index[i] = float(lane + i);
-    return index < vf{} + float(B);
-}
+typedef int vi __attribute__((vector_size(kVec * sizeof(int))));
 
-// Sum over the n pixels and the first B lanes of channel c of f(x) for x [n][C][Bp].
-template <typename Fn>
-static inline float channel_sum(const float* x, int B, int Bp, int n, int C, int c, Fn f)
+// Lane masks of the lane vectors that hold frames of the batch: all lanes but in the last one,
+// whose lanes past B are off.
+static std::vector<vi> batch_masks(int B)
 {
-    const size_t px = size_t(C) * Bp;
-    const vf zero = {};
-    vf acc = {};
-    for (int p = 0; p < n; p++) {
-        const float* xc = x + p * px + size_t(c) * Bp;
-        for (int lane = 0; lane < B; lane += kVec) acc += in_batch(lane, B) ? f(load(xc + lane), p, lane) : zero;
+    std::vector<vi> masks(size_t((B + kVec - 1) / kVec));
+    for (size_t v = 0; v < masks.size(); v++) {
+        vf index;
+        for (int i = 0; i < kVec; i++) index[i] = float(int(v) * kVec + i);
+        masks[v] = index < vf{} + float(B);
     }
-    return hsum(acc);
+    return masks;
 }
 
-// out = in * scale + shift for channel c, 0 in the padding lanes.
-static void channel_affine(float* out, const float* in, float scale, float shift, int B, int Bp, int n, int C, int c)
+// sums[c] = sum over the n pixels and the first B lanes of channel c of f(x, at, c), x [n][C][Bp],
+// `at` the index of x's first lane
+template <typename Fn>
+static void channel_sums(float* sums, const float* x, const std::vector<vi>& masks, int Bp, int n, int C, Fn f)
 {
-    const size_t px = size_t(C) * Bp;
+    const size_t nv = masks.size();
+    std::vector<vf> acc(size_t(C) * nv, vf{});
     const vf zero = {};
     for (int p = 0; p < n; p++)
-        for (int lane = 0; lane < Bp; lane += kVec) {
-            const size_t at = p * px + size_t(c) * Bp + lane;
-            store(out + at, in_batch(lane, B) ? load(in + at) * scale + shift : zero);
+        for (int c = 0; c < C; c++) {
+            const size_t at = (size_t(p) * C + c) * Bp;
+            for (size_t v = 0; v < nv; v++) {
+                const size_t av = at + v * kVec;
+                acc[c * nv + v] += masks[v] ? f(load(x + av), av, c) : zero;
+            }
+        }
+    for (int c = 0; c < C; c++) {
+        vf total = {};
+        for (size_t v = 0; v < nv; v++) total += acc[c * nv + v];
+        sums[c] = hsum(total);
+    }
+}
+
+// out[p][c] = in[p][c] * scale[c] + shift[c] over the batch's lanes, 0 in the padding lanes
+static void channel_affine(float* out, const float* in, const float* scale, const float* shift, int B, int Bp, int n,
+                           int C)
+{
+    const auto masks = batch_masks(B);
+    const vf zero = {};
+    for (int p = 0; p < n; p++)
+        for (int c = 0; c < C; c++) {
+            const size_t at = (size_t(p) * C + c) * Bp;
+            for (int lane = 0; lane < Bp; lane += kVec) {
+                const size_t v = size_t(lane / kVec);
+                store(out + at + lane, v < masks.size() ? (masks[v] ? load(in + at + lane) * scale[c] + shift[c] : zero)
+                                                         : zero);
+            }
         }
 }
 
@@ -716,55 +740,66 @@ void batchnorm_forward_train(float* out, float* mean, float* inv_std, float* mov
                              const BatchNormConfig& config)
 {
     const float m = float(B) * float(n), keep = config.momentum, take = 1.0f - config.momentum;
+    const auto masks = batch_masks(B);
+    channel_sums(mean, in, masks, Bp, n, C, [](vf x, size_t, int) { return x; });
+    for (int c = 0; c < C; c++) mean[c] /= m;
+    // two passes: the squares of the deviations, not E[x^2] - mean^2, which cancels
+    std::vector<float> ss(static_cast<size_t>(C)), scale(ss.size()), shift(ss.size());
+    channel_sums(ss.data(), in, masks, Bp, n, C, [mean](vf x, size_t, int c) { return (x - mean[c]) * (x - mean[c]); });
     for (int c = 0; c < C; c++) {
-        const float mu = channel_sum(in, B, Bp, n, C, c, [](vf x, int, int) { return x; }) / m;
-        // two passes: the squares of the deviations, not E[x^2] - mean^2, which cancels
-        const float ss = channel_sum(in, B, Bp, n, C, c, [mu](vf x, int, int) { return (x - mu) * (x - mu); });
-        const float var = ss / m;
-        mean[c] = mu;
+        const float var = ss[size_t(c)] / m;
         inv_std[c] = 1.0f / std::sqrt(var + config.epsilon);
-        if (moving_mean) moving_mean[c] = keep * moving_mean[c] + take * mu;
-        if (moving_var) moving_var[c] = keep * moving_var[c] + take * (config.unbiased_moving_variance && m > 1 ? ss / (m - 1) : var);
-        const float scale = (gamma ? gamma[c] : 1.0f) * inv_std[c];
-        channel_affine(out, in, scale, (beta ? beta[c] : 0.0f) - mu * scale, B, Bp, n, C, c);
+        if (moving_mean) moving_mean[c] = keep * moving_mean[c] + take * mean[c];
+        const float moved = config.unbiased_moving_variance && m > 1 ? ss[size_t(c)] / (m - 1) : var;
+        if (moving_var) moving_var[c] = keep * moving_var[c] + take * moved;
+        scale[size_t(c)] = (gamma ? gamma[c] : 1.0f) * inv_std[c];
+        shift[size_t(c)] = (beta ? beta[c] : 0.0f) - mean[c] * scale[size_t(c)];
     }
+    channel_affine(out, in, scale.data(), shift.data(), B, Bp, n, C);
 }
 
 void batchnorm_backward(float* din, float* dgamma, float* dbeta, const float* dout, const float* in,
                         const float* gamma, const float* mean, const float* inv_std, int B, int Bp, int n, int C)
 {
     const float m = float(B) * float(n);
-    const size_t px = size_t(C) * Bp;
-    const vf zero = {};
+    const auto masks = batch_masks(B);
+    std::vector<float> sum_d(static_cast<size_t>(C)), sum_dxhat(sum_d.size());
+    channel_sums(sum_d.data(), dout, masks, Bp, n, C, [](vf d, size_t, int) { return d; });
+    // sum of dout * xhat, xhat = (x - mean) * inv_std
+    channel_sums(sum_dxhat.data(), in, masks, Bp, n, C,
+                 [&](vf x, size_t at, int c) { return (x - mean[c]) * load(dout + at); });
     for (int c = 0; c < C; c++) {
-        const float mu = mean[c], is = inv_std[c];
-        const float* dc = dout + size_t(c) * Bp;
-        const float sum_d = channel_sum(dout, B, Bp, n, C, c, [](vf d, int, int) { return d; });
-        // sum of dout * xhat, xhat = (x - mean) * inv_std
-        const float sum_dxhat =
-            is * channel_sum(in, B, Bp, n, C, c, [&](vf x, int p, int lane) { return (x - mu) * load(dc + p * px + lane); });
-        if (dbeta) dbeta[c] = sum_d;
-        if (dgamma) dgamma[c] = sum_dxhat;
-        if (!din) continue;
-        // din = gamma * inv_std / m * (m * dout - sum(dout) - xhat * sum(dout * xhat))
-        const float a = (gamma ? gamma[c] : 1.0f) * is / m;
-        for (int p = 0; p < n; p++)
-            for (int lane = 0; lane < Bp; lane += kVec) {
-                const size_t at = p * px + size_t(c) * Bp + lane;
-                const vf xhat = (load(in + at) - mu) * is;
-                store(din + at, in_batch(lane, B) ? a * (m * load(dout + at) - sum_d - xhat * sum_dxhat) : zero);
-            }
+        sum_dxhat[size_t(c)] *= inv_std[c];
+        if (dbeta) dbeta[c] = sum_d[size_t(c)];
+        if (dgamma) dgamma[c] = sum_dxhat[size_t(c)];
     }
+    if (!din) return;
+    // din = gamma * inv_std / m * (m * dout - sum(dout) - xhat * sum(dout * xhat))
+    const vf zero = {};
+    for (int p = 0; p < n; p++)
+        for (int c = 0; c < C; c++) {
+            const float a = (gamma ? gamma[c] : 1.0f) * inv_std[c] / m, mu = mean[c], is = inv_std[c];
+            const float sd = sum_d[size_t(c)], sdx = sum_dxhat[size_t(c)];
+            const size_t at = (size_t(p) * C + c) * Bp;
+            for (int lane = 0; lane < Bp; lane += kVec) {
+                const size_t v = size_t(lane / kVec);
+                const vf xhat = (load(in + at + lane) - mu) * is;
+                const vf g = a * (m * load(dout + at + lane) - sd - xhat * sdx);
+                store(din + at + lane, v < masks.size() ? (masks[v] ? g : zero) : zero);
+            }
+        }
 }
 
 void batchnorm_forward_inference(float* out, const float* in, const float* gamma, const float* beta,
                                  const float* moving_mean, const float* moving_var, int B, int Bp, int n, int C,
                                  float epsilon)
 {
+    std::vector<float> scale(static_cast<size_t>(C)), shift(scale.size());
     for (int c = 0; c < C; c++) {
-        const float scale = (gamma ? gamma[c] : 1.0f) / std::sqrt(moving_var[c] + epsilon);
-        channel_affine(out, in, scale, (beta ? beta[c] : 0.0f) - moving_mean[c] * scale, B, Bp, n, C, c);
+        scale[size_t(c)] = (gamma ? gamma[c] : 1.0f) / std::sqrt(moving_var[c] + epsilon);
+        shift[size_t(c)] = (beta ? beta[c] : 0.0f) - moving_mean[c] * scale[size_t(c)];
     }
+    channel_affine(out, in, scale.data(), shift.data(), B, Bp, n, C);
 }
 
 }  // namespace hp::train
