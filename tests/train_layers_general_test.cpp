@@ -182,6 +182,12 @@ void check_bn_case(const nlohmann::json& c)
     expect_close(moving_mean, doubles(c["moving_mean_after"]), "moving mean");
     expect_close(moving_var, doubles(c["moving_var_after_unbiased"]), "moving variance (unbiased, tf.keras fused)");
 
+    // in place (out over in) normalizes the same way
+    auto inplace_out = t.in;
+    batchnorm_forward_train(inplace_out.data(), mean.data(), inv_std.data(), nullptr, nullptr, inplace_out.data(),
+                            t.gamma.data(), t.beta.data(), t.B, t.Bp, t.n, t.C, t.config);
+    expect_close(from_lanes(inplace_out, t.B, t.Bp, cols), doubles(c["output"]), "output in place");
+
     moving_var = t.moving_var;
     t.config.unbiased_moving_variance = false;
     batchnorm_forward_train(out.data(), mean.data(), inv_std.data(), nullptr, moving_var.data(), t.in.data(),
@@ -258,4 +264,23 @@ TEST(TrainLayersGeneral, BatchNormBackwardFiniteDifferences)
     check(in, din, "din");
     check(gamma, dgamma, "dgamma");
     check(beta, dbeta, "dbeta");
+}
+
+// gamma and beta null (Keras scale=False, center=False) act as gamma = 1, beta = 0.
+TEST(TrainLayersGeneral, BatchNormWithoutScaleOrCenter)
+{
+    const BnCase t = bn_case(fixture()["batchnorm"][0]);
+    const std::vector<float> ones(size_t(t.C), 1.0f), zeros(size_t(t.C), 0.0f);
+    std::vector<float> want(t.in.size()), got(t.in.size()), mean(size_t(t.C)), inv_std(size_t(t.C));
+    batchnorm_forward_train(want.data(), mean.data(), inv_std.data(), nullptr, nullptr, t.in.data(), ones.data(),
+                            zeros.data(), t.B, t.Bp, t.n, t.C, t.config);
+    batchnorm_forward_train(got.data(), mean.data(), inv_std.data(), nullptr, nullptr, t.in.data(), nullptr, nullptr,
+                            t.B, t.Bp, t.n, t.C, t.config);
+    EXPECT_EQ(got, want);
+    std::vector<float> dwant(t.in.size()), dgot(t.in.size());
+    batchnorm_backward(dwant.data(), nullptr, nullptr, t.dout.data(), t.in.data(), ones.data(), mean.data(),
+                       inv_std.data(), t.B, t.Bp, t.n, t.C);
+    batchnorm_backward(dgot.data(), nullptr, nullptr, t.dout.data(), t.in.data(), nullptr, mean.data(), inv_std.data(),
+                       t.B, t.Bp, t.n, t.C);
+    EXPECT_EQ(dgot, dwant);
 }
