@@ -204,11 +204,10 @@ static void conv_group(conv_group_state *s, const float *w, const float *bias, f
 /* The bias of a convolution without one: read 8 at a time, never stepped over. */
 static const float zero_bias[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
 
-void hp_conv2d_f32(const float *input, int height, int width, int channels, const float *kernel,
-                   const float *bias, int filters, int kernel_size, int padding, int relu,
-                   float *output)
+void hp_conv2d_rows_f32(const float *input, int height, int width, int channels,
+                        const float *kernel, const float *bias, int filters, int kernel_size,
+                        int padding, int relu, int first_row, int rows, float *output)
 {
-    const int out_height = height + 2 * padding - kernel_size + 1;
     const int out_width = width + 2 * padding - kernel_size + 1;
     conv_group_state s;
     int oy, ox, ky0, ky1, kx0, kx1, next0, next1;
@@ -217,7 +216,7 @@ void hp_conv2d_f32(const float *input, int height, int width, int channels, cons
     s.bias_step = bias != NULL ? 4 : 0;
     s.relu = relu;
     if (bias == NULL) bias = zero_bias;
-    for (oy = 0; oy < out_height; oy++) {
+    for (oy = first_row; oy < first_row + rows; oy++) {
         window(oy, height, kernel_size, padding, &ky0, &ky1);
         s.rows = ky1 - ky0;
         for (ox = 0; ox < out_width; ox += s.pair_bytes != 0 ? 2 : 1) {
@@ -232,7 +231,7 @@ void hp_conv2d_f32(const float *input, int height, int width, int channels, cons
             s.w_skip = s.tap_bytes * (kernel_size * channels - s.taps);
             s.x_start = input + ((oy - padding + ky0) * width + ox - padding + kx0) * channels;
             conv_group(&s, kernel + (ky0 * kernel_size + kx0) * channels * filters, bias,
-                       output + (oy * out_width + ox) * filters);
+                       output + ((oy - first_row) * out_width + ox) * filters);
         }
     }
 }
@@ -283,11 +282,10 @@ static float pixel_filter(const pixel_window *p, const float *bias, int f, int r
     return relu ? relu1(acc) : acc;
 }
 
-void hp_conv2d_f32(const float *input, int height, int width, int channels, const float *kernel,
-                   const float *bias, int filters, int kernel_size, int padding, int relu,
-                   float *output)
+void hp_conv2d_rows_f32(const float *input, int height, int width, int channels,
+                        const float *kernel, const float *bias, int filters, int kernel_size,
+                        int padding, int relu, int first_row, int rows, float *output)
 {
-    const int out_height = height + 2 * padding - kernel_size + 1;
     const int out_width = width + 2 * padding - kernel_size + 1;
     const int full = filters - filters % FILTER_BLOCK;
     pixel_window p;
@@ -295,11 +293,11 @@ void hp_conv2d_f32(const float *input, int height, int width, int channels, cons
     p.x_row = width * channels;
     p.w_row = kernel_size * channels * filters;
     p.filters = filters;
-    for (oy = 0; oy < out_height; oy++) {
+    for (oy = first_row; oy < first_row + rows; oy++) {
         window(oy, height, kernel_size, padding, &ky0, &ky1);
         p.rows = ky1 - ky0;
         for (ox = 0; ox < out_width; ox++) {
-            float *out = output + (oy * out_width + ox) * filters;
+            float *out = output + ((oy - first_row) * out_width + ox) * filters;
             window(ox, width, kernel_size, padding, &kx0, &kx1);
             p.taps = (kx1 - kx0) * channels;
             p.x = input + ((oy - padding + ky0) * width + ox - padding + kx0) * channels;
@@ -310,3 +308,11 @@ void hp_conv2d_f32(const float *input, int height, int width, int channels, cons
     }
 }
 #endif
+
+void hp_conv2d_f32(const float *input, int height, int width, int channels, const float *kernel,
+                   const float *bias, int filters, int kernel_size, int padding, int relu,
+                   float *output)
+{
+    hp_conv2d_rows_f32(input, height, width, channels, kernel, bias, filters, kernel_size, padding,
+                       relu, 0, height + 2 * padding - kernel_size + 1, output);
+}

@@ -65,6 +65,13 @@ void hp_conv2d_f32(const float *input, int height, int width, int channels, cons
                    const float *bias, int filters, int kernel_size, int padding, int relu,
                    float *output);
 
+/* Output rows [first_row, first_row + rows) of hp_conv2d_f32, the same values, written from
+ * output[0]: a band of the whole output (for pooling each band as it is made, without a buffer
+ * of the whole convolution). */
+void hp_conv2d_rows_f32(const float *input, int height, int width, int channels,
+                        const float *kernel, const float *bias, int filters, int kernel_size,
+                        int padding, int relu, int first_row, int rows, float *output);
+
 /* 2x2 max pooling, stride 2, valid (odd last row/column dropped, as Keras floors).
  *   input [height][width][channels] -> output [height/2][width/2][channels] */
 void hp_maxpool2x2_f32(const float *input, int height, int width, int channels, float *output);

@@ -14,10 +14,13 @@
  * Dropout are no layers (the identity at inference). The structs only point at weights; the
  * caller owns them and every buffer.
  *
- * Memory: one scratch buffer of the largest (input + output) floats of a layer, both ends
- * used in turn: a layer reads its input at one end and writes its output at the other. The
- * first layer reads the caller's input, the last layer that produces values writes into scores,
- * softmax and sigmoid work in place.
+ * Memory: one scratch buffer, both ends used in turn: a layer reads its input at one end and
+ * writes its output at the other. The first layer reads the caller's input, the last layer
+ * that produces values writes into scores, softmax and sigmoid work in place. A convolution
+ * followed by a 2x2 pooling runs as one step, two conv rows at a time into a band between the
+ * two (2 x conv width x filters floats), each band pooled at once: the convolution's whole output
+ * never exists. The scratch size is the largest over steps of input (unless the caller's) +
+ * band + output (unless scores); for ST's custom model, 16x4x4 + 2x4x32 + 2x2x32 = 640 floats.
  */
 #ifndef HP_NET_H
 #define HP_NET_H

@@ -81,29 +81,51 @@ static int last_producer(const hp_net_f32 *net)
     return -1;
 }
 
+/* A convolution followed by a pooling is one step: two conv rows at a time into a band, each
+ * band pooled at once, so the convolution's whole output never exists. */
+static int fused(const hp_net_f32 *net, int i)
+{
+    return net->layers[i].kind == HP_LAYER_CONV2D && i + 1 < net->layer_count &&
+           net->layers[i + 1].kind == HP_LAYER_MAXPOOL2X2;
+}
+
+/* The shapes of the step at layer i on input `in`: its output, the conv's output (for a fused
+ * step) and the layers it takes (1 or 2); 0 if malformed. */
+static int step_output(const hp_net_f32 *net, int i, shape in, shape *conv, shape *out, int *layers)
+{
+    *layers = 1;
+    if (!layer_output(&net->layers[i], in, out)) return 0;
+    *conv = *out;
+    if (!fused(net, i)) return 1;
+    *layers = 2;
+    return layer_output(&net->layers[i + 1], *conv, out);
+}
+
+static long band_floats(shape conv) { return 2L * conv.width * conv.channels; }
+
 size_t hp_net_f32_scratch_floats(const hp_net_f32 *net)
 {
-    shape in, out;
+    shape in, conv, out;
     long need = 1; /* never 0: that means malformed */
-    int i, last, from_input = 1;
+    int i, step, last;
     if (net == NULL || net->layers == NULL || net->layer_count < 1) return 0;
     in.height = net->input_height;
     in.width = net->input_width;
     in.channels = net->input_channels;
     if (!size_ok(in)) return 0;
     last = last_producer(net);
-    for (i = 0; i < net->layer_count; i++) {
-        const hp_layer_f32 *l = &net->layers[i];
+    for (i = 0; i < net->layer_count; i += step) {
         long here;
-        if (!layer_output(l, in, &out)) return 0;
-        /* What lives in scratch meanwhile: the input unless it is the caller's, the output
-         * unless it goes to scores; an in-place layer on the caller's input works on a copy. */
-        if (produces(l))
-            here = (from_input ? 0 : floats_of(in)) + (i == last ? 0 : floats_of(out));
+        if (!step_output(net, i, in, &conv, &out, &step)) return 0;
+        /* What lives in scratch meanwhile: the input unless it is the caller's, the band of a
+         * fused step, the output unless it goes to scores; an in-place layer on the caller's
+         * input works on a copy. */
+        if (produces(&net->layers[i]))
+            here = (i == 0 ? 0 : floats_of(in)) + (step == 2 ? band_floats(conv) : 0) +
+                   (i + step - 1 == last ? 0 : floats_of(out));
         else
             here = i > last ? 0 : floats_of(in);
         if (here > need) need = here;
-        from_input = 0;
         in = out;
     }
     if (floats_of(in) != (long)net->outputs) return 0;
@@ -138,30 +160,51 @@ static void run_layer(const hp_layer_f32 *l, shape in, const float *x, float *y)
     }
 }
 
+/* Convolution l and 2x2 pooling, band by band (an odd last conv row is never made: the pooling
+ * floors). */
+static void run_conv_pool(const hp_layer_f32 *l, shape in, shape conv, const float *x, float *band,
+                          float *y)
+{
+    const int row_floats = conv.width / 2 * conv.channels;
+    int r;
+    for (r = 0; r < conv.height / 2; r++) {
+        hp_conv2d_rows_f32(x, in.height, in.width, in.channels, l->weights, l->bias, l->outputs,
+                           l->kernel_size, l->padding, l->relu, 2 * r, 2, band);
+        hp_maxpool2x2_f32(band, 2, conv.width, conv.channels, y + r * row_floats);
+    }
+}
+
 int hp_net_f32_run(const hp_net_f32 *net, const float *input, float *scores, float *scratch)
 {
     const size_t size = hp_net_f32_scratch_floats(net);
     const float *x = input;
     float *current = NULL; /* x once it is in scratch or scores */
-    shape in, out;
-    int i, last;
+    shape in, conv, out;
+    int i, step, last;
     if (size == 0 || input == NULL || scores == NULL || scratch == NULL) return -1;
     in.height = net->input_height;
     in.width = net->input_width;
     in.channels = net->input_channels;
     last = last_producer(net);
-    for (i = 0; i < net->layer_count; i++) {
+    for (i = 0; i < net->layer_count; i += step) {
         const hp_layer_f32 *l = &net->layers[i];
         float *y;
-        if (!layer_output(l, in, &out)) return -1; /* checked above: never */
+        if (!step_output(net, i, in, &conv, &out, &step)) return -1; /* checked above: never */
         if (produces(l)) {
             /* The end of scratch the input is not at, or scores. */
-            y = i == last ? scores : current == scratch ? scratch + size - floats_of(out) : scratch;
+            y = i + step - 1 == last ? scores
+                : current == scratch ? scratch + size - floats_of(out)
+                                     : scratch;
         } else {
             y = current != NULL ? current : i > last ? scores : scratch;
             if (current == NULL) copy(input, floats_of(in), y);
         }
-        run_layer(l, in, x, y);
+        if (step == 2) /* the band: after the input at the start, else after an output there */
+            run_conv_pool(l, in, conv, x, current == scratch ? scratch + floats_of(in)
+                                          : y == scratch   ? scratch + floats_of(out)
+                                                           : scratch, y);
+        else
+            run_layer(l, in, x, y);
         x = current = y;
         in = out;
     }

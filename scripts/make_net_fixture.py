@@ -10,7 +10,8 @@ ReLU). "nets": layer lists as the runtime takes them, with the reference scores 
 layer's output: ST's "custom" model (Conv2D without bias + BatchNorm + ReLU, twice, each followed
 by 2x2 max pooling, then Dense 64, 32 and the output layer), whose BatchNorm this script folds into
 the convolution's weights and bias (the reference runs the unfolded model, BatchNorm in inference
-mode), and a dense layer directly after a convolution.
+mode), a dense layer directly after a convolution, and a pooling that drops a convolution's odd
+last row and column.
 """
 import json
 
@@ -150,6 +151,28 @@ def conv_dense(rng):
             "scores": floats(scores)}
 
 
+def conv_pool_odd(rng):
+    """A convolution without ReLU whose odd output the pooling floors (5 x 3 -> 2 x 1), and
+    a sigmoid output."""
+    x = f32(rng.normal(0.0, 1.0, (7, 5, 2)))
+    kernel = f32(rng.uniform(-0.4, 0.4, (3, 3, 2, 6)))
+    bias = f32(rng.uniform(-0.2, 0.2, 6))
+    y = conv_ref(nchw(x), kernel, bias, 0)
+    p = torch.nn.functional.max_pool2d(y, 2)
+    d = f32(rng.uniform(-0.4, 0.4, (2 * 1 * 6, 1)))
+    b = f32(rng.uniform(-0.1, 0.1, 1))
+    a = nhwc(p).reshape(1, -1) @ t64(d) + t64(b)
+    scores = torch.sigmoid(a)
+    layers = [layer("conv2d", (7, 5, 2), 6, 3, 0, 0, kernel, bias),
+              layer("maxpool2x2", (5, 3, 6)),
+              layer("dense", (2, 1, 6), 1, relu=0, weights=d, bias=b),
+              layer("sigmoid", (1, 1, 1))]
+    return {"name": "conv_pool_odd_7x5x2_sigmoid", "input_shape": [7, 5, 2], "input": floats32(x),
+            "layers": layers, "outputs": 1,
+            "activations": [floats(nhwc(y)), floats(nhwc(p)), floats(a), floats(scores)],
+            "scores": floats(scores)}
+
+
 def main():
     rng = np.random.default_rng(20261207)
     convs = []
@@ -169,7 +192,8 @@ def main():
     convs.append(single_conv(rng, 7, 6, 4, 17, 5, 1, True, False))
     nets = [custom_model(rng, "st_custom_8x8x2_8classes", 8),
             custom_model(rng, "st_custom_8x8x2_sigmoid", 1),
-            conv_dense(rng)]
+            conv_dense(rng),
+            conv_pool_odd(rng)]
     print(json.dumps({
         "generator": "scripts/make_net_fixture.py (PyTorch %s, float64)" % torch.__version__,
         "convs": convs, "nets": nets}))
