@@ -245,6 +245,12 @@ void hp_conv2d_rows_f32(const float *input, int height, int width, int channels,
 #else
 #define UNROLLED
 #endif
+/* Each call with its own constant block count, for the compiler to unroll. */
+#if defined(__GNUC__)
+#define INLINE __inline__ __attribute__((always_inline))
+#else
+#define INLINE
+#endif
 
 /* The window of one output pixel: rows kernel rows of taps taps each; the first input x, row
  * to row x_row floats apart; the first weight w (filter 0), row to row w_row floats apart. */
@@ -255,22 +261,28 @@ typedef struct {
 
 static float relu1(float v) { return v > 0.0f ? v : 0.0f; }
 
-static void pixel_block(const pixel_window *p, const float *restrict bias, int first, int relu,
-                        float *restrict out)
+/* Filters [first, first + blocks x FILTER_BLOCK), blocks 1 to MAX_BLOCKS: up to 4 independent
+ * multiply-add chains per input, where one chain would wait on the latency of each. */
+#define MAX_BLOCKS 4
+static INLINE void pixel_blocks(const pixel_window *p, const float *restrict bias, int first,
+                                int relu, float *restrict out, const int blocks)
 {
-    float acc[FILTER_BLOCK];
-    int r, t, j;
-    UNROLLED for (j = 0; j < FILTER_BLOCK; j++) acc[j] = bias != NULL ? bias[first + j] : 0.0f;
+    float acc[MAX_BLOCKS][FILTER_BLOCK];
+    int r, t, b, j;
+    for (b = 0; b < blocks; b++)
+        UNROLLED for (j = 0; j < FILTER_BLOCK; j++)
+            acc[b][j] = bias != NULL ? bias[first + b * FILTER_BLOCK + j] : 0.0f;
     for (r = 0; r < p->rows; r++) {
         const float *x = p->x + r * p->x_row;
         const float *w = p->w + r * p->w_row + first;
         for (t = 0; t < p->taps; t++, w += p->filters)
-            UNROLLED for (j = 0; j < FILTER_BLOCK; j++) acc[j] = HP_MADD_F32(x[t], w[j], acc[j]);
+            for (b = 0; b < blocks; b++)
+                UNROLLED for (j = 0; j < FILTER_BLOCK; j++)
+                    acc[b][j] = HP_MADD_F32(x[t], w[b * FILTER_BLOCK + j], acc[b][j]);
     }
-    if (relu)
-        UNROLLED for (j = 0; j < FILTER_BLOCK; j++) out[first + j] = relu1(acc[j]);
-    else
-        UNROLLED for (j = 0; j < FILTER_BLOCK; j++) out[first + j] = acc[j];
+    for (b = 0; b < blocks; b++)
+        UNROLLED for (j = 0; j < FILTER_BLOCK; j++)
+            out[first + b * FILTER_BLOCK + j] = relu ? relu1(acc[b][j]) : acc[b][j];
 }
 
 static float pixel_filter(const pixel_window *p, const float *bias, int f, int relu)
@@ -302,7 +314,16 @@ void hp_conv2d_rows_f32(const float *input, int height, int width, int channels,
             p.taps = (kx1 - kx0) * channels;
             p.x = input + ((oy - padding + ky0) * width + ox - padding + kx0) * channels;
             p.w = kernel + (ky0 * kernel_size + kx0) * channels * filters;
-            for (f = 0; f < full; f += FILTER_BLOCK) pixel_block(&p, bias, f, relu, out);
+            for (f = 0; f + MAX_BLOCKS * FILTER_BLOCK <= full; f += MAX_BLOCKS * FILTER_BLOCK)
+                pixel_blocks(&p, bias, f, relu, out, MAX_BLOCKS);
+            if (f + 2 * FILTER_BLOCK <= full) {
+                pixel_blocks(&p, bias, f, relu, out, 2);
+                f += 2 * FILTER_BLOCK;
+            }
+            if (f < full) {
+                pixel_blocks(&p, bias, f, relu, out, 1);
+                f += FILTER_BLOCK;
+            }
             for (; f < filters; f++) out[f] = pixel_filter(&p, bias, f, relu);
         }
     }
