@@ -52,6 +52,26 @@ void hp_conv2d_3x3_relu_maxpool2x2_f32(const float *input, int height, int width
                                        const float *kernel, const float *bias, int filters,
                                        float *output);
 
+/* k x k convolution, stride 1, zero padding on every side, optional bias and ReLU: Keras'
+ * Conv2D with padding "valid" (padding = 0) or "same" (padding = kernel_size / 2, odd k).
+ *   input  [height][width][channels]
+ *   kernel [kernel_size][kernel_size][channels][filters], bias [filters] or NULL (no bias)
+ *   output [height + 2 padding - kernel_size + 1][width + 2 padding - kernel_size + 1][filters]
+ * kernel_size 1, 3 or 5 (any odd or even size works), 0 <= padding <= kernel_size / 2, output
+ * at least 1 x 1. Each output is bias (or 0) plus one multiply-add per tap inside the input, in
+ * the order ky, kx, c: the padding's zeros are skipped, not added. relu != 0 applies
+ * max(0, x) to every output. */
+void hp_conv2d_f32(const float *input, int height, int width, int channels, const float *kernel,
+                   const float *bias, int filters, int kernel_size, int padding, int relu,
+                   float *output);
+
+/* Output rows [first_row, first_row + rows) of hp_conv2d_f32, the same values, written from
+ * output[0]: a band of the whole output (for pooling each band as it is made, without a buffer
+ * of the whole convolution). */
+void hp_conv2d_rows_f32(const float *input, int height, int width, int channels,
+                        const float *kernel, const float *bias, int filters, int kernel_size,
+                        int padding, int relu, int first_row, int rows, float *output);
+
 /* 2x2 max pooling, stride 2, valid (odd last row/column dropped, as Keras floors).
  *   input [height][width][channels] -> output [height/2][width/2][channels] */
 void hp_maxpool2x2_f32(const float *input, int height, int width, int channels, float *output);
