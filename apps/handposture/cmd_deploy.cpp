@@ -130,7 +130,7 @@ void run_deploy_st_app(const DeployArgs& a)
     codegen::write_st_app(app, files);
     std::printf("wrote %zu files into %s (%s network, %d classes); build with: make -C %s; flash with: handposture "
                 "flash --project %s\n",
-                files.size(), a.project.c_str(), model.is_int8() ? "int8" : "float32", model.model.shape.classes,
+                files.size(), a.project.c_str(), model.is_int8() ? "int8" : "float32", model.model.classes(),
                 a.project.c_str(), a.project.c_str());
 }
 
@@ -161,7 +161,7 @@ void run_deploy(const DeployArgs& a)
     files["README.md"] = codegen::deploy_package_readme(model, options, sizes);
     codegen::write_package(a.out, files);
     std::printf("wrote %s: %zu files for %s, %d classes", a.out.c_str(), files.size(), options.target.c_str(),
-                model.model.shape.classes);
+                model.model.classes());
     for (const auto& s : sizes) std::printf("; %s flash %ld B, static RAM %ld B", s.opt.c_str(), s.flash, s.static_ram);
     std::printf("\n");
 }

@@ -78,7 +78,7 @@ void append_frames_of_npz(const fs::path& path, const std::vector<std::string>& 
 {
     if (!fs::exists(path)) throw Error(path, "datalog not found");
     const Datalog log = read_datalog_file(path);
-    check_frames_fit(model.shape, log.zones, path.string());
+    check_frames_fit(model.input, log.zones, path.string());
     const hp_preprocess_config config = preprocess_for(model);
     const size_t zones = size_t(log.zones);
     f.height = f.width = log.side();
@@ -147,7 +147,7 @@ void run_evaluate(const EvaluateOptions& o)
     const std::vector<std::string> names = resolve_class_names(model, o.classes, o.model, "--classes");
     const Dataset ds = load_for_model(o.data, model, names);
     const std::vector<float> scores = predict_scores(any, ds.inputs.data(), ds.size(), o.threads);
-    const Metrics m = compute_metrics(scores, model.shape.outputs(), ds.labels, names);
+    const Metrics m = compute_metrics(scores, model.outputs(), ds.labels, names);
 
     nlohmann::json j = m.to_json();
     j["model"] = o.model;
@@ -185,7 +185,7 @@ void run_predict(const PredictOptions& o)
         frames = frames_of_dataset(load_for_model(o.data, model, names));
     else
         for (const std::string& path : o.npz) append_frames_of_npz(path, names, model, frames);
-    const int outputs = model.shape.outputs();
+    const int outputs = model.outputs();
     const std::vector<float> scores = predict_scores(any, frames.inputs.data(), frames.size(), o.threads);
 
     std::string csv = "file,frame,label,pred";

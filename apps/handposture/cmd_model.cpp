@@ -20,22 +20,37 @@ struct LayerRow {
     long parameters, macs;
 };
 
+std::string layer_type(const Layer& l)
+{
+    char text[64];
+    switch (l.kind) {
+    case LayerKind::conv2d:
+        std::snprintf(text, sizeof text, "Conv2D %dx%d %s%s", l.kernel_size, l.kernel_size,
+                      l.same_padding ? "same" : "valid", l.use_bias ? "" : " no bias");
+        return text;
+    case LayerKind::max_pool: return "MaxPooling2D 2x2";
+    case LayerKind::dropout:  // training only; shown because the file holds it
+        std::snprintf(text, sizeof text, "Dropout %g", double(l.rate));
+        return text;
+    case LayerKind::relu: return "ReLU";
+    default: return keras_class_name(l.kind);
+    }
+}
+
 std::vector<LayerRow> layer_rows(const Model& m)
 {
-    const ModelShape& s = m.shape;
-    const int O = s.outputs();
-    std::vector<LayerRow> rows = {
-        {"Conv2D 3x3", "relu", {s.conv_height(), s.conv_width(), s.conv_filters},
-         long(9 * s.channels + 1) * s.conv_filters, long(s.conv_height()) * s.conv_width() * s.conv_filters * 9 * s.channels},
-        {"MaxPooling2D 2x2", "", {s.pool_height(), s.pool_width(), s.conv_filters}, 0, 0},
-        {"Flatten", "", {s.flat_size()}, 0, 0},
-        {"Dense", "relu", {s.dense_units}, long(s.flat_size() + 1) * s.dense_units, long(s.flat_size()) * s.dense_units},
-        {"Dense", O == 1 ? "sigmoid" : "softmax", {O}, long(s.dense_units + 1) * O, long(s.dense_units) * O},
-    };
-    if (m.dropout > 0.0f) {  // training only; shown because the file holds it
-        char label[32];
-        std::snprintf(label, sizeof label, "Dropout %g", double(m.dropout));
-        rows.insert(rows.begin() + 2, {label, "", {s.pool_height(), s.pool_width(), s.conv_filters}, 0, 0});
+    static const char* const activations[] = {"", "relu", "softmax", "sigmoid"};
+    const std::vector<TensorShape> shapes = m.output_shapes();
+    std::vector<LayerRow> rows;
+    TensorShape in = m.input;
+    for (size_t i = 0; i < m.layers.size(); i++) {
+        const Layer& l = m.layers[i];
+        const TensorShape& out = shapes[i];
+        const bool flat = out.height == 1 && out.width == 1 && (l.kind == LayerKind::flatten || l.kind == LayerKind::dense);
+        rows.push_back({layer_type(l), activations[int(l.activation)],
+                        flat ? std::vector<int>{out.channels} : std::vector<int>{out.height, out.width, out.channels},
+                        layer_parameter_count(l, in), layer_mac_count(l, in)});
+        in = out;
     }
     return rows;
 }
@@ -62,14 +77,14 @@ void print_summary(const std::string& path, bool as_json)
 {
     const AnyModel any = read_any_model(path);  // a Keras .h5 or an int8 .hpq
     const Model& m = any.model;
-    const ModelShape& s = m.shape;
+    const TensorShape& s = m.input;
     const std::vector<LayerRow> rows = layer_rows(m);
     const long weight_bytes = any.is_int8() ? long(any.quant->weight_bytes()) : m.parameter_count() * long(sizeof(float));
     if (as_json) {
         nlohmann::ordered_json j;
         j["model"] = path;
         j["input_shape"] = {s.height, s.width, s.channels};
-        j["classes"] = s.classes;
+        j["classes"] = m.classes();
         j["class_names"] = m.class_names;
         j["layers"] = nlohmann::ordered_json::array();
         for (const LayerRow& r : rows)
@@ -88,7 +103,7 @@ void print_summary(const std::string& path, bool as_json)
         return;
     }
     std::printf("model %s\n", path.c_str());
-    std::printf("input %dx%dx%d, %d classes", s.height, s.width, s.channels, s.classes);
+    std::printf("input %dx%dx%d, %d classes", s.height, s.width, s.channels, m.classes());
     if (m.class_names.empty()) {
         std::printf(" (class names not stored in the file)\n");
     } else {

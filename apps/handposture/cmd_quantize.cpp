@@ -30,10 +30,10 @@ void run_quantize(const QuantizeOptions& o)
     options.classes = model.class_names;  // empty: ST's 8 classes
     options.preprocess = preprocess_for(model);  // the ranges of the inputs the model will see
     Dataset data = load_dataset(o.data, options);
-    if (int(data.class_names.size()) != model.shape.classes)
-        throw Error(o.model, "the model has " + std::to_string(model.shape.classes) + " classes but " + o.data + " has " +
+    if (int(data.class_names.size()) != model.classes())
+        throw Error(o.model, "the model has " + std::to_string(model.classes()) + " classes but " + o.data + " has " +
                                  std::to_string(data.class_names.size()));
-    check_frames_fit(model.shape, data.height * data.width, o.data);
+    check_frames_fit(model.input, data.height * data.width, o.data);
     if (data.size() == 0) throw Error(o.data, "no frames to calibrate on");
     if (model.class_names.empty()) model.class_names = data.class_names;
 
@@ -45,7 +45,7 @@ void run_quantize(const QuantizeOptions& o)
     QuantModel q = quantize_model(model, frames.data(), subset.size(), method);
     write_quant_model(o.out, q);
 
-    const int outputs = model.shape.outputs();
+    const int outputs = model.outputs();
     std::vector<float> f32 = predict_scores(model, data.inputs.data(), data.size(), o.threads);
     std::vector<float> s8 = predict_scores(q, data.inputs.data(), data.size(), o.threads);
     Metrics mf = compute_metrics(f32, outputs, data.labels, data.class_names);

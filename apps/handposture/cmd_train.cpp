@@ -162,9 +162,10 @@ void run_config(const std::string& file, const std::string& out, bool quiet)
         s.progress_bar = stderr_is_terminal() && !quiet;
         s.quiet = quiet;
         train::ExperimentResult r = train::run_training(s, std::cerr);
-        if (r.training.best_model.shape.height != c.input_height || r.training.best_model.shape.width != c.input_width)
+        const TensorShape& in = r.training.best_model.input;
+        if (in.height != c.input_height || in.width != c.input_width)
             std::cerr << "warning: " << file << ": training.model.input_shape: the data's frames are "
-                      << r.training.best_model.shape.height << "x" << r.training.best_model.shape.width
+                      << in.height << "x" << in.width
                       << "; the model was built for them\n";
     } else if (c.operation_mode == "evaluation") {
         fs::path model = !c.model_path.empty() ? c.model_path : c.trained_model_path;

@@ -28,7 +28,7 @@ std::map<std::string, std::string> int8_test_vector_files(const QuantModel& mode
     d.preprocess = options.preprocess;
     d.preprocess.distance_mode = model.distance_mode;  // the tensors the model takes
     const Dataset data = load_dataset(dataset, d);
-    check_frames_fit(model.shape, data.height * data.width, dataset.string());
+    check_frames_fit({model.shape.height, model.shape.width, model.shape.channels}, data.height * data.width, dataset.string());
     if (count < 1 || data.size() < size_t(count))
         throw Error(dataset, "has " + std::to_string(data.size()) + " frames, " + std::to_string(count) + " wanted");
     std::vector<float> tensors;

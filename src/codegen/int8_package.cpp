@@ -123,7 +123,8 @@ int hp_run_logits(const float *input, int32_t *logits)
 std::map<std::string, std::string> quant_package_files(const QuantModel& q, const DeployOptions& options)
 {
     q.validate("quantized model");
-    return package_files(q.shape, options, int8_app_network(q));
+    return package_files(NetworkIo{{q.shape.height, q.shape.width, q.shape.channels}, q.shape.classes}, options,
+                         int8_app_network(q));
 }
 
 std::map<std::string, std::string> quant_test_vector_files(const QuantModel& q, const std::vector<float>& tensors,

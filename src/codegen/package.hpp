@@ -58,19 +58,30 @@ struct AppNetwork {
     std::string readme_api;      // more lines for the README's API block (header_api's functions)
 };
 
-// The float32 network's part of a package.
+// The float32 network's part of a package: CNN2D_ST_HandPosture on its specialised kernels
+// (hp_model.h), any other layer list on the general runtime (hp_net.h).
 AppNetwork float_app_network(const Model& model);
+
+// The runtime files of the general float network (hp_net_f32.c and the kernels it calls).
+std::vector<std::string> general_net_runtime_files();
+
+// What the application code needs to know of a network: its input and its classes.
+struct NetworkIo {
+    TensorShape input;
+    int classes = 0;
+    int outputs() const { return classes == 2 ? 1 : classes; }
+};
 
 // The runtime files a package of `network` copies: the per-frame pipeline's (hp_pipeline,
 // preprocessing, postprocessing) and the network's own. (runtime/hp_config.h is not one: each
 // package writes its own.)
 std::vector<std::string> package_runtime_files(const AppNetwork& network);
 
-// A package's files (name -> contents) for a network of `shape` described by `network`: its
+// A package's files (name -> contents) for a network of `io` described by `network`: its
 // runtime files copied verbatim, hp_model_data.*, hp_app.h, hp_app.c, ai_model_config.h and
 // hp_config.h (the runtime's build options for this model, see runtime/hp_config.h).
 // options.class_names must be resolved.
-std::map<std::string, std::string> package_files(const ModelShape& shape, const DeployOptions& options,
+std::map<std::string, std::string> package_files(const NetworkIo& io, const DeployOptions& options,
                                                  const AppNetwork& network);
 
 // The float32 package of `model`. options.class_names must be resolved.

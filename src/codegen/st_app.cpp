@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "hp_model.h"
 #include "hp_model_s8.h"
+#include "model/runtime_model.hpp"
 
 namespace fs = std::filesystem;
 
@@ -93,9 +94,11 @@ std::string utc_now()
 // What the network files say about the model: kind, buffer sizes, how it runs.
 std::map<std::string, std::string> network_values(const AnyModel& model, const std::string& model_data_c)
 {
-    const ModelShape& s = model.model.shape;
+    const TensorShape& s = model.model.input;
+    const int outputs = model.model.outputs();
     size_t scratch = 0, weights = 0;
     std::string kind, scratch_expr, run;
+    int nodes = 7;  // conv, ReLU, max pooling, dense, ReLU, dense, softmax (or sigmoid)
     if (model.is_int8()) {
         const hp_model_s8 view = model.quant->runtime_view();
         scratch = hp_model_s8_scratch_bytes(&view);
@@ -105,15 +108,21 @@ std::map<std::string, std::string> network_values(const AnyModel& model, const s
         run = "hp_model_s8_run(&hp_model_data, (const float *)input[0].data, (float *)output[0].data, "
               "instance.activations)";
     } else {
-        const hp_model_f32 view = model.model.runtime_view();
-        scratch = hp_model_f32_scratch_floats(&view) * sizeof(float);
+        const RuntimeModel runtime(model.model);
+        const std::string api = runtime.fast_path() ? "hp_model_f32" : "hp_net_f32";
+        scratch = runtime.scratch_floats() * sizeof(float);
         weights = size_t(model.model.parameter_count()) * sizeof(float);
         kind = "float32";
-        scratch_expr = "hp_model_f32_scratch_floats(&hp_model_data) * sizeof(float)";
-        run = "hp_model_f32_run(&hp_model_data, (const float *)input[0].data, (float *)output[0].data, "
-              "(float *)instance.activations)";
+        scratch_expr = api + "_scratch_floats(&hp_model_data) * sizeof(float)";
+        run = api + "_run(&hp_model_data, (const float *)input[0].data, (float *)output[0].data, "
+                    "(float *)instance.activations)";
+        if (!runtime.fast_path()) {
+            const InferencePlan plan = inference_plan(model.model);
+            nodes = int(plan.layers.size()) + 1;
+            for (const PlanLayer& l : plan.layers) nodes += l.relu;
+        }
     }
-    const size_t in_size = size_t(s.height) * s.width * s.channels;
+    const size_t in_size = s.size();
     char signature[16];
     const uint32_t crc = uint32_t(crc32(0L, reinterpret_cast<const Bytef*>(model_data_c.data()), uInt(model_data_c.size())));
     std::snprintf(signature, sizeof signature, "%08x", unsigned(crc));
@@ -123,10 +132,9 @@ std::map<std::string, std::string> network_values(const AnyModel& model, const s
             {"CHANNELS", std::to_string(s.channels)},
             {"IN_SIZE", std::to_string(in_size)},
             {"IN_SIZE_BYTES", std::to_string(in_size * sizeof(float))},
-            {"OUTPUTS", std::to_string(s.outputs())},
-            {"OUT_SIZE_BYTES", std::to_string(size_t(s.outputs()) * sizeof(float))},
-            // conv, ReLU, max pooling, dense, ReLU, dense, softmax (or sigmoid)
-            {"NODES", "7"},
+            {"OUTPUTS", std::to_string(outputs)},
+            {"OUT_SIZE_BYTES", std::to_string(size_t(outputs) * sizeof(float))},
+            {"NODES", std::to_string(nodes)},
             {"MACC", std::to_string(model.model.mac_count())},
             {"WEIGHTS_SIZE", std::to_string(weights)},
             {"ACT_SIZE", std::to_string((scratch + 3) / 4 * 4)},
@@ -235,7 +243,7 @@ StApp check_st_app(const fs::path& dir)
 void check_model_fits(const StApp& app, const AnyModel& model, const std::string& model_path)
 {
     // app_network.c fills a square frame, zone by zone, distance and signal interleaved.
-    const ModelShape& s = model.model.shape;
+    const TensorShape& s = model.model.input;
     if (s.height != s.width || s.height * s.width != app.sensor_zones || s.channels != 2)
         throw Error(model_path, "input " + std::to_string(s.height) + "x" + std::to_string(s.width) + "x" +
                                     std::to_string(s.channels) + " does not fit the application's sensor frame (" +

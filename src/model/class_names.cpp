@@ -9,7 +9,7 @@ std::vector<std::string> resolve_class_names(const Model& model, const std::vect
                                              const std::string& model_path, const std::string& how_to_give,
                                              bool required)
 {
-    const int classes = model.shape.classes;
+    const int classes = model.classes();
     std::vector<std::string> names;
     std::string from = "the model's class names";
     if (!given.empty()) {

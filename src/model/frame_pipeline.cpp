@@ -6,15 +6,13 @@ namespace hp {
 
 FramePipeline::FramePipeline(const Model& model, const hp_preprocess_config& preprocess,
                              const hp_postprocess_config& postprocess, const std::string& where)
-    : view_(model.runtime_view()), preprocess_(preprocess_for(model, preprocess)), postprocess_(postprocess)
+    : runtime_(model, where), preprocess_(preprocess_for(model, preprocess)), postprocess_(postprocess)
 {
-    model.validate(where);
-    check_frames_fit(model.shape, model.shape.height * model.shape.width, where);
-    const int zones = model.shape.height * model.shape.width;
+    const int zones = model.input.height * model.input.width;
+    check_frames_fit(model.input, zones, where);
     tensor_.assign(size_t(zones) * 2, 0.0f);
-    scratch_.assign(hp_model_f32_scratch_floats(&view_), 0.0f);
-    if (scratch_.empty()) throw Error(where, "the runtime cannot run the model's dimensions");
-    pipeline_ = hp_pipeline{&preprocess_, &postprocess_, zones, model.shape.outputs(), &FramePipeline::run_network, this,
+    scratch_.assign(runtime_.scratch_floats(), 0.0f);
+    pipeline_ = hp_pipeline{&preprocess_, &postprocess_, zones, runtime_.outputs(), &FramePipeline::run_network, this,
                             tensor_.data()};
     hp_label_filter_init(&filter_);
     outcome_.scores.assign(size_t(pipeline_.outputs), 0.0f);
@@ -23,7 +21,7 @@ FramePipeline::FramePipeline(const Model& model, const hp_preprocess_config& pre
 int FramePipeline::run_network(void* context, const float* input, float* scores)
 {
     auto* self = static_cast<FramePipeline*>(context);
-    return hp_model_f32_run(&self->view_, input, scores, self->scratch_.data());
+    return self->runtime_.run(input, scores, self->scratch_.data());
 }
 
 const FrameOutcome& FramePipeline::process(const float* distance_mm, const float* signal_per_spad,

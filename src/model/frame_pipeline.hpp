@@ -1,5 +1,5 @@
 // The runtime's per-frame pipeline (hp_pipeline.h: preprocessing, the network on valid frames,
-// thresholded argmax, label filter) around a float model on the host: what live mode and the
+// thresholded argmax, label filter) around a float model on the host (RuntimeModel): what live mode and the
 // deploy packages' test vectors run, the same C function the packages themselves call.
 #pragma once
 
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "hp_pipeline.h"
-#include "model/model.hpp"
+#include "model/runtime_model.hpp"
 
 namespace hp {
 
@@ -42,7 +42,7 @@ public:
 private:
     static int run_network(void* context, const float* input, float* scores);
 
-    hp_model_f32 view_;
+    RuntimeModel runtime_;
     std::vector<float> tensor_, scratch_;
     hp_preprocess_config preprocess_;  // pipeline_ points to both
     hp_postprocess_config postprocess_;

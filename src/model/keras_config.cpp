@@ -14,14 +14,13 @@ namespace {
 
 using nlohmann::json;
 
-// Limits far above the family's sizes: a file cannot make the reader allocate without bound.
-constexpr long kMaxSide = 1024, kMaxChannels = 64, kMaxFilters = 1024, kMaxUnits = 65536, kMaxOutputs = 4096;
-constexpr long kMaxParameters = 1L << 26;
+// Limits far above any sensor model; Model::validate holds the rest.
+constexpr long kMaxSide = 1024, kMaxChannels = 1024, kMaxUnits = 65536;
 
-const char* const kFamily = "the model family is InputLayer, Conv2D 3x3, MaxPooling2D 2x2, Flatten, Dense, "
-                            "with Dropout and ReLU/Activation layers";
+const char* const kKnown = "this build knows InputLayer, Conv2D, BatchNormalization, ReLU, Activation, Softmax, "
+                           "MaxPooling2D, Dropout, Flatten and Dense";
 
-struct Layer {
+struct KerasLayer {
     std::string class_name, name;
     const json* config;
 };
@@ -31,25 +30,30 @@ public:
     explicit Parser(std::string where) : where_(std::move(where)) {}
 
     [[noreturn]] void fail(const std::string& problem) const { throw Error(where_, problem); }
-    [[noreturn]] void fail(const Layer& layer, const std::string& problem) const
+    [[noreturn]] void fail(const KerasLayer& layer, const std::string& problem) const
     {
         throw Error(where_, "layer '" + layer.name + "': " + problem);
     }
 
-    KerasArchitecture parse(const std::string& text);
+    Model parse(const std::string& text);
 
 private:
-    std::vector<Layer> functional_chain(const json& config);
-    std::vector<Layer> sequential_chain(const json& layers);
-    Layer layer_of(const json& entry, size_t index);
-    KerasArchitecture interpret(const std::vector<Layer>& chain);
+    std::vector<KerasLayer> functional_chain(const json& config);
+    std::vector<KerasLayer> sequential_chain(const json& layers);
+    KerasLayer layer_of(const json& entry, size_t index);
+    Model interpret(const std::vector<KerasLayer>& chain);
+    hp::Layer convert(const KerasLayer& layer);
 
-    const json& field(const Layer& layer, const char* key) const;
-    long int_field(const Layer& layer, const char* key, long lo, long hi) const;
-    std::string string_field(const Layer& layer, const char* key) const;
-    void expect_pair(const Layer& layer, const char* key, long value, bool null_ok = false) const;
-    void expect_string(const Layer& layer, const char* key, const char* value) const;
-    void expect_bias(const Layer& layer) const;
+    const json& field(const KerasLayer& layer, const char* key) const;
+    long int_field(const KerasLayer& layer, const char* key, long lo, long hi) const;
+    std::string string_field(const KerasLayer& layer, const char* key) const;
+    void expect_pair(const KerasLayer& layer, const char* key, long value, bool null_ok = false) const;
+    void expect_string(const KerasLayer& layer, const char* key, const char* value) const;
+    bool bool_field(const KerasLayer& layer, const char* key, bool absent) const;
+    double number_field(const KerasLayer& layer, const char* key, double absent) const;
+    long square(const KerasLayer& layer, const char* key) const;
+    Activation activation_of(const KerasLayer& layer, const char* key) const;
+    TensorShape input_shape(const KerasLayer& first) const;
 
     std::string where_;
 };
@@ -63,14 +67,14 @@ std::string tuple_text(const json& value)
     return text + ")";
 }
 
-const json& Parser::field(const Layer& layer, const char* key) const
+const json& Parser::field(const KerasLayer& layer, const char* key) const
 {
     auto it = layer.config->find(key);
     if (it == layer.config->end()) fail(layer, std::string("no '") + key + "' in its config");
     return *it;
 }
 
-long Parser::int_field(const Layer& layer, const char* key, long lo, long hi) const
+long Parser::int_field(const KerasLayer& layer, const char* key, long lo, long hi) const
 {
     const json& value = field(layer, key);
     if (!value.is_number_integer()) fail(layer, std::string(key) + " " + value.dump() + " is not an integer");
@@ -80,7 +84,7 @@ long Parser::int_field(const Layer& layer, const char* key, long lo, long hi) co
     return v;
 }
 
-std::string Parser::string_field(const Layer& layer, const char* key) const
+std::string Parser::string_field(const KerasLayer& layer, const char* key) const
 {
     const json& value = field(layer, key);
     if (!value.is_string()) fail(layer, std::string(key) + " " + value.dump() + " is not a string");
@@ -88,7 +92,7 @@ std::string Parser::string_field(const Layer& layer, const char* key) const
 }
 
 // key must be [value, value] (or absent/null when null_ok: Keras' default).
-void Parser::expect_pair(const Layer& layer, const char* key, long value, bool null_ok) const
+void Parser::expect_pair(const KerasLayer& layer, const char* key, long value, bool null_ok) const
 {
     auto it = layer.config->find(key);
     if (it == layer.config->end() || it->is_null()) {
@@ -106,7 +110,7 @@ void Parser::expect_pair(const Layer& layer, const char* key, long value, bool n
 }
 
 // key must be absent or equal to value.
-void Parser::expect_string(const Layer& layer, const char* key, const char* value) const
+void Parser::expect_string(const KerasLayer& layer, const char* key, const char* value) const
 {
     auto it = layer.config->find(key);
     if (it == layer.config->end() || it->is_null()) return;
@@ -114,14 +118,42 @@ void Parser::expect_string(const Layer& layer, const char* key, const char* valu
         fail(layer, std::string(key) + " " + it->dump() + " unsupported, only \"" + value + "\"");
 }
 
-void Parser::expect_bias(const Layer& layer) const
+bool Parser::bool_field(const KerasLayer& layer, const char* key, bool absent) const
 {
-    auto it = layer.config->find("use_bias");
-    if (it != layer.config->end() && !(it->is_boolean() && it->get<bool>()))
-        fail(layer, "use_bias " + it->dump() + " unsupported, only true");
+    auto it = layer.config->find(key);
+    if (it == layer.config->end() || it->is_null()) return absent;
+    if (!it->is_boolean()) fail(layer, std::string(key) + " " + it->dump() + " is not true or false");
+    return it->get<bool>();
 }
 
-Layer Parser::layer_of(const json& entry, size_t index)
+double Parser::number_field(const KerasLayer& layer, const char* key, double absent) const
+{
+    auto it = layer.config->find(key);
+    if (it == layer.config->end() || it->is_null()) return absent;
+    if (!it->is_number()) fail(layer, std::string(key) + " " + it->dump() + " is not a number");
+    return it->get<double>();
+}
+
+// key holds [k, k] (a square kernel or window); returns k.
+long Parser::square(const KerasLayer& layer, const char* key) const
+{
+    const json& v = field(layer, key);
+    if (!(v.is_array() && v.size() == 2 && v[0].is_number_integer() && v[1].is_number_integer() && v[0] == v[1]))
+        fail(layer, std::string(key) + " " + tuple_text(v) + " unsupported, only square ones such as (3, 3)");
+    return v[0].get<long>();
+}
+
+Activation Parser::activation_of(const KerasLayer& layer, const char* key) const
+{
+    const std::string name = string_field(layer, key);
+    if (name == "linear") return Activation::linear;
+    if (name == "relu") return Activation::relu;
+    if (name == "softmax") return Activation::softmax;
+    if (name == "sigmoid") return Activation::sigmoid;
+    fail(layer, std::string(key) + " '" + name + "' unsupported, only linear, relu, softmax or sigmoid");
+}
+
+KerasLayer Parser::layer_of(const json& entry, size_t index)
 {
     if (!entry.is_object()) fail("layer #" + std::to_string(index) + " is not a JSON object");
     auto cls = entry.find("class_name");
@@ -136,25 +168,25 @@ Layer Parser::layer_of(const json& entry, size_t index)
     else if (auto c = config->find("name"); c != config->end() && c->is_string())
         name = c->get<std::string>();
     if (name.empty()) name = "#" + std::to_string(index);
-    return Layer{cls->get<std::string>(), name, &*config};
+    return KerasLayer{cls->get<std::string>(), name, &*config};
 }
 
-std::vector<Layer> Parser::sequential_chain(const json& layers)
+std::vector<KerasLayer> Parser::sequential_chain(const json& layers)
 {
-    std::vector<Layer> chain;
+    std::vector<KerasLayer> chain;
     for (size_t i = 0; i < layers.size(); i++) chain.push_back(layer_of(layers[i], i));
     return chain;
 }
 
 // Follows inbound_nodes from the output layer back to the input: the model must be a chain.
-std::vector<Layer> Parser::functional_chain(const json& config)
+std::vector<KerasLayer> Parser::functional_chain(const json& config)
 {
     const json& layers = config.at("layers");
-    std::vector<Layer> all;
+    std::vector<KerasLayer> all;
     std::vector<const json*> inbound;
     std::map<std::string, size_t> by_name;
     for (size_t i = 0; i < layers.size(); i++) {
-        Layer layer = layer_of(layers[i], i);
+        KerasLayer layer = layer_of(layers[i], i);
         if (!by_name.emplace(layer.name, i).second) fail(layer, "name used by two layers");
         auto nodes = layers[i].find("inbound_nodes");
         inbound.push_back(nodes == layers[i].end() ? nullptr : &*nodes);
@@ -174,9 +206,9 @@ std::vector<Layer> Parser::functional_chain(const json& config)
         current = it->second;
     }
 
-    std::vector<Layer> chain;
+    std::vector<KerasLayer> chain;
     for (size_t steps = 0;; steps++) {
-        const Layer& layer = all[current];
+        const KerasLayer& layer = all[current];
         if (steps > all.size()) fail(layer, "inbound_nodes form a cycle");
         chain.push_back(layer);
         const json* nodes = inbound[current];
@@ -196,16 +228,16 @@ std::vector<Layer> Parser::functional_chain(const json& config)
         current = it->second;
     }
     if (chain.size() != all.size()) {
-        for (const Layer& layer : all) {
+        for (const KerasLayer& layer : all) {
             bool used = false;
-            for (const Layer& c : chain) used = used || c.name == layer.name;
+            for (const KerasLayer& c : chain) used = used || c.name == layer.name;
             if (!used) fail(layer, "not on the path from the input to the output: only a chain of layers is supported");
         }
     }
     return {chain.rbegin(), chain.rend()};
 }
 
-KerasArchitecture Parser::parse(const std::string& text)
+Model Parser::parse(const std::string& text)
 {
     json root;
     try {
@@ -220,7 +252,7 @@ KerasArchitecture Parser::parse(const std::string& text)
         if (cls == root.end() || !cls->is_string()) fail("model_config has no class_name");
         if (config == root.end()) fail("model_config has no config");
         std::string kind = cls->get<std::string>();
-        std::vector<Layer> chain;
+        std::vector<KerasLayer> chain;
         if (kind == "Functional" || kind == "Model") {
             if (!config->is_object() || !config->contains("layers") || !(*config)["layers"].is_array())
                 fail("model_config of a " + kind + " model has no list of layers");
@@ -243,162 +275,130 @@ KerasArchitecture Parser::parse(const std::string& text)
     }
 }
 
-// Walks the chain: input, conv (+relu), pool, flatten, dense (+relu), output (+softmax/sigmoid),
-// with Dropout and linear activations allowed anywhere.
-KerasArchitecture Parser::interpret(const std::vector<Layer>& chain)
+// An InputLayer's shape, or the first layer's batch_input_shape (Sequential).
+TensorShape Parser::input_shape(const KerasLayer& first) const
 {
-    static const char* const known[] = {"InputLayer", "Conv2D", "Convolution2D", "MaxPooling2D", "MaxPool2D",
-                                        "Dropout", "Flatten", "Dense", "Activation", "ReLU", "Softmax"};
-    for (const Layer& layer : chain) {
-        bool ok = false;
-        for (const char* k : known) ok = ok || layer.class_name == k;
-        if (!ok) fail(layer, layer.class_name + " unsupported (" + kFamily + ")");
-    }
-
-    KerasArchitecture arch;
-    ModelShape& s = arch.shape;
-    size_t i = 0;
-    bool have_dropout = false;
-    // Skips Dropout and identity activations.
-    auto skip_identity = [&] {
-        while (i < chain.size()) {
-            const Layer& l = chain[i];
-            if (l.class_name == "Dropout") {
-                const json& rate = field(l, "rate");
-                if (!rate.is_number() || rate.get<double>() < 0 || rate.get<double>() >= 1)
-                    fail(l, "rate " + rate.dump() + " is not in [0, 1)");
-                if (!have_dropout) arch.dropout = rate.get<float>();
-                have_dropout = true;
-            } else if (l.class_name == "Activation" && string_field(l, "activation") == "linear") {
-            } else {
-                break;
-            }
-            i++;
-        }
-    };
-    auto next = [&](const char* role) -> const Layer& {
-        skip_identity();
-        if (i >= chain.size()) fail("model_config ends before its " + std::string(role) + " (" + kFamily + ")");
-        return chain[i++];
-    };
-    // The activation of a Conv2D/Dense layer, or of the separate layer after it when linear.
-    auto activation = [&](const Layer& layer) -> std::string {
-        std::string act = string_field(layer, "activation");
-        if (act != "linear") return act;
-        skip_identity();
-        if (i >= chain.size()) return act;
-        const Layer& after = chain[i];
-        if (after.class_name == "Activation") {
-            i++;
-            return string_field(after, "activation");
-        }
-        if (after.class_name == "ReLU") {
-            for (const char* key : {"max_value", "threshold", "negative_slope"}) {
-                auto it = after.config->find(key);
-                if (it != after.config->end() && !it->is_null() && !(it->is_number() && it->get<double>() == 0.0))
-                    fail(after, std::string(key) + " " + it->dump() + " unsupported, only a plain ReLU");
-            }
-            i++;
-            return "relu";
-        }
-        if (after.class_name == "Softmax") {
-            auto axis = after.config->find("axis");
-            if (axis != after.config->end() && !(axis->is_number_integer() && axis->get<long>() == -1))
-                fail(after, "axis " + axis->dump() + " unsupported, only -1");
-            i++;
-            return "softmax";
-        }
-        return act;
-    };
-
-    // Input: an InputLayer, or the first layer's batch_input_shape (Sequential).
-    skip_identity();
-    if (i >= chain.size()) fail("model_config has no layers");
-    const Layer& first = chain[i];
-    if (first.class_name == "InputLayer") i++;
-    const json* input_shape = nullptr;
-    for (const char* key : {"batch_input_shape", "batch_shape"}) {
-        auto it = first.config->find(key);
-        if (it != first.config->end()) input_shape = &*it;
-        if (input_shape) break;
-    }
-    if (input_shape == nullptr) fail(first, "no batch_input_shape: the input shape is unknown");
-    const json& in = *input_shape;
+    const json* shape = nullptr;
+    for (const char* key : {"batch_input_shape", "batch_shape"})
+        if (auto it = first.config->find(key); it != first.config->end() && shape == nullptr) shape = &*it;
+    if (shape == nullptr) fail(first, "no batch_input_shape: the input shape is unknown");
+    const json& in = *shape;
     if (!in.is_array() || in.size() != 4 || !in[1].is_number_integer() || !in[2].is_number_integer() ||
         !in[3].is_number_integer())
         fail(first, "input shape " + tuple_text(in) + " unsupported, only (None, H, W, C)");
     const long height = in[1].get<long>(), width = in[2].get<long>(), channels = in[3].get<long>();
-    if (height < 4 || width < 4 || height > kMaxSide || width > kMaxSide || channels < 1 || channels > kMaxChannels)
-        fail(first, "input shape " + tuple_text(in) + " unsupported: H, W in 4.." + std::to_string(kMaxSide) +
+    if (height < 1 || width < 1 || height > kMaxSide || width > kMaxSide || channels < 1 || channels > kMaxChannels)
+        fail(first, "input shape " + tuple_text(in) + " unsupported: H, W in 1.." + std::to_string(kMaxSide) +
                         ", C in 1.." + std::to_string(kMaxChannels));
-    s.height = int(height);
-    s.width = int(width);
-    s.channels = int(channels);
     expect_string(first, "data_format", "channels_last");
-
-    const Layer& conv = next("Conv2D layer");
-    if (conv.class_name != "Conv2D" && conv.class_name != "Convolution2D")
-        fail(conv, conv.class_name + " where Conv2D was expected (" + kFamily + ")");
-    s.conv_filters = int(int_field(conv, "filters", 1, kMaxFilters));
-    expect_pair(conv, "kernel_size", 3);
-    expect_pair(conv, "strides", 1, true);
-    expect_pair(conv, "dilation_rate", 1, true);
-    expect_string(conv, "padding", "valid");
-    expect_string(conv, "data_format", "channels_last");
-    expect_bias(conv);
-    if (auto g = conv.config->find("groups"); g != conv.config->end() && !(g->is_number_integer() && g->get<long>() == 1))
-        fail(conv, "groups " + g->dump() + " unsupported, only 1");
-    arch.conv_layer = conv.name;
-    if (std::string act = activation(conv); act != "relu")
-        fail(conv, "activation '" + act + "' unsupported, only relu after the convolution");
-
-    const Layer& pool = next("MaxPooling2D layer");
-    if (pool.class_name != "MaxPooling2D" && pool.class_name != "MaxPool2D")
-        fail(pool, pool.class_name + " where MaxPooling2D was expected (" + kFamily + ")");
-    expect_pair(pool, "pool_size", 2);
-    expect_pair(pool, "strides", 2, true);
-    expect_string(pool, "padding", "valid");
-    expect_string(pool, "data_format", "channels_last");
-
-    const Layer& flatten = next("Flatten layer");
-    if (flatten.class_name != "Flatten") fail(flatten, flatten.class_name + " where Flatten was expected (" + kFamily + ")");
-    expect_string(flatten, "data_format", "channels_last");
-
-    const Layer& dense = next("hidden Dense layer");
-    if (dense.class_name != "Dense") fail(dense, dense.class_name + " where Dense was expected (" + kFamily + ")");
-    s.dense_units = int(int_field(dense, "units", 1, kMaxUnits));
-    expect_bias(dense);
-    arch.dense_layer = dense.name;
-    if (std::string act = activation(dense); act != "relu")
-        fail(dense, "activation '" + act + "' unsupported, only relu on the hidden Dense layer");
-
-    const Layer& output = next("output Dense layer");
-    if (output.class_name != "Dense") fail(output, output.class_name + " where the output Dense was expected (" + kFamily + ")");
-    int units = int(int_field(output, "units", 1, kMaxOutputs));
-    expect_bias(output);
-    arch.output_layer = output.name;
-    std::string act = activation(output);
-    if (act == "softmax" && units >= 3) {
-        s.classes = units;
-    } else if (act == "sigmoid" && units == 1) {
-        s.classes = 2;
-    } else {
-        fail(output, "activation '" + act + "' with " + std::to_string(units) +
-                         " units unsupported, only softmax with 3 or more units or sigmoid with 1 unit");
-    }
-    skip_identity();
-    if (i < chain.size()) fail(chain[i], chain[i].class_name + " after the output layer unsupported (" + kFamily + ")");
-
-    Model sized;
-    sized.shape = s;
-    if (sized.parameter_count() > kMaxParameters)
-        fail("model too large: " + std::to_string(sized.parameter_count()) + " parameters");
-    return arch;
+    return {int(height), int(width), int(channels)};
 }
 
+// One Keras layer as ours (not InputLayer, Activation or Softmax: interpret handles those).
+hp::Layer Parser::convert(const KerasLayer& k)
+{
+    hp::Layer l;
+    l.name = k.name;
+    const std::string& cls = k.class_name;
+    if (cls == "Conv2D" || cls == "Convolution2D") {
+        l.kind = LayerKind::conv2d;
+        l.units = int(int_field(k, "filters", 1, kMaxChannels));
+        l.kernel_size = int(square(k, "kernel_size"));
+        if (l.kernel_size != 1 && l.kernel_size != 3 && l.kernel_size != 5)
+            fail(k, "kernel_size " + tuple_text(field(k, "kernel_size")) + " unsupported, only 1x1, 3x3 or 5x5");
+        expect_pair(k, "strides", 1, true);
+        expect_pair(k, "dilation_rate", 1, true);
+        expect_string(k, "data_format", "channels_last");
+        const std::string padding = string_field(k, "padding");
+        if (padding != "valid" && padding != "same") fail(k, "padding '" + padding + "' unsupported, only valid or same");
+        l.same_padding = padding == "same";
+        l.use_bias = bool_field(k, "use_bias", true);
+        if (auto g = k.config->find("groups"); g != k.config->end() && !(g->is_number_integer() && g->get<long>() == 1))
+            fail(k, "groups " + g->dump() + " unsupported, only 1");
+        l.activation = activation_of(k, "activation");
+    } else if (cls == "Dense") {
+        l.kind = LayerKind::dense;
+        l.units = int(int_field(k, "units", 1, kMaxUnits));
+        l.use_bias = bool_field(k, "use_bias", true);
+        l.activation = activation_of(k, "activation");
+    } else if (cls == "BatchNormalization") {
+        l.kind = LayerKind::batch_norm;
+        const json& axis = field(k, "axis");
+        const bool last = (axis.is_number_integer() && (axis.get<long>() == -1 || axis.get<long>() == 3)) ||
+                          (axis.is_array() && axis.size() == 1 && axis[0].is_number_integer() &&
+                           (axis[0].get<long>() == -1 || axis[0].get<long>() == 3));
+        if (!last) fail(k, "axis " + axis.dump() + " unsupported, only the channel axis (-1 or 3)");
+        if (!bool_field(k, "center", true) || !bool_field(k, "scale", true))
+            fail(k, "center or scale false unsupported, only the full gamma and beta");
+        l.epsilon = float(number_field(k, "epsilon", 1e-3));
+        l.momentum = float(number_field(k, "momentum", 0.99));
+        if (!(l.epsilon > 0) || !(l.momentum >= 0 && l.momentum < 1))
+            fail(k, "epsilon must be > 0 and momentum in [0, 1)");
+    } else if (cls == "ReLU") {
+        l.kind = LayerKind::relu;
+        for (const char* key : {"max_value", "threshold", "negative_slope"}) {
+            auto it = k.config->find(key);
+            if (it != k.config->end() && !it->is_null() && !(it->is_number() && it->get<double>() == 0.0))
+                fail(k, std::string(key) + " " + it->dump() + " unsupported, only a plain ReLU");
+        }
+    } else if (cls == "MaxPooling2D" || cls == "MaxPool2D") {
+        l.kind = LayerKind::max_pool;
+        expect_pair(k, "pool_size", 2);
+        expect_pair(k, "strides", 2, true);
+        expect_string(k, "padding", "valid");
+        expect_string(k, "data_format", "channels_last");
+    } else if (cls == "Dropout") {
+        l.kind = LayerKind::dropout;
+        const json& rate = field(k, "rate");
+        if (!rate.is_number() || rate.get<double>() < 0 || rate.get<double>() >= 1)
+            fail(k, "rate " + rate.dump() + " is not in [0, 1)");
+        l.rate = rate.get<float>();
+    } else if (cls == "Flatten") {
+        l.kind = LayerKind::flatten;
+        expect_string(k, "data_format", "channels_last");
+    } else {
+        fail(k, cls + " unsupported (" + kKnown + ")");
+    }
+    return l;
+}
+
+// Walks the chain: the input, then each layer. An Activation layer is a ReLU layer, or the
+// softmax/sigmoid of the Dense before it; a linear one and a Softmax layer likewise.
+Model Parser::interpret(const std::vector<KerasLayer>& chain)
+{
+    if (chain.empty()) fail("model_config has no layers");
+    Model model;
+    model.input = input_shape(chain[0]);
+    for (size_t i = chain[0].class_name == "InputLayer" ? 1 : 0; i < chain.size(); i++) {
+        const KerasLayer& k = chain[i];
+        Activation act = Activation::relu;
+        if (k.class_name == "Activation") {
+            act = activation_of(k, "activation");
+        } else if (k.class_name == "Softmax") {
+            auto axis = k.config->find("axis");
+            if (axis != k.config->end() && !(axis->is_number_integer() && axis->get<long>() == -1))
+                fail(k, "axis " + axis->dump() + " unsupported, only -1");
+            act = Activation::softmax;
+        } else {
+            model.layers.push_back(convert(k));
+            continue;
+        }
+        if (act == Activation::linear) continue;
+        if (act == Activation::relu) {
+            model.layers.push_back(hp::Layer{.kind = LayerKind::relu, .name = k.name});
+            continue;
+        }
+        hp::Layer* before = model.layers.empty() ? nullptr : &model.layers.back();
+        if (before == nullptr || before->kind != LayerKind::dense || before->activation != Activation::linear)
+            fail(k, "a softmax or sigmoid only after a Dense without activation (the output layer)");
+        before->activation = act;
+    }
+    model.validate_layers(where_);  // weights come later (validate checks them then)
+    return model;
+}
 }  // namespace
 
-KerasArchitecture parse_keras_model_config(const std::string& json_text, const std::string& where)
+Model parse_keras_model_config(const std::string& json_text, const std::string& where)
 {
     return Parser(where).parse(json_text);
 }
@@ -412,73 +412,88 @@ static double shortest_double(float value)
     return std::strtod(text, nullptr);
 }
 
-std::string keras_model_config_json(const ModelShape& s, float dropout, const KerasLayerNames& names)
+std::string keras_model_config_json(const Model& model)
 {
     using ojson = nlohmann::ordered_json;
     auto glorot = ojson{{"class_name", "GlorotUniform"}, {"config", {{"seed", nullptr}}}};
-    auto zeros = ojson{{"class_name", "Zeros"}, {"config", ojson::object()}};
-    auto inbound = [](const std::string& from) { return ojson::array({ojson::array({ojson::array({from, 0, 0, ojson::object()})})}); };
-    auto layer = [&](const char* cls, const std::string& name, ojson config, const std::string& from) {
-        ojson l;
-        l["class_name"] = cls;
-        l["config"] = std::move(config);
-        l["name"] = name;
-        l["inbound_nodes"] = from.empty() ? ojson::array() : inbound(from);
-        return l;
+    auto constant = [](const char* cls) { return ojson{{"class_name", cls}, {"config", ojson::object()}}; };
+    auto inbound = [](const std::string& from) {
+        return ojson::array({ojson::array({ojson::array({from, 0, 0, ojson::object()})})});
     };
-    auto weighted = [&](ojson config) {
-        config["use_bias"] = true;
-        config["kernel_initializer"] = glorot;
-        config["bias_initializer"] = zeros;
-        for (const char* k : {"kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"})
-            config[k] = nullptr;
-        return config;
-    };
-    auto base = [](const std::string& name) { return ojson{{"name", name}, {"trainable", true}, {"dtype", "float32"}}; };
+    const char* const activations[] = {"linear", "relu", "softmax", "sigmoid"};
 
+    const std::string input = "input_1";
     ojson layers = ojson::array();
-    layers.push_back(layer("InputLayer", names.input,
-                           ojson{{"batch_input_shape", {nullptr, s.height, s.width, s.channels}}, {"dtype", "float32"},
-                                 {"sparse", false}, {"ragged", false}, {"name", names.input}},
-                           ""));
-    ojson conv = base(names.conv);
-    conv["filters"] = s.conv_filters;
-    conv["kernel_size"] = {3, 3};
-    conv["strides"] = {1, 1};
-    conv["padding"] = "valid";
-    conv["data_format"] = "channels_last";
-    conv["dilation_rate"] = {1, 1};
-    conv["groups"] = 1;
-    conv["activation"] = "relu";
-    layers.push_back(layer("Conv2D", names.conv, weighted(conv), names.input));
-    ojson pool = base(names.pool);
-    pool["pool_size"] = {2, 2};
-    pool["padding"] = "valid";
-    pool["strides"] = {2, 2};
-    pool["data_format"] = "channels_last";
-    layers.push_back(layer("MaxPooling2D", names.pool, pool, names.conv));
-    ojson drop = base(names.dropout);
-    drop["rate"] = shortest_double(dropout);
-    drop["noise_shape"] = nullptr;
-    drop["seed"] = nullptr;
-    layers.push_back(layer("Dropout", names.dropout, drop, names.pool));
-    ojson flat = base(names.flatten);
-    flat["data_format"] = "channels_last";
-    layers.push_back(layer("Flatten", names.flatten, flat, names.dropout));
-    ojson dense = base(names.dense);
-    dense["units"] = s.dense_units;
-    dense["activation"] = "relu";
-    layers.push_back(layer("Dense", names.dense, weighted(dense), names.flatten));
-    ojson out = base(names.output);
-    out["units"] = s.outputs();
-    out["activation"] = s.classes == 2 ? "sigmoid" : "softmax";
-    layers.push_back(layer("Dense", names.output, weighted(out), names.dense));
-
+    ojson in_config{{"batch_input_shape", {nullptr, model.input.height, model.input.width, model.input.channels}},
+                    {"dtype", "float32"}, {"sparse", false}, {"ragged", false}, {"name", input}};
+    layers.push_back(ojson{{"class_name", "InputLayer"}, {"config", in_config}, {"name", input},
+                           {"inbound_nodes", ojson::array()}});
+    std::string from = input;
+    for (const Layer& l : model.layers) {
+        ojson c{{"name", l.name}, {"trainable", true}, {"dtype", "float32"}};
+        const char* cls = keras_class_name(l.kind);
+        auto weighted = [&] {
+            c["activation"] = activations[int(l.activation)];
+            c["use_bias"] = l.use_bias;
+            c["kernel_initializer"] = glorot;
+            c["bias_initializer"] = constant("Zeros");
+            for (const char* k : {"kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
+                                  "bias_constraint"})
+                c[k] = nullptr;
+        };
+        switch (l.kind) {
+        case LayerKind::conv2d:
+            c["filters"] = l.units;
+            c["kernel_size"] = {l.kernel_size, l.kernel_size};
+            c["strides"] = {1, 1};
+            c["padding"] = l.same_padding ? "same" : "valid";
+            c["data_format"] = "channels_last";
+            c["dilation_rate"] = {1, 1};
+            c["groups"] = 1;
+            weighted();
+            break;
+        case LayerKind::dense:
+            c["units"] = l.units;
+            weighted();
+            break;
+        case LayerKind::batch_norm:
+            c["axis"] = ojson::array({3});
+            c["momentum"] = shortest_double(l.momentum);
+            c["epsilon"] = shortest_double(l.epsilon);
+            c["center"] = true;
+            c["scale"] = true;
+            c["beta_initializer"] = constant("Zeros");
+            c["gamma_initializer"] = constant("Ones");
+            c["moving_mean_initializer"] = constant("Zeros");
+            c["moving_variance_initializer"] = constant("Ones");
+            for (const char* k : {"beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"})
+                c[k] = nullptr;
+            break;
+        case LayerKind::relu:
+            cls = "Activation";
+            c["activation"] = "relu";
+            break;
+        case LayerKind::max_pool:
+            c["pool_size"] = {2, 2};
+            c["padding"] = "valid";
+            c["strides"] = {2, 2};
+            c["data_format"] = "channels_last";
+            break;
+        case LayerKind::dropout:
+            c["rate"] = shortest_double(l.rate);
+            c["noise_shape"] = nullptr;
+            c["seed"] = nullptr;
+            break;
+        case LayerKind::flatten: c["data_format"] = "channels_last"; break;
+        }
+        layers.push_back(ojson{{"class_name", cls}, {"config", std::move(c)}, {"name", l.name}, {"inbound_nodes", inbound(from)}});
+        from = l.name;
+    }
     ojson config;
     config["name"] = "handposture_model";
     config["layers"] = std::move(layers);
-    config["input_layers"] = ojson::array({ojson::array({names.input, 0, 0})});
-    config["output_layers"] = ojson::array({ojson::array({names.output, 0, 0})});
+    config["input_layers"] = ojson::array({ojson::array({input, 0, 0})});
+    config["output_layers"] = ojson::array({ojson::array({from, 0, 0})});
     return ojson{{"class_name", "Functional"}, {"config", std::move(config)}}.dump();
 }
 

@@ -1,6 +1,7 @@
 // Keras 2.x .h5 model files through the HDF5 C API (see model_file.hpp). The graph comes from
 // the model_config JSON (keras_config.hpp); weights from model_weights/<layer>, found through
 // each layer group's weight_names attribute.
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -113,28 +114,52 @@ std::vector<float> read_weights(hid_t layer_group, const std::string& dataset_pa
     return values;
 }
 
-// Kernel and bias of one layer, located through its weight_names attribute.
-void read_layer(hid_t weights_root, const std::string& layer, const std::vector<hsize_t>& kernel_dims,
-                const std::vector<hsize_t>& bias_dims, std::vector<float>& kernel, std::vector<float>& bias,
-                const fs::path& where)
+struct WeightSpec {
+    const char* leaf;  // Keras' variable name: kernel, bias, gamma, ...
+    std::vector<hsize_t> dims;
+};
+
+// The weights of `layer` (input `in`) in Keras' order, as Layer::weights holds them.
+std::vector<WeightSpec> weight_specs(const Layer& layer, const TensorShape& in)
 {
-    if (!link_exists(weights_root, layer)) throw Error(where, "layer '" + layer + "': no weights group model_weights/" + layer);
-    H5Handle group = h5_group(H5Gopen2(weights_root, layer.c_str(), H5P_DEFAULT));
-    if (!group.valid()) throw Error(where, "layer '" + layer + "': model_weights/" + layer + " is not a group");
-    if (H5Aexists(group.get(), "weight_names") <= 0)
-        throw Error(where, "layer '" + layer + "': no weight_names attribute");
-    std::vector<std::string> names = read_strings(group.get(), "weight_names", where, "layer '" + layer + "': ");
-    std::string kernel_name, bias_name;
-    for (const std::string& name : names) {
-        std::string leaf = name.substr(name.rfind('/') + 1);
-        if (leaf.rfind("kernel", 0) == 0 && kernel_name.empty()) kernel_name = name;
-        else if (leaf.rfind("bias", 0) == 0 && bias_name.empty()) bias_name = name;
-        else throw Error(where, "layer '" + layer + "': unexpected weight '" + name + "'");
+    const hsize_t C = hsize_t(in.channels), O = hsize_t(layer.units), k = hsize_t(layer.kernel_size);
+    std::vector<WeightSpec> specs;
+    if (layer.kind == LayerKind::conv2d) specs.push_back({"kernel", {k, k, C, O}});
+    if (layer.kind == LayerKind::dense) specs.push_back({"kernel", {hsize_t(in.size()), O}});
+    if ((layer.kind == LayerKind::conv2d || layer.kind == LayerKind::dense) && layer.use_bias)
+        specs.push_back({"bias", {O}});
+    if (layer.kind == LayerKind::batch_norm)
+        for (const char* leaf : {"gamma", "beta", "moving_mean", "moving_variance"}) specs.push_back({leaf, {C}});
+    return specs;
+}
+
+// The weights of one layer, located through its weight_names attribute by their leaf names.
+void read_layer(hid_t weights_root, Layer& layer, const TensorShape& in, const fs::path& where)
+{
+    const std::vector<WeightSpec> specs = weight_specs(layer, in);
+    layer.weights.clear();
+    if (specs.empty()) return;
+    const std::string& name = layer.name;
+    const std::string what = "layer '" + name + "': ";
+    if (!link_exists(weights_root, name)) throw Error(where, what + "no weights group model_weights/" + name);
+    H5Handle group = h5_group(H5Gopen2(weights_root, name.c_str(), H5P_DEFAULT));
+    if (!group.valid()) throw Error(where, what + "model_weights/" + name + " is not a group");
+    if (H5Aexists(group.get(), "weight_names") <= 0) throw Error(where, what + "no weight_names attribute");
+    const std::vector<std::string> names = read_strings(group.get(), "weight_names", where, what);
+    std::vector<std::string> found(specs.size());
+    for (const std::string& path : names) {
+        const std::string leaf = path.substr(path.rfind('/') + 1);
+        size_t i = 0;
+        while (i < specs.size() && !(leaf.rfind(specs[i].leaf, 0) == 0 && leaf.size() > std::strlen(specs[i].leaf) &&
+                                     leaf[std::strlen(specs[i].leaf)] == ':'))
+            i++;
+        if (i == specs.size() || !found[i].empty()) throw Error(where, what + "unexpected weight '" + path + "'");
+        found[i] = path;
     }
-    if (kernel_name.empty() || bias_name.empty())
-        throw Error(where, "layer '" + layer + "': weight_names lack a kernel and a bias");
-    kernel = read_weights(group.get(), kernel_name, kernel_dims, where, layer);
-    bias = read_weights(group.get(), bias_name, bias_dims, where, layer);
+    for (size_t i = 0; i < specs.size(); i++) {
+        if (found[i].empty()) throw Error(where, what + "weight_names lack its " + specs[i].leaf);
+        layer.weights.push_back(read_weights(group.get(), found[i], specs[i].dims, where, name));
+    }
 }
 
 // --- writing ---
@@ -205,19 +230,18 @@ void write_dataset(hid_t group, const char* name, const std::vector<float>& valu
           where, std::string("dataset ") + name);
 }
 
-// model_weights/<layer> with weight_names, and model_weights/<layer>/<layer>/{kernel:0, bias:0}.
-void write_layer(hid_t weights_root, const std::string& layer, const std::vector<float>* kernel,
-                 const std::vector<hsize_t>& kernel_dims, const std::vector<float>* bias, const fs::path& where)
+// model_weights/<layer> with weight_names, and model_weights/<layer>/<layer>/<leaf>:0.
+void write_layer(hid_t weights_root, const std::string& name, const std::vector<WeightSpec>& specs,
+                 const std::vector<std::vector<float>>& weights, const fs::path& where)
 {
-    H5Handle group = create_group(weights_root, layer, where);
-    if (kernel == nullptr) {
-        write_strings(group.get(), "weight_names", {}, where);
-        return;
-    }
-    write_strings(group.get(), "weight_names", {layer + "/kernel:0", layer + "/bias:0"}, where);
-    H5Handle inner = create_group(group.get(), layer, where);
-    write_dataset(inner.get(), "kernel:0", *kernel, kernel_dims, where);
-    write_dataset(inner.get(), "bias:0", *bias, {hsize_t(bias->size())}, where);
+    H5Handle group = create_group(weights_root, name, where);
+    std::vector<std::string> names;
+    for (const WeightSpec& spec : specs) names.push_back(name + "/" + spec.leaf + ":0");
+    write_strings(group.get(), "weight_names", names, where);
+    if (specs.empty()) return;
+    H5Handle inner = create_group(group.get(), name, where);
+    for (size_t i = 0; i < specs.size(); i++)
+        write_dataset(inner.get(), (std::string(specs[i].leaf) + ":0").c_str(), weights[i], specs[i].dims, where);
 }
 
 }  // namespace
@@ -235,8 +259,7 @@ Model read_keras_h5(const fs::path& path)
         throw Error(path, "no model_config attribute: not a Keras model saved with model.save (weights-only file?)");
     std::vector<std::string> config = read_strings(file.get(), "model_config", path, "");
     if (config.size() != 1) throw Error(path, "attribute 'model_config' is not one string");
-    KerasArchitecture arch = parse_keras_model_config(config[0], path.string());
-    const ModelShape& s = arch.shape;
+    Model model = parse_keras_model_config(config[0], path.string());
 
     H5Handle weights;
     if (H5Lexists(file.get(), "model_weights", H5P_DEFAULT) > 0)
@@ -244,16 +267,9 @@ Model read_keras_h5(const fs::path& path)
     else
         throw Error(path, "no model_weights group");
     if (!weights.valid()) throw Error(path, "model_weights is not a group");
-
-    Model model;
-    model.shape = s;
-    model.dropout = arch.dropout;
-    using D = std::vector<hsize_t>;
-    const hsize_t C = hsize_t(s.channels), F = hsize_t(s.conv_filters), U = hsize_t(s.dense_units), O = hsize_t(s.outputs());
-    ModelWeights& w = model.weights;
-    read_layer(weights.get(), arch.conv_layer, D{3, 3, C, F}, D{F}, w.conv_kernel, w.conv_bias, path);
-    read_layer(weights.get(), arch.dense_layer, D{hsize_t(s.flat_size()), U}, D{U}, w.dense1_kernel, w.dense1_bias, path);
-    read_layer(weights.get(), arch.output_layer, D{U, O}, D{O}, w.dense2_kernel, w.dense2_bias, path);
+    const std::vector<TensorShape> shapes = model.output_shapes(path.string());
+    for (size_t i = 0; i < model.layers.size(); i++)
+        read_layer(weights.get(), model.layers[i], i ? shapes[i - 1] : model.input, path);
 
     if (H5Aexists(file.get(), kClassNamesAttribute) > 0)
         model.class_names = read_strings(file.get(), kClassNamesAttribute, path, "");
@@ -270,8 +286,6 @@ void write_keras_h5(const fs::path& path, const Model& model)
 {
     model.validate(path.string());
     silence_hdf5_errors();
-    const ModelShape& s = model.shape;
-    const KerasLayerNames names;
     write_atomically(path, [&](const fs::path& tmp) {
         hid_t id = H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, untimed(H5P_FILE_CREATE).get(), H5P_DEFAULT);
         if (id < 0) throw Error(path, "cannot create HDF5 file");
@@ -279,32 +293,25 @@ void write_keras_h5(const fs::path& path, const Model& model)
             H5Handle file = h5_file(id);
             write_string(id, "keras_version", "2.8.0", path);
             write_string(id, "backend", "tensorflow", path);
-            write_string(id, "model_config", keras_model_config_json(s, model.dropout, names), path);
+            write_string(id, "model_config", keras_model_config_json(model), path);
             if (!model.class_names.empty()) write_strings(id, kClassNamesAttribute, model.class_names, path);
             // Only when not ST's, so an ST-recipe model is the file it always was.
             if (model.distance_mode != HP_DISTANCE_ABSOLUTE)
                 write_string(id, kDistanceModeAttribute, distance_mode_name(model.distance_mode), path);
 
             H5Handle weights = create_group(id, "model_weights", path);
-            const std::vector<std::string> layers = {names.input, names.conv, names.pool, names.dropout,
-                                                     names.flatten, names.dense, names.output};
-            write_strings(weights.get(), "layer_names", layers, path);
+            std::vector<std::string> layer_names = {"input_1"};
+            for (const Layer& l : model.layers) layer_names.push_back(l.name);
+            write_strings(weights.get(), "layer_names", layer_names, path);
             write_string(weights.get(), "backend", "tensorflow", path);
             write_string(weights.get(), "keras_version", "2.8.0", path);
-            const ModelWeights& w = model.weights;
-            const hsize_t C = hsize_t(s.channels), F = hsize_t(s.conv_filters), U = hsize_t(s.dense_units),
-                          O = hsize_t(s.outputs());
-            for (const std::string& layer : layers) {
-                if (layer == names.conv)
-                    write_layer(weights.get(), layer, &w.conv_kernel, {3, 3, C, F}, &w.conv_bias, path);
-                else if (layer == names.dense)
-                    write_layer(weights.get(), layer, &w.dense1_kernel, {hsize_t(s.flat_size()), U}, &w.dense1_bias, path);
-                else if (layer == names.output)
-                    write_layer(weights.get(), layer, &w.dense2_kernel, {U, O}, &w.dense2_bias, path);
-                else
-                    write_layer(weights.get(), layer, nullptr, {}, nullptr, path);
+            write_layer(weights.get(), "input_1", {}, {}, path);
+            const std::vector<TensorShape> shapes = model.output_shapes(path.string());
+            for (size_t i = 0; i < model.layers.size(); i++) {
+                const Layer& l = model.layers[i];
+                write_layer(weights.get(), l.name, weight_specs(l, i ? shapes[i - 1] : model.input), l.weights, path);
             }
-            write_layer(weights.get(), "top_level_model_weights", nullptr, {}, nullptr, path);
+            write_layer(weights.get(), "top_level_model_weights", {}, {}, path);
             weights.reset();
             file.release();  // closed below, where a failure to flush is seen
         }

@@ -13,7 +13,7 @@ Dataset load_dataset_for_model(const std::filesystem::path& root, const Model& m
     options.preprocess = preprocess_for(model);
     options.missing_classes = missing;
     Dataset data = load_dataset(root, options);
-    check_frames_fit(model.shape, data.height * data.width, root.string());
+    check_frames_fit(model.input, data.height * data.width, root.string());
     if (data.size() == 0) throw Error(root, "no frame of the model's classes was kept");
     return data;
 }

@@ -3,10 +3,11 @@
 #include <onnx/onnx_pb.h>
 
 #include <initializer_list>
-#include <string_view>
+#include <vector>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "model/inference_plan.hpp"
 
 namespace hp {
 
@@ -41,12 +42,12 @@ static void add_int_attribute(onnx::NodeProto& node, const std::string& name, in
 }
 
 static onnx::NodeProto& add_node(onnx::GraphProto& graph, const std::string& op, const std::string& name,
-                                 std::initializer_list<std::string_view> inputs, const std::string& output)
+                                 const std::vector<std::string>& inputs, const std::string& output)
 {
     onnx::NodeProto* n = graph.add_node();
     n->set_op_type(op);
     n->set_name(name);
-    for (std::string_view in : inputs) n->add_input(std::string(in));
+    for (const std::string& in : inputs) n->add_input(in);
     n->add_output(output);
     return *n;
 }
@@ -63,21 +64,61 @@ static void set_batched_float_type(onnx::ValueInfoProto& info, const std::string
     for (int64_t d : dims) shape->add_dim()->set_dim_value(d);
 }
 
+// The graph of one plan layer, NCHW until the first dense layer; returns the output's name.
+static std::string add_plan_layer(onnx::GraphProto& g, const PlanLayer& l, const std::string& in, bool& nchw)
+{
+    const std::string& n = l.name;
+    std::string out = n + "_out";
+    if (l.kind == PlanLayer::Kind::max_pool) {
+        onnx::NodeProto& pool = add_node(g, "MaxPool", n, {in}, out);
+        add_int64_attribute(pool, "kernel_shape", {2, 2});
+        add_int64_attribute(pool, "strides", {2, 2});
+        return out;
+    }
+    std::vector<std::string> inputs;
+    if (l.kind == PlanLayer::Kind::conv2d) {
+        // Keras conv kernel [kh][kw][C][F] -> ONNX [F][C][kh][kw].
+        const int k = l.kernel_size, C = l.in.channels, F = l.out.channels;
+        std::vector<float> weight(l.kernel.size());
+        for (int f = 0; f < F; f++)
+            for (int c = 0; c < C; c++)
+                for (int y = 0; y < k; y++)
+                    for (int x = 0; x < k; x++)
+                        weight[size_t(((f * C + c) * k + y) * k + x)] = l.kernel[size_t(((y * k + x) * C + c) * F + f)];
+        add_float_initializer(g, n + "_weight", {F, C, k, k}, weight);
+        inputs = {in, n + "_weight"};
+        if (!l.bias.empty()) {
+            add_float_initializer(g, n + "_bias", {F}, l.bias);
+            inputs.push_back(n + "_bias");
+        }
+        onnx::NodeProto& conv = add_node(g, "Conv", n, inputs, out);
+        add_int64_attribute(conv, "kernel_shape", {k, k});
+        add_int64_attribute(conv, "strides", {1, 1});
+        add_int64_attribute(conv, "pads", {l.padding, l.padding, l.padding, l.padding});
+    } else {
+        std::string flat = in;
+        if (nchw) {
+            // Keras flattens channels-last (row, col, channel), so go back to NHWC before Flatten.
+            add_int64_attribute(add_node(g, "Transpose", n + "_to_nhwc", {in}, n + "_nhwc"), "perm", {0, 2, 3, 1});
+            add_int_attribute(add_node(g, "Flatten", n + "_flatten", {n + "_nhwc"}, n + "_flat"), "axis", 1);
+            flat = n + "_flat";
+            nchw = false;
+        }
+        const int I = int(l.in.size()), O = l.out.channels;
+        add_float_initializer(g, n + "_weight", {I, O}, l.kernel);
+        add_float_initializer(g, n + "_bias", {O}, l.bias.empty() ? std::vector<float>(size_t(O), 0.0f) : l.bias);
+        add_node(g, "Gemm", n, {flat, n + "_weight", n + "_bias"}, out);
+    }
+    if (!l.relu) return out;
+    add_node(g, "Relu", n + "_relu", {out}, n + "_relu_out");
+    return n + "_relu_out";
+}
+
 std::string onnx_model_bytes(const Model& model)
 {
-    model.validate("model");
-    const ModelShape& s = model.shape;
-    const ModelWeights& w = model.weights;
-    const int outputs = s.outputs();
-
-    // Keras conv kernel [kh][kw][C][F] -> ONNX [F][C][kh][kw].
-    std::vector<float> conv_weight(w.conv_kernel.size());
-    for (int f = 0; f < s.conv_filters; f++)
-        for (int c = 0; c < s.channels; c++)
-            for (int y = 0; y < 3; y++)
-                for (int x = 0; x < 3; x++)
-                    conv_weight[size_t(((f * s.channels + c) * 3 + y) * 3 + x)] =
-                        w.conv_kernel[size_t(((y * 3 + x) * s.channels + c) * s.conv_filters + f)];
+    const InferencePlan plan = inference_plan(model);
+    const TensorShape& s = plan.input;
+    const int outputs = plan.outputs;
 
     onnx::ModelProto proto;
     proto.set_ir_version(kIrVersion);
@@ -91,9 +132,12 @@ std::string onnx_model_bytes(const Model& model)
 
     std::string names;
     for (size_t i = 0; i < model.class_names.size(); i++) names += (i ? "," : "") + model.class_names[i];
-    std::string doc = "CNN2D_ST_HandPosture: input [N, " + std::to_string(s.height) + ", " + std::to_string(s.width) +
-                      ", " + std::to_string(s.channels) + "] normalized ToF frames (NHWC), output [N, " +
-                      std::to_string(outputs) + "] " + (outputs == 1 ? "sigmoid score of class 1" : "class probabilities");
+    std::string layers;
+    for (const Layer& l : model.layers) layers += std::string(layers.empty() ? "" : ", ") + keras_class_name(l.kind);
+    std::string doc = "handposture model (" + layers + "; batch normalization folded): input [N, " +
+                      std::to_string(s.height) + ", " + std::to_string(s.width) + ", " + std::to_string(s.channels) +
+                      "] normalized ToF frames (NHWC), output [N, " + std::to_string(outputs) + "] " +
+                      (outputs == 1 ? "sigmoid score of class 1" : "class probabilities");
     if (!names.empty()) doc += "; classes in output order: " + names;
     proto.set_doc_string(doc);
     if (!names.empty()) {
@@ -103,36 +147,18 @@ std::string onnx_model_bytes(const Model& model)
     }
 
     onnx::GraphProto& g = *proto.mutable_graph();
-    g.set_name("cnn2d_st_handposture");
+    g.set_name("handposture");
     set_batched_float_type(*g.add_input(), "input", {s.height, s.width, s.channels});
     set_batched_float_type(*g.add_output(), "probabilities", {outputs});
 
-    add_float_initializer(g, "conv_weight", {s.conv_filters, s.channels, 3, 3}, conv_weight);
-    add_float_initializer(g, "conv_bias", {s.conv_filters}, w.conv_bias);
-    add_float_initializer(g, "dense_weight", {s.flat_size(), s.dense_units}, w.dense1_kernel);
-    add_float_initializer(g, "dense_bias", {s.dense_units}, w.dense1_bias);
-    add_float_initializer(g, "output_weight", {s.dense_units, outputs}, w.dense2_kernel);
-    add_float_initializer(g, "output_bias", {outputs}, w.dense2_bias);
-
     add_int64_attribute(add_node(g, "Transpose", "to_nchw", {"input"}, "input_nchw"), "perm", {0, 3, 1, 2});
-    onnx::NodeProto& conv = add_node(g, "Conv", "conv", {"input_nchw", "conv_weight", "conv_bias"}, "conv_out");
-    add_int64_attribute(conv, "kernel_shape", {3, 3});
-    add_int64_attribute(conv, "strides", {1, 1});
-    add_int64_attribute(conv, "pads", {0, 0, 0, 0});
-    add_node(g, "Relu", "conv_relu", {"conv_out"}, "conv_relu_out");
-    onnx::NodeProto& pool = add_node(g, "MaxPool", "pool", {"conv_relu_out"}, "pool_out");
-    add_int64_attribute(pool, "kernel_shape", {2, 2});
-    add_int64_attribute(pool, "strides", {2, 2});
-    // Keras flattens channels-last (row, col, channel), so go back to NHWC before Flatten.
-    add_int64_attribute(add_node(g, "Transpose", "to_nhwc", {"pool_out"}, "pool_nhwc"), "perm", {0, 2, 3, 1});
-    add_int_attribute(add_node(g, "Flatten", "flatten", {"pool_nhwc"}, "flat"), "axis", 1);
-    add_node(g, "Gemm", "dense", {"flat", "dense_weight", "dense_bias"}, "dense_out");
-    add_node(g, "Relu", "dense_relu", {"dense_out"}, "dense_relu_out");
-    add_node(g, "Gemm", "output", {"dense_relu_out", "output_weight", "output_bias"}, "logits");
-    if (outputs == 1)
-        add_node(g, "Sigmoid", "sigmoid", {"logits"}, "probabilities");
+    std::string x = "input_nchw";
+    bool nchw = true;
+    for (const PlanLayer& l : plan.layers) x = add_plan_layer(g, l, x, nchw);
+    if (plan.sigmoid)
+        add_node(g, "Sigmoid", "sigmoid", {x}, "probabilities");
     else
-        add_int_attribute(add_node(g, "Softmax", "softmax", {"logits"}, "probabilities"), "axis", 1);
+        add_int_attribute(add_node(g, "Softmax", "softmax", {x}, "probabilities"), "axis", 1);
 
     std::string bytes;
     if (!proto.SerializeToString(&bytes)) throw Error("onnx export", "protobuf serialization failed");

@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "core/parallel.hpp"
 #include "hp_model_f32_batch.h"
+#include "model/runtime_model.hpp"
 
 namespace hp {
 
@@ -13,23 +14,19 @@ constexpr size_t kMinFramesPerThread = 512;
 
 std::vector<float> predict_scores(const Model& model, const float* inputs, size_t count, int threads)
 {
-    model.validate("model");
-    const hp_model_f32 view = model.runtime_view();
-    const size_t frame_floats = size_t(model.shape.height) * size_t(model.shape.width) * size_t(model.shape.channels);
-    const size_t outputs = size_t(model.shape.outputs());
-    const size_t scratch_floats = hp_model_f32_batch_scratch_floats(&view);
+    const RuntimeModel runtime(model);
+    const size_t frame_floats = runtime.input_floats(), outputs = size_t(runtime.outputs());
     std::vector<float> scores(count * outputs);
     if (count == 0) return scores;
-    if (inputs == nullptr || scratch_floats == 0) throw Error("predict_scores: no input frames or bad model dimensions");
+    if (inputs == nullptr) throw Error("predict_scores: no input frames");
 
     // Each thread runs whole blocks of HP_LANES frames (but for the last one's tail) with its own
     // scratch buffer.
     parallel_chunks(
         count, threads,
         [&](size_t begin, size_t end) {
-            std::vector<float> scratch(scratch_floats);
-            hp_model_f32_run_batch(&view, inputs + begin * frame_floats, end - begin, scores.data() + begin * outputs,
-                                   scratch.data());
+            std::vector<float> scratch(runtime.batch_scratch_floats());
+            runtime.run_batch(inputs + begin * frame_floats, end - begin, scores.data() + begin * outputs, scratch.data());
         },
         kMinFramesPerThread, HP_LANES);
     return scores;

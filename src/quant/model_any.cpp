@@ -15,8 +15,7 @@ AnyModel read_any_model(const std::filesystem::path& path)
         return m;
     }
     m.quant = read_quant_model(path);
-    m.model = Model::zeros(m.quant->shape, m.quant->class_names);
-    m.model.dropout = 0.0f;  // nothing to say about training
+    m.model = cnn2d_st_model(m.quant->shape, m.quant->class_names, 0.0f);  // dropout: nothing to say about training
     m.model.distance_mode = m.quant->distance_mode;
     return m;
 }

@@ -20,7 +20,7 @@ std::vector<QuantFoldResult> crossval_int8(const Dataset& data, train::SplitBy b
         QuantFoldResult r;
         r.fold = fold;
         r.int8_accuracy = compute_metrics(predict_scores(q, held_out.inputs.data(), held_out.size()),
-                                          best.shape.outputs(), held_out.labels, held_out.class_names)
+                                          best.outputs(), held_out.labels, held_out.class_names)
                               .accuracy;
         log << "held out " << fold.group << ": int8 " << r.int8_accuracy * 100 << " % (float32 "
             << fold.held_out_accuracy * 100 << " %)\n";

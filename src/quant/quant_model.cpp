@@ -339,11 +339,17 @@ QuantModel quantize_model(const Model& model, const float* frames, size_t count,
 {
     if (count == 0) throw Error("calibration", "no frames to calibrate on");
     model.validate("model");
-    const ModelShape& s = model.shape;
+    const std::optional<Cnn2dSt> st = as_cnn2d_st(model);
+    if (!st)
+        throw Error("model", "int8 quantization covers the CNN2D_ST_HandPosture family (Conv2D 3x3 valid, MaxPooling2D, "
+                             "Dense, Dense); deploy this network as float32");
+    const ModelShape& s = st->shape;
     const size_t in_size = size_t(s.height) * s.width * s.channels;
     const size_t conv_size = size_t(s.conv_height()) * s.conv_width() * s.conv_filters;
     const size_t flat = size_t(s.flat_size()), units = size_t(s.dense_units), outs = size_t(s.outputs());
-    const ModelWeights& w = model.weights;
+    const std::vector<float>&conv_kernel = st->conv->weights[0], &conv_bias = st->conv->weights[1];
+    const std::vector<float>&dense1_kernel = st->dense->weights[0], &dense1_bias = st->dense->weights[1];
+    const std::vector<float>&dense2_kernel = st->output->weights[0], &dense2_bias = st->output->weights[1];
 
     // Observed activations of the float network, layer by layer.
     std::vector<float> in_values(frames, frames + count * in_size), conv_values, dense_values;
@@ -351,10 +357,10 @@ QuantModel quantize_model(const Model& model, const float* frames, size_t count,
     dense_values.reserve(count * units);
     std::vector<float> conv(conv_size), pool(flat), dense(units);
     for (size_t n = 0; n < count; n++) {
-        hp_conv2d_3x3_f32(frames + n * in_size, s.height, s.width, s.channels, w.conv_kernel.data(), w.conv_bias.data(),
+        hp_conv2d_3x3_f32(frames + n * in_size, s.height, s.width, s.channels, conv_kernel.data(), conv_bias.data(),
                           s.conv_filters, 1, conv.data());
         hp_maxpool2x2_f32(conv.data(), s.conv_height(), s.conv_width(), s.conv_filters, pool.data());
-        hp_dense_f32(pool.data(), int(flat), w.dense1_kernel.data(), w.dense1_bias.data(), int(units), 1, dense.data());
+        hp_dense_f32(pool.data(), int(flat), dense1_kernel.data(), dense1_bias.data(), int(units), 1, dense.data());
         conv_values.insert(conv_values.end(), conv.begin(), conv.end());
         dense_values.insert(dense_values.end(), dense.begin(), dense.end());
     }
@@ -376,10 +382,10 @@ QuantModel quantize_model(const Model& model, const float* frames, size_t count,
     // while hands are within [-1, 0.5], so int8 weight steps times those inputs cost up to a
     // point of accuracy on people the model never saw (crossval --quantize); the runtime holds
     // the conv kernel as int16 words anyway, so this costs neither flash nor instructions.
-    q.conv = quantize_conv(w.conv_kernel, w.conv_bias, size_t(9) * s.channels, size_t(s.conv_filters),
+    q.conv = quantize_conv(conv_kernel, conv_bias, size_t(9) * s.channels, size_t(s.conv_filters),
                            std::max(-in.lo, in.hi), &q.input_scale, conv_scale);
-    q.dense1 = quantize_dense(w.dense1_kernel, w.dense1_bias, flat, units, q.conv.output_scale, dense_scale, true);
-    q.dense2 = quantize_dense(w.dense2_kernel, w.dense2_bias, units, outs, q.dense1.output_scale, 1.0f, false);
+    q.dense1 = quantize_dense(dense1_kernel, dense1_bias, flat, units, q.conv.output_scale, dense_scale, true);
+    q.dense2 = quantize_dense(dense2_kernel, dense2_bias, units, outs, q.dense1.output_scale, 1.0f, false);
     q.set_derived();
     q.validate("quantized model");
     return q;

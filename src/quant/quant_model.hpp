@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "hp_model_s8.h"
-#include "model/model.hpp"
+#include "model/cnn2d_st.hpp"
 
 namespace hp {
 

@@ -15,23 +15,28 @@ void adam_update(float* __restrict__ w, const float* __restrict__ grad, float* _
     }
 }
 
-void Adam::reset(const ModelWeights& weights)
+Tensors zeros_like_trainable(const Model& model)
 {
-    m_ = weights;
-    for (auto* t : m_.tensors()) t->assign(t->size(), 0.0f);
+    Tensors t;
+    for (const std::vector<float>* w : model.trainable_tensors()) t.emplace_back(w->size(), 0.0f);
+    return t;
+}
+
+void Adam::reset(const Model& model)
+{
+    m_ = zeros_like_trainable(model);
     v_ = m_;
     t_ = 0;
 }
 
-void Adam::step(ModelWeights& weights, const ModelWeights& grads)
+void Adam::step(Model& model, const Tensors& grads)
 {
     t_++;
     double correction = std::sqrt(1.0 - std::pow(double(beta2), double(t_))) / (1.0 - std::pow(double(beta1), double(t_)));
     float step_size = float(learning_rate * correction);
-    auto w = weights.tensors(), m = m_.tensors(), v = v_.tensors();
-    auto g = grads.tensors();
+    const std::vector<std::vector<float>*> w = model.trainable_tensors();
     for (size_t k = 0; k < w.size(); k++)
-        adam_update(w[k]->data(), g[k]->data(), m[k]->data(), v[k]->data(), w[k]->size(), step_size, beta1, beta2,
+        adam_update(w[k]->data(), grads[k].data(), m_[k].data(), v_[k].data(), w[k]->size(), step_size, beta1, beta2,
                     epsilon);
 }
 

@@ -6,10 +6,15 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "model/model.hpp"
 
 namespace hp::train {
+
+// Values shaped like a model's trainable tensors (Model::trainable_tensors): gradients, moments.
+using Tensors = std::vector<std::vector<float>>;
+Tensors zeros_like_trainable(const Model& model);
 
 // One Adam step on n parameters: w [n] updated from grad [n]; m, v [n] moments.
 void adam_update(float* w, const float* grad, float* m, float* v, size_t n, float step_size, float beta1, float beta2,
@@ -19,14 +24,14 @@ class Adam {
 public:
     float learning_rate = 0.01f, beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-7f;
 
-    // Zero moments shaped like `weights`; the step counter restarts.
-    void reset(const ModelWeights& weights);
-    // Applies one step to every tensor of `weights` from the matching tensor of `grads`.
-    void step(ModelWeights& weights, const ModelWeights& grads);
+    // Zero moments shaped like `model`'s trainable tensors; the step counter restarts.
+    void reset(const Model& model);
+    // Applies one step to every trainable tensor of `model` from the matching tensor of `grads`.
+    void step(Model& model, const Tensors& grads);
     long steps() const { return t_; }
 
 private:
-    ModelWeights m_, v_;
+    Tensors m_, v_;
     long t_ = 0;
 };
 

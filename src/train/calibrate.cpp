@@ -53,7 +53,7 @@ double accuracy_of(const Model& model, const Dataset& data)
 {
     if (data.size() == 0) return 0;
     const std::vector<float> scores = predict_scores(model, data.inputs.data(), data.size(), 1);
-    return compute_metrics(scores, model.shape.outputs(), data.labels, data.class_names).accuracy;
+    return compute_metrics(scores, model.outputs(), data.labels, data.class_names).accuracy;
 }
 
 Model calibrate_model(const Model& base, const Dataset& calibration, const Dataset& replay,
@@ -77,21 +77,19 @@ Model calibrate_model(const Model& base, const Dataset& calibration, const Datas
     o.learning_rate = options.learning_rate;
     o.seed = options.seed;
     o.augment = options.augment;
-    o.dropout = base.dropout;
-    o.conv_filters = base.shape.conv_filters;
-    o.dense_units = base.shape.dense_units;
     o.reduce_lr.reset();
     o.early_stopping.reset();
     // The last epoch's weights are kept: checkpointing on the person's frames would pick the
     // epoch that fits them best, not the one that generalizes.
     TrainResult r = train_model(base, mixed, calibration, o);
-    Model out = base;
-    out.weights = r.last_weights;
+    Model out = std::move(r.last_model);
     const float b = options.base_share;
-    const auto tuned = out.weights.tensors();
-    const auto from_base = base.weights.tensors();
-    for (size_t t = 0; t < tuned.size(); t++)
-        for (size_t i = 0; i < tuned[t]->size(); i++) (*tuned[t])[i] = b * (*from_base[t])[i] + (1 - b) * (*tuned[t])[i];
+    for (size_t l = 0; l < out.layers.size(); l++)
+        for (size_t t = 0; t < out.layers[l].weights.size(); t++) {
+            std::vector<float>& tuned = out.layers[l].weights[t];
+            const std::vector<float>& from_base = base.layers[l].weights[t];
+            for (size_t i = 0; i < tuned.size(); i++) tuned[i] = b * from_base[i] + (1 - b) * tuned[i];
+        }
     return out;
 }
 

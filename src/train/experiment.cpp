@@ -69,7 +69,7 @@ static void write_curves(const fs::path& out, const std::vector<EpochLog>& histo
 static Metrics score(const Model& model, const Dataset& data)
 {
     std::vector<float> scores = predict_scores(model, data.inputs.data(), data.size(), 0);
-    return compute_metrics(scores, model.shape.outputs(), data.labels, data.class_names);
+    return compute_metrics(scores, model.outputs(), data.labels, data.class_names);
 }
 
 static nlohmann::json dataset_json(const Dataset& d, const fs::path& source)
@@ -226,9 +226,9 @@ Metrics run_evaluation(const fs::path& model_path, const Dataset& data, const st
                        std::ostream& log)
 {
     Model model = read_keras_h5(model_path);
-    check_frames_fit(model.shape, data.height * data.width, model_path.string());
-    if (model.shape.classes != int(data.class_names.size()))
-        throw Error(model_path, "model has " + std::to_string(model.shape.classes) + " classes, the data " +
+    check_frames_fit(model.input, data.height * data.width, model_path.string());
+    if (model.classes() != int(data.class_names.size()))
+        throw Error(model_path, "model has " + std::to_string(model.classes()) + " classes, the data " +
                                     std::to_string(data.class_names.size()));
     if (!model.class_names.empty() && model.class_names != data.class_names)
         throw Error(model_path, "model classes differ from the configured classes");

@@ -27,16 +27,22 @@ void glorot_uniform(float* weights, size_t n, int fan_in, int fan_out, Rng& rng)
     for (size_t i = 0; i < n; i++) weights[i] = (2.0f * rng.uniform01() - 1.0f) * limit;
 }
 
-Model initial_model(const ModelShape& shape, const std::vector<std::string>& class_names, uint32_t seed)
+Model initial_model(Model model, uint32_t seed)
 {
-    Model m = Model::zeros(shape, class_names);
+    model.allocate_weights();
     Rng rng(seed);
-    const int C = shape.channels, F = shape.conv_filters, U = shape.dense_units, O = shape.outputs();
-    // Keras' conv fan_in/fan_out include the 3x3 receptive field
-    glorot_uniform(m.weights.conv_kernel.data(), m.weights.conv_kernel.size(), 9 * C, 9 * F, rng);
-    glorot_uniform(m.weights.dense1_kernel.data(), m.weights.dense1_kernel.size(), shape.flat_size(), U, rng);
-    glorot_uniform(m.weights.dense2_kernel.data(), m.weights.dense2_kernel.size(), U, O, rng);
-    return m;
+    const std::vector<TensorShape> shapes = model.output_shapes();
+    TensorShape in = model.input;
+    for (size_t i = 0; i < model.layers.size(); i++) {
+        Layer& l = model.layers[i];
+        // Keras' conv fan_in/fan_out include the k x k receptive field
+        const int field = l.kind == LayerKind::conv2d ? l.kernel_size * l.kernel_size : 1;
+        const int fan_in = l.kind == LayerKind::conv2d ? field * in.channels : int(in.size());
+        if (l.kind == LayerKind::conv2d || l.kind == LayerKind::dense)
+            glorot_uniform(l.weights[0].data(), l.weights[0].size(), fan_in, field * l.units, rng);
+        in = shapes[i];
+    }
+    return model;
 }
 
 }  // namespace hp::train

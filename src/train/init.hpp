@@ -43,8 +43,9 @@ void shuffle(T* items, size_t n, Rng& rng)
 // Keras' glorot_uniform: U(-limit, limit), limit = sqrt(6 / (fan_in + fan_out)).
 void glorot_uniform(float* weights, size_t n, int fan_in, int fan_out, Rng& rng);
 
-// The model's initial weights, as Keras draws them: Glorot-uniform kernels (conv, dense, output,
-// in that order, from one Rng seeded with `seed`) and zero biases.
-Model initial_model(const ModelShape& shape, const std::vector<std::string>& class_names, uint32_t seed);
+// `model`'s layers with initial weights, as Keras draws them: Glorot-uniform kernels (in layer
+// order, from one Rng seeded with `seed`), zero biases, batch normalization's gamma and moving
+// variance 1, beta and moving mean 0.
+Model initial_model(Model model, uint32_t seed);
 
 }  // namespace hp::train

@@ -3,58 +3,115 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "core/error.hpp"
 #include "train/layers.hpp"
 
 namespace hp::train {
 
-Network::Network(const ModelShape& s, int max_batch) : shape_(s), max_batch_(max_batch)
+namespace {
+
+bool identity_in_training(const Layer& l)
 {
-    const size_t Bp = size_t(padded_batch(max_batch)), B = size_t(max_batch);
-    const int frame = s.height * s.width * s.channels;
-    const size_t conv = Bp * s.conv_height() * s.conv_width() * s.conv_filters, flat = Bp * s.flat_size();
-    x_.resize(Bp * frame);
-    conv_.resize(conv);
-    dconv_.resize(conv);
-    pool_.resize(flat);
-    dpool_.resize(flat);
-    drop_.resize(flat);
-    ddrop_.resize(flat);
-    mask_.resize(flat);
-    hidden_.resize(Bp * s.dense_units);
-    dhidden_.resize(Bp * s.dense_units);
-    logits_.resize(Bp * s.outputs());
-    dlogits_.resize(Bp * s.outputs());
-    logit_rows_.resize(B * s.outputs());
-    probs_.resize(B * s.outputs());
-    dlogit_rows_.resize(B * s.outputs());
-    dout_rows_.resize(B * std::max(s.dense_units, s.outputs()));
+    return l.kind == LayerKind::flatten || (l.kind == LayerKind::dropout && l.rate == 0.0f);
 }
 
-double Network::forward_backward(const ModelWeights& w, const float* x, const int* labels, int B, float dropout_rate,
-                                 Rng& rng, ModelWeights& g, int& correct)
+Padding padding_of(const Layer& l) { return l.same_padding ? Padding::same : Padding::valid; }
+
+}  // namespace
+
+Network::Network(const Model& model, int max_batch)
+    : input_(model.input), shapes_(model.output_shapes()), outputs_(model.outputs()), max_batch_(max_batch)
+{
+    const size_t Bp = size_t(padded_batch(max_batch)), B = size_t(max_batch);
+    x_.resize(Bp * input_.size());
+    dx_.resize(Bp * input_.size());
+    size_t widest = size_t(outputs_);
+    slots_.resize(model.layers.size());
+    bool flat = false;
+    for (size_t i = 0; i < model.layers.size(); i++) {
+        const Layer& l = model.layers[i];
+        feature_map_.push_back(!flat);
+        flat = flat || l.kind == LayerKind::flatten || l.kind == LayerKind::dense;
+        Slot& s = slots_[i];
+        Slot* before = i ? &slots_[i - 1] : nullptr;
+        if (identity_in_training(l)) {
+            s.y = before ? before->y : x_.data();
+            s.dy = before ? before->dy : dx_.data();
+            continue;
+        }
+        const size_t n = Bp * shapes_[i].size();
+        s.out.resize(n);
+        s.dout.resize(n);
+        if (l.kind == LayerKind::dropout) s.mask.resize(n);
+        if (l.kind == LayerKind::batch_norm) s.saved.resize(2 * size_t(shapes_[i].channels));  // mean, 1/std
+        s.y = s.out.data();
+        s.dy = s.dout.data();
+        if (l.kind == LayerKind::dense) widest = std::max(widest, size_t(l.units));
+        if ((l.kind == LayerKind::dense || l.kind == LayerKind::conv2d) && !l.use_bias) {
+            zero_bias_.resize(std::max(zero_bias_.size(), size_t(l.units)), 0.0f);
+            dbias_unused_.resize(zero_bias_.size());
+        }
+    }
+    logit_rows_.resize(B * outputs_);
+    probs_.resize(B * outputs_);
+    dlogit_rows_.resize(B * outputs_);
+    dout_rows_.resize(B * widest);
+}
+
+double Network::forward_backward(Model& model, const float* x, const int* labels, int B, Rng& rng, Tensors& grads,
+                                 int& correct)
 {
     if (B < 1 || B > max_batch_) throw std::invalid_argument("Network: batch size out of range");
-    const ModelShape& s = shape_;
-    const int H = s.height, W = s.width, C = s.channels, F = s.conv_filters, U = s.dense_units, O = s.outputs();
-    const int CH = s.conv_height(), CW = s.conv_width(), FLAT = s.flat_size(), Bp = padded_batch(B);
-    const size_t n_conv = size_t(Bp) * CH * CW * F, n_flat = size_t(Bp) * FLAT, n_hidden = size_t(Bp) * U;
+    if (model.layers.size() != slots_.size()) throw std::invalid_argument("Network: another model's layers");
+    const int Bp = padded_batch(B);
+    const size_t L = model.layers.size();
 
     // forward, frames interleaved in lanes
-    interleave_lanes(x_.data(), x, B, Bp, H * W * C);
-    conv2d_forward(conv_.data(), x_.data(), w.conv_kernel.data(), w.conv_bias.data(), Bp, H, W, C, F);
-    relu_forward(conv_.data(), conv_.data(), n_conv);
-    maxpool_forward(pool_.data(), conv_.data(), Bp, CH, CW, F);
-    const float* flat = pool_.data();
-    if (dropout_rate > 0) {
-        dropout_forward(drop_.data(), mask_.data(), pool_.data(), n_flat, dropout_rate, rng);
-        flat = drop_.data();
+    interleave_lanes(x_.data(), x, B, Bp, int(input_.size()));
+    for (size_t i = 0; i < L; i++) {
+        const Layer& l = model.layers[i];
+        Slot& s = slots_[i];
+        const TensorShape in = i ? shapes_[i - 1] : input_, out = shapes_[i];
+        const float* a = i ? slots_[i - 1].y : x_.data();
+        const size_t n = size_t(Bp) * out.size();
+        switch (l.kind) {
+        case LayerKind::conv2d: {
+            const float* bias = l.use_bias ? l.weights[1].data() : zero_bias_.data();
+            if (l.kernel_size == 3 && !l.same_padding && l.use_bias)  // the fast path of ST's model
+                conv2d_forward(s.y, a, l.weights[0].data(), bias, Bp, in.height, in.width, in.channels, l.units);
+            else
+                conv2d_forward_general(s.y, a, l.weights[0].data(), l.use_bias ? bias : nullptr, Bp, in.height,
+                                       in.width, in.channels, l.units, l.kernel_size, padding_of(l));
+            if (l.activation == Activation::relu) relu_forward(s.y, s.y, n);
+            break;
+        }
+        case LayerKind::dense: {
+            const float* bias = l.use_bias ? l.weights[1].data() : zero_bias_.data();
+            dense_forward(s.y, a, l.weights[0].data(), bias, Bp, int(in.size()), l.units);
+            if (l.activation == Activation::relu) relu_forward(s.y, s.y, n);
+            break;
+        }
+        case LayerKind::batch_norm: {
+            Layer& bn = model.layers[i];
+            BatchNormConfig config{.momentum = l.momentum, .epsilon = l.epsilon,
+                                   .unbiased_moving_variance = feature_map_[i]};
+            batchnorm_forward_train(s.y, s.saved.data(), s.saved.data() + in.channels, bn.weights[2].data(),
+                                    bn.weights[3].data(), a, l.weights[0].data(), l.weights[1].data(), B, Bp,
+                                    in.height * in.width, in.channels, config);
+            break;
+        }
+        case LayerKind::relu: relu_forward(s.y, a, n); break;
+        case LayerKind::max_pool: maxpool_forward(s.y, a, Bp, in.height, in.width, in.channels); break;
+        case LayerKind::dropout:
+            if (l.rate > 0) dropout_forward(s.y, s.mask.data(), a, n, l.rate, rng);
+            break;
+        case LayerKind::flatten: break;
+        }
     }
-    dense_forward(hidden_.data(), flat, w.dense1_kernel.data(), w.dense1_bias.data(), Bp, FLAT, U);
-    relu_forward(hidden_.data(), hidden_.data(), n_hidden);
-    dense_forward(logits_.data(), hidden_.data(), w.dense2_kernel.data(), w.dense2_bias.data(), Bp, U, O);
 
     // the loss frame by frame
-    deinterleave_lanes(logit_rows_.data(), logits_.data(), B, Bp, O);
+    const int O = outputs_;
+    deinterleave_lanes(logit_rows_.data(), slots_[L - 1].y, B, Bp, O);
     double loss;
     const float scale = 1.0f / float(B);
     if (O == 1) {
@@ -74,20 +131,59 @@ double Network::forward_backward(const ModelWeights& w, const float* x, const in
             for (int j = 1; j < O; j++) best = p[j] > p[best] ? j : best;
         correct += best == labels[b];
     }
-    interleave_lanes(dlogits_.data(), dlogit_rows_.data(), B, Bp, O);  // padding lanes get zero gradients
+    interleave_lanes(slots_[L - 1].dy, dlogit_rows_.data(), B, Bp, O);  // padding lanes get zero gradients
 
-    // backward
-    dense_backward(dhidden_.data(), g.dense2_kernel.data(), g.dense2_bias.data(), dlogits_.data(), hidden_.data(),
-                   w.dense2_kernel.data(), dout_rows_.data(), B, Bp, U, O);
-    relu_backward(dhidden_.data(), dhidden_.data(), hidden_.data(), n_hidden);
-    float* dflat = dropout_rate > 0 ? ddrop_.data() : dpool_.data();
-    dense_backward(dflat, g.dense1_kernel.data(), g.dense1_bias.data(), dhidden_.data(), flat, w.dense1_kernel.data(),
-                   dout_rows_.data(), B, Bp, FLAT, U);
-    if (dropout_rate > 0) dropout_backward(dpool_.data(), ddrop_.data(), mask_.data(), n_flat);
-    maxpool_backward(dconv_.data(), dpool_.data(), conv_.data(), pool_.data(), Bp, CH, CW, F);
-    relu_backward(dconv_.data(), dconv_.data(), conv_.data(), n_conv);
-    conv2d_backward(nullptr, g.conv_kernel.data(), g.conv_bias.data(), dconv_.data(), x_.data(), w.conv_kernel.data(),
-                    Bp, H, W, C, F);
+    // backward; the first weighted layer needs no input gradient
+    size_t first_weighted = 0;
+    while (first_weighted < L && model.layers[first_weighted].weights.empty()) first_weighted++;
+    size_t g = grads.size();
+    for (size_t i = L; i-- > 0;) {
+        const Layer& l = model.layers[i];
+        Slot& s = slots_[i];
+        const TensorShape in = i ? shapes_[i - 1] : input_, out = shapes_[i];
+        const float* a = i ? slots_[i - 1].y : x_.data();
+        float* da = i > first_weighted ? slots_[i - 1].dy : nullptr;
+        const size_t n = size_t(Bp) * out.size();
+        switch (l.kind) {
+        case LayerKind::conv2d: {
+            if (l.activation == Activation::relu) relu_backward(s.dy, s.dy, s.y, n);
+            g -= l.use_bias ? 2 : 1;
+            float* dbias = l.use_bias ? grads[g + 1].data() : dbias_unused_.data();
+            if (l.kernel_size == 3 && !l.same_padding && l.use_bias)
+                conv2d_backward(da, grads[g].data(), dbias, s.dy, a, l.weights[0].data(), Bp, in.height, in.width,
+                                in.channels, l.units);
+            else
+                conv2d_backward_general(da, grads[g].data(), l.use_bias ? dbias : nullptr, s.dy, a, l.weights[0].data(),
+                                        Bp, in.height, in.width, in.channels, l.units, l.kernel_size, padding_of(l));
+            break;
+        }
+        case LayerKind::dense: {
+            if (l.activation == Activation::relu) relu_backward(s.dy, s.dy, s.y, n);
+            g -= l.use_bias ? 2 : 1;
+            float* dbias = l.use_bias ? grads[g + 1].data() : dbias_unused_.data();
+            dense_backward(da, grads[g].data(), dbias, s.dy, a, l.weights[0].data(), dout_rows_.data(), B, Bp,
+                           int(in.size()), l.units);
+            break;
+        }
+        case LayerKind::batch_norm:
+            g -= 2;
+            // its input gradient is computed either way: written to a spare buffer when unused
+            batchnorm_backward(i ? slots_[i - 1].dy : dx_.data(), grads[g].data(), grads[g + 1].data(), s.dy, a,
+                               l.weights[0].data(), s.saved.data(), s.saved.data() + in.channels, B, Bp,
+                               in.height * in.width, in.channels);
+            break;
+        case LayerKind::relu:
+            if (da) relu_backward(da, s.dy, s.y, n);
+            break;
+        case LayerKind::max_pool:
+            if (da) maxpool_backward(da, s.dy, a, s.y, Bp, in.height, in.width, in.channels);
+            break;
+        case LayerKind::dropout:
+            if (da && l.rate > 0) dropout_backward(da, s.dy, s.mask.data(), n);
+            break;
+        case LayerKind::flatten: break;
+        }
+    }
     return loss;
 }
 

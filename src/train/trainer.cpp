@@ -12,6 +12,7 @@
 #include "model/predict.hpp"
 #include "train/adam.hpp"
 #include "train/init.hpp"
+#include "model/architectures.hpp"
 #include "train/network.hpp"
 #include "train/splits.hpp"
 
@@ -102,16 +103,13 @@ static void prefetch_frame(const float* frame, size_t floats)
 
 static Model fresh_model(const Dataset& train, const TrainOptions& options)
 {
-    ModelShape shape;
-    shape.height = train.height;
-    shape.width = train.width;
-    shape.channels = 2;
-    shape.conv_filters = options.conv_filters;
-    shape.dense_units = options.dense_units;
-    shape.classes = int(train.class_names.size());
-    Model model = initial_model(shape, train.class_names, options.seed);
+    std::vector<Layer> hidden = options.hidden_layers;
+    if (hidden.empty()) hidden = cnn2d_st_hidden_layers(options.conv_filters, options.dense_units, options.dropout);
+    Model model = with_output_layer({train.height, train.width, 2}, std::move(hidden),
+                                    int(train.class_names.size()), "training.model");
+    model.class_names = train.class_names;
     model.distance_mode = train.preprocess.distance_mode;
-    return model;
+    return initial_model(std::move(model), options.seed);
 }
 
 // Training frame k of `train`, augmented as measured and preprocessed again, into `tensor`.
@@ -184,16 +182,14 @@ static TrainResult train_epochs(Model model, const Dataset& train, const TrainOp
                                 const EpochFrames& next_epoch, const TrainCallbacks& callbacks)
 {
     using clock = std::chrono::steady_clock;
-    const ModelShape s = model.shape;
-    check_frames_fit(s, train.height * train.width, "model");
-    if (s.classes != int(train.class_names.size()))
-        throw Error("model", "has " + std::to_string(s.classes) + " classes, the training set " +
+    check_frames_fit(model.input, train.height * train.width, "model");
+    if (model.classes() != int(train.class_names.size()))
+        throw Error("model", "has " + std::to_string(model.classes()) + " classes, the training set " +
                                  std::to_string(train.class_names.size()));
     if (model.distance_mode != train.preprocess.distance_mode)
         throw Error("model", "was trained on " + distance_mode_name(model.distance_mode) + " distances, the training set has " +
                                  distance_mode_name(train.preprocess.distance_mode) + " ones");
     model.class_names = train.class_names;
-    model.dropout = o.dropout;
     model.validate("model");
 
     const size_t frame = train.input_size();
@@ -203,11 +199,11 @@ static TrainResult train_epochs(Model model, const Dataset& train, const TrainOp
     Rng flip_rng(o.seed + 2), dropout_rng(o.seed + 3), augment_rng(o.seed + 4);
     const bool augmenting = o.augment.any();
     std::vector<float> raw, augmented(augmenting ? frame : 0);
-    Network net(s, B);
+    Network net(model, B);
     Adam adam;
     adam.learning_rate = o.learning_rate;
-    adam.reset(model.weights);
-    ModelWeights grads = model.weights;
+    adam.reset(model);
+    Tensors grads = zeros_like_trainable(model);
     std::vector<size_t> order;
     std::vector<float> x(size_t(B) * frame);
     std::vector<int> labels(static_cast<size_t>(B));
@@ -254,14 +250,13 @@ static TrainResult train_epochs(Model model, const Dataset& train, const TrainOp
                     augmented_input(train, k, o.augment, augment_rng, raw, augmented.data());
                     input = augmented.data();
                 }
-                copy_flipped(x.data() + size_t(i) * frame, input, s.height, s.width, 2, fx, fy);
+                copy_flipped(x.data() + size_t(i) * frame, input, train.height, train.width, 2, fx, fy);
                 labels[size_t(i)] = train.labels[k];
             }
             int correct = 0;
-            loss_sum += net.forward_backward(model.weights, x.data(), labels.data(), count, o.dropout, dropout_rng, grads,
-                                             correct);
+            loss_sum += net.forward_backward(model, x.data(), labels.data(), count, dropout_rng, grads, correct);
             correct_sum += correct;
-            adam.step(model.weights, grads);
+            adam.step(model, grads);
             if (callbacks.on_batch) callbacks.on_batch(batch + 1, batches);
         }
         log.loss = loss_sum / double(n);
@@ -270,14 +265,14 @@ static TrainResult train_epochs(Model model, const Dataset& train, const TrainOp
             throw Error("training", "the loss diverged to a non-finite value at epoch " + std::to_string(epoch + 1));
 
         std::vector<float> scores = predict_scores(model, validation->inputs.data(), validation->size(), o.threads);
-        Metrics m = compute_metrics(scores, s.outputs(), validation->labels, validation->class_names);
+        Metrics m = compute_metrics(scores, model.outputs(), validation->labels, validation->class_names);
         log.val_loss = m.loss;
         log.val_accuracy = m.accuracy;
 
         // checkpoint: best val_accuracy, strictly better than before (Keras ModelCheckpoint)
         if (log.val_accuracy > best_val_accuracy) {
             best_val_accuracy = log.val_accuracy;
-            result.best_model.weights = model.weights;
+            result.best_model = model;
             result.best_epoch = epoch + 1;
         }
         auto monitored = [&](const std::string& name) {
@@ -300,7 +295,7 @@ static TrainResult train_epochs(Model model, const Dataset& train, const TrainOp
             break;
         }
     }
-    result.last_weights = model.weights;
+    result.last_model = std::move(model);
     result.seconds = std::chrono::duration<double>(clock::now() - start).count();
     result.cpu_seconds = double(std::clock() - cpu_start) / CLOCKS_PER_SEC;
     return result;

@@ -30,6 +30,9 @@ struct TrainOptions {
     float dropout = 0.2f;
     Flip flip = Flip::horizontal;
     uint32_t seed = 42;
+    // The network without its output layer (architectures.hpp); empty: CNN2D_ST_HandPosture of
+    // conv_filters, dense_units and dropout.
+    std::vector<Layer> hidden_layers;
     int conv_filters = 8, dense_units = 32;
     std::optional<ReduceLrSettings> reduce_lr = ReduceLrSettings{};
     std::optional<EarlyStoppingSettings> early_stopping = EarlyStoppingSettings{};
@@ -57,7 +60,7 @@ struct EpochLog {
 struct TrainResult {
     Model best_model;          // weights of the epoch with the best val_accuracy (first one on ties)
     int best_epoch = 0;        // 1-based
-    ModelWeights last_weights;  // after the last epoch run
+    Model last_model;          // after the last epoch run
     std::vector<EpochLog> history;
     bool stopped_early = false;
     double seconds = 0;      // wall time of all epochs
