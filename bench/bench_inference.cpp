@@ -29,7 +29,7 @@ void BM_Conv2d3x3(benchmark::State& state)
     std::vector<float> out(6 * 6 * 8);
     size_t i = 0;
     for (auto _ : state) {
-        hp_conv2d_3x3_f32(s.frame(i++), 8, 8, 2, s.model.weights.conv_kernel.data(), s.model.weights.conv_bias.data(), 8, 0,
+        hp_conv2d_3x3_f32(s.frame(i++), 8, 8, 2, s.view().conv_kernel, s.view().conv_bias, 8, 0,
                           out.data());
         benchmark::DoNotOptimize(out.data());
     }
@@ -53,7 +53,7 @@ void BM_DenseHidden(benchmark::State& state)
     std::vector<float> out(32);
     size_t i = 0;
     for (auto _ : state) {
-        hp_dense_f32(s.frame(i++), 72, s.model.weights.dense1_kernel.data(), s.model.weights.dense1_bias.data(), 32, 1,
+        hp_dense_f32(s.frame(i++), 72, s.view().dense1_kernel, s.view().dense1_bias, 32, 1,
                      out.data());
         benchmark::DoNotOptimize(out.data());
     }
@@ -66,7 +66,7 @@ void BM_DenseOutputSoftmax(benchmark::State& state)
     std::vector<float> out(8);
     size_t i = 0;
     for (auto _ : state) {
-        hp_dense_f32(s.frame(i++), 32, s.model.weights.dense2_kernel.data(), s.model.weights.dense2_bias.data(), 8, 0,
+        hp_dense_f32(s.frame(i++), 32, s.view().dense2_kernel, s.view().dense2_bias, 8, 0,
                      out.data());
         hp_softmax_f32(out.data(), 8);
         benchmark::DoNotOptimize(out.data());
@@ -78,7 +78,7 @@ BENCHMARK(BM_DenseOutputSoftmax);
 void BM_ModelSingleFrame(benchmark::State& state)
 {
     const Setup& s = setup();
-    const hp_model_f32 view = s.model.runtime_view();
+    const hp_model_f32 view = s.view();
     std::vector<float> scratch(hp_model_f32_scratch_floats(&view)), scores(8);
     size_t i = 0;
     for (auto _ : state) {

@@ -12,6 +12,7 @@
 #include "data/dataset.hpp"
 #include "model/model_file.hpp"
 #include "model/predict.hpp"
+#include "model/runtime_model.hpp"
 
 namespace {
 
@@ -41,7 +42,7 @@ const Setup& setup()
 void BM_SingleFrame(benchmark::State& state)
 {
     const Setup& s = setup();
-    const hp_model_f32 view = s.model.runtime_view();
+    const hp_model_f32 view = hp::runtime_view(*hp::as_cnn2d_st(s.model));
     std::vector<float> scratch(hp_model_f32_scratch_floats(&view)), scores(size_t(view.outputs));
     size_t i = 0;
     for (auto _ : state) {
@@ -68,7 +69,7 @@ BENCHMARK(BM_Batch)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime()->Unit(ben
 void BM_FrameByFrame(benchmark::State& state)
 {
     const Setup& s = setup();
-    const hp_model_f32 view = s.model.runtime_view();
+    const hp_model_f32 view = hp::runtime_view(*hp::as_cnn2d_st(s.model));
     std::vector<float> scratch(hp_model_f32_scratch_floats(&view)), scores(s.data.size() * size_t(view.outputs));
     for (auto _ : state) {
         for (size_t i = 0; i < s.data.size(); i++)

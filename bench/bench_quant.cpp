@@ -52,7 +52,7 @@ BENCHMARK(BM_ModelS8Run);
 void BM_ModelF32Run(benchmark::State& state)
 {
     const Setup& s = setup();
-    const hp_model_f32 view = s.model.runtime_view();
+    const hp_model_f32 view = s.view();
     std::vector<float> scratch(hp_model_f32_scratch_floats(&view));
     float scores[8];
     size_t i = 0;

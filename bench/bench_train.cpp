@@ -7,36 +7,47 @@
 
 #include "train/adam.hpp"
 #include "train/init.hpp"
+#include "model/architectures.hpp"
+#include "model/cnn2d_st.hpp"
 #include "train/layers.hpp"
 #include "train/network.hpp"
 
 using namespace hp::train;
 
-static void BM_TrainEpoch(benchmark::State& state)
+// One epoch of the public set's size on random frames: Adam steps of 32 frames.
+static void train_epochs(benchmark::State& state, hp::Model model)
 {
     const int frames = 9154, B = 32;
-    hp::ModelShape shape;
-    hp::Model model = initial_model(shape, std::vector<std::string>(8, "x"), 42);
+    model.class_names.assign(8, "x");
+    model = initial_model(std::move(model), 42);
     Rng rng(1);
     std::vector<float> x(size_t(frames) * 128);
     for (float& v : x) v = 2 * rng.uniform01() - 1;
     std::vector<int> labels(static_cast<size_t>(frames));
     for (int& l : labels) l = int(rng.below(8));
-    Network net(shape, B);
+    Network net(model, B);
     Adam adam;
-    adam.reset(model.weights);
-    hp::ModelWeights grads = model.weights;
+    adam.reset(model);
+    Tensors grads = zeros_like_trainable(model);
     for (auto _ : state) {
         for (int first = 0; first < frames; first += B) {
             int count = std::min(B, frames - first), correct = 0;
-            net.forward_backward(model.weights, x.data() + size_t(first) * 128, labels.data() + first, count, 0.2f, rng,
-                                 grads, correct);
-            adam.step(model.weights, grads);
+            net.forward_backward(model, x.data() + size_t(first) * 128, labels.data() + first, count, rng, grads,
+                                 correct);
+            adam.step(model, grads);
         }
-        benchmark::DoNotOptimize(model.weights.conv_kernel.data());
+        benchmark::DoNotOptimize(model.layers[0].weights[0].data());
     }
     state.SetItemsProcessed(state.iterations() * frames);
 }
+
+// CNN2D_ST_HandPosture (its fast 3x3 valid convolution) and ST's custom model (general layers).
+static void BM_TrainEpoch(benchmark::State& state) { train_epochs(state, hp::cnn2d_st_model(hp::ModelShape{}, {})); }
+static void BM_TrainEpochCustom(benchmark::State& state)
+{
+    train_epochs(state, hp::with_output_layer({8, 8, 2}, hp::st_custom_hidden_layers(0.2f), 8));
+}
+BENCHMARK(BM_TrainEpochCustom)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_TrainEpoch)->Unit(benchmark::kMillisecond);
 
 // One layer on a batch of 32 frames: the general convolution (a 3x3 same convolution of 16 to 32

@@ -130,6 +130,137 @@ def write(path, s, weights, config=None, fixed_strings=False, dtype=np.float32, 
             mutate(f)
 
 
+# --- layer lists beyond the family (ST's custom_model.py and others) ---------------------------
+
+def general_config(h, w, c, layers):
+    """layers: (class_name, name, config); a Functional chain after an InputLayer."""
+    entries = [{"class_name": "InputLayer", "name": "input_1", "inbound_nodes": [],
+                "config": {"batch_input_shape": [None, h, w, c], "dtype": "float32", "name": "input_1"}}]
+    for cls, name, config in layers:
+        entries.append({"class_name": cls, "name": name, "config": dict(config, name=name),
+                        "inbound_nodes": [[[entries[-1]["name"], 0, 0, {}]]]})
+    return {"class_name": "Functional",
+            "config": {"name": "model", "layers": entries, "input_layers": [["input_1", 0, 0]],
+                       "output_layers": [[entries[-1]["name"], 0, 0]]}}
+
+
+def general_weights(h, w, c, layers):
+    """Random weights of each weighted layer: {name: [(leaf, array), ...]}, in Keras' order."""
+    r = lambda *shape: rng.uniform(-0.5, 0.5, shape).astype(np.float32)
+    shape, out = (h, w, c), {}
+    for cls, name, cfg in layers:
+        if cls == "Conv2D":
+            k, f = cfg["kernel_size"][0], cfg["filters"]
+            out[name] = [("kernel", r(k, k, shape[2], f))] + ([("bias", r(f))] if cfg.get("use_bias", True) else [])
+            shrink = 0 if cfg["padding"] == "same" else k - 1
+            shape = (shape[0] - shrink, shape[1] - shrink, f)
+        elif cls == "BatchNormalization":
+            ch = shape[-1]
+            out[name] = [("gamma", rng.uniform(0.5, 1.5, ch).astype(np.float32)), ("beta", r(ch)),
+                         ("moving_mean", r(ch)), ("moving_variance", rng.uniform(0.2, 2.0, ch).astype(np.float32))]
+        elif cls == "MaxPooling2D":
+            shape = (shape[0] // 2, shape[1] // 2, shape[2])
+        elif cls == "Flatten":
+            shape = (int(np.prod(shape)),)
+        elif cls == "Dense":
+            out[name] = [("kernel", r(shape[0], cfg["units"]))] + ([("bias", r(cfg["units"]))] if cfg.get("use_bias", True) else [])
+            shape = (cfg["units"],)
+    return out
+
+
+def general_forward(layers, weights, x):
+    """numpy float64, Keras semantics: convolutions valid or same (zero padding k/2), batch
+    normalization in inference mode, 2x2 pooling with floor, NHWC flattening."""
+    a = x.astype(np.float64)
+    act = lambda v, name: np.maximum(v, 0) if name == "relu" else v
+    for cls, name, cfg in layers:
+        wts = {leaf: v.astype(np.float64) for leaf, v in weights.get(name, [])}
+        if cls == "Conv2D":
+            k = cfg["kernel_size"][0]
+            p = k // 2 if cfg["padding"] == "same" else 0
+            src = np.pad(a, ((p, p), (p, p), (0, 0)))
+            oh, ow = src.shape[0] - k + 1, src.shape[1] - k + 1
+            y = np.zeros((oh, ow, cfg["filters"]))
+            for i in range(oh):
+                for j in range(ow):
+                    y[i, j] = np.einsum("ijc,ijcf->f", src[i:i + k, j:j + k, :], wts["kernel"])
+            a = act(y + wts.get("bias", 0), cfg.get("activation", "linear"))
+        elif cls == "BatchNormalization":
+            eps = cfg.get("epsilon", 1e-3)
+            a = wts["gamma"] * (a - wts["moving_mean"]) / np.sqrt(wts["moving_variance"] + eps) + wts["beta"]
+        elif cls == "Activation" and cfg["activation"] in ("relu", "linear"):
+            a = act(a, cfg["activation"])
+        elif cls == "Activation":
+            a = act_out(a, cfg["activation"])
+        elif cls == "MaxPooling2D":
+            ph, pw = a.shape[0] // 2, a.shape[1] // 2
+            a = a[:2 * ph, :2 * pw].reshape(ph, 2, pw, 2, -1).max(axis=(1, 3))
+        elif cls == "Flatten":
+            a = a.reshape(-1)
+        elif cls == "Dense":
+            a = a @ wts["kernel"] + wts.get("bias", 0)
+            name_act = cfg.get("activation", "linear")
+            a = act(a, name_act) if name_act in ("relu", "linear") else act_out(a, name_act)
+    return a
+
+
+def act_out(v, name):
+    if name == "sigmoid":
+        return 1 / (1 + np.exp(-v))
+    e = np.exp(v - v.max())
+    return e / e.sum()
+
+
+def write_general(path, h, w, c, layers, weights):
+    with h5py.File(path, "w") as f:
+        f.attrs["keras_version"] = "2.8.0"
+        f.attrs["backend"] = "tensorflow"
+        f.attrs["model_config"] = json.dumps(general_config(h, w, c, layers))
+        g = f.create_group("model_weights")
+        names = ["input_1"] + [name for _, name, _ in layers]
+        g.attrs["layer_names"] = names
+        for name in names:
+            lg = g.create_group(name)
+            if name not in weights:
+                lg.attrs["weight_names"] = np.array([], dtype=np.float64)
+                continue
+            lg.attrs["weight_names"] = [name + "/" + leaf + ":0" for leaf, _ in weights[name]]
+            inner = lg.create_group(name)
+            for leaf, v in weights[name]:
+                inner.create_dataset(leaf + ":0", data=v)
+
+
+def st_custom_layers(classes, dropout=0.2):
+    """ST's custom_model.py (stm32ai-modelzoo hand_posture) as Keras 2.x saves it."""
+    conv = lambda f: {"filters": f, "kernel_size": [3, 3], "strides": [1, 1], "padding": "same",
+                      "data_format": "channels_last", "activation": "linear", "use_bias": False}
+    bn = {"axis": [3], "momentum": 0.99, "epsilon": 0.001, "center": True, "scale": True}
+    out = {"units": classes if classes > 2 else 1, "activation": "softmax" if classes > 2 else "sigmoid", "use_bias": True}
+    return [("Conv2D", "conv2d", conv(16)), ("BatchNormalization", "batch_normalization", bn),
+            ("Activation", "activation", {"activation": "relu"}), ("MaxPooling2D", "max_pooling2d", {"pool_size": [2, 2]}),
+            ("Dropout", "dropout", {"rate": dropout}),
+            ("Conv2D", "conv2d_1", conv(32)), ("BatchNormalization", "batch_normalization_1", bn),
+            ("Activation", "activation_1", {"activation": "relu"}),
+            ("MaxPooling2D", "max_pooling2d_1", {"pool_size": [2, 2]}), ("Dropout", "dropout_1", {"rate": dropout}),
+            ("Flatten", "flatten", {}),
+            ("Dense", "dense", {"units": 64, "activation": "relu", "use_bias": True}),
+            ("Dense", "dense_1", {"units": 32, "activation": "relu", "use_bias": True}),
+            ("Dense", "dense_2", out)]
+
+
+def mixed_layers():
+    """5x5 valid conv with bias, 1x1 same conv without, batch normalization after a Dense, sigmoid."""
+    return [("Conv2D", "conv5", {"filters": 6, "kernel_size": [5, 5], "padding": "valid", "activation": "relu"}),
+            ("Conv2D", "conv1", {"filters": 4, "kernel_size": [1, 1], "padding": "same", "activation": "linear",
+                                 "use_bias": False}),
+            ("ReLU", "re_lu", {"max_value": None, "negative_slope": 0.0, "threshold": 0.0}),
+            ("MaxPooling2D", "pool", {"pool_size": [2, 2]}), ("Flatten", "flatten", {}),
+            ("Dense", "hidden", {"units": 7, "activation": "linear"}),
+            ("BatchNormalization", "bn_dense", {"axis": -1, "epsilon": 0.01}),
+            ("Activation", "relu_dense", {"activation": "relu"}),
+            ("Dense", "out", {"units": 1, "activation": "sigmoid"})]
+
+
 def main(out_dir):
     os.makedirs(out_dir, exist_ok=True)
     expected = {"generator": "scripts/make_h5_fixtures.py (h5py %s, numpy %s)" % (h5py.__version__, np.__version__),
@@ -157,6 +288,18 @@ def main(out_dir):
             "input": [float("%.9g" % v) for v in x.ravel()],
             "scores": [float("%.12g" % v) for v in forward(s, weights, x.astype(np.float64))]})
 
+    general = {"st_custom.h5": (8, 8, 2, st_custom_layers(8)), "mixed_sigmoid.h5": (9, 9, 2, mixed_layers())}
+    for name, (h, w, c, layers) in general.items():
+        weights = general_weights(h, w, c, layers)
+        write_general(os.path.join(out_dir, name), h, w, c, layers, weights)
+        x = rng.normal(0, 1, (h, w, c)).astype(np.float32)
+        expected["good"].append({
+            "file": name, "height": h, "width": w, "channels": c,
+            "classes": 2 if layers[-1][2]["units"] == 1 else layers[-1][2]["units"],
+            "parameters": int(sum(v.size for ws in weights.values() for _, v in ws)),
+            "input": [float("%.9g" % v) for v in x.ravel()],
+            "scores": [float("%.12g" % v) for v in general_forward(layers, weights, x)]})
+
     # Broken files: (name, substring the error must contain, how to make it).
     tiny = spec(h=4, w=4, c=2, f=2, u=3, o=3)
     tiny_w = random_weights(tiny)
@@ -176,7 +319,7 @@ def main(out_dir):
 
     def insert_batchnorm(layers):
         layers.insert(2, {"class_name": "BatchNormalization", "name": "batch_normalization",
-                          "config": {"name": "batch_normalization", "axis": [3]},
+                          "config": {"name": "batch_normalization", "axis": [3], "scale": False},
                           "inbound_nodes": [[["conv2d", 0, 0, {}]]]})
         layers[3]["inbound_nodes"] = [[["batch_normalization", 0, 0, {}]]]
 
@@ -213,11 +356,17 @@ def main(out_dir):
         ("wrong_shape.h5", "has shape (7, 3), expected (2, 3)", dict(mutate=wrong_shape)),
         ("int_kernel.h5", "is not floating point", dict(mutate=int_kernel)),
         ("nan_weights.h5", "non-finite", dict(mutate=nan_kernel)),
-        ("batchnorm.h5", "layer 'batch_normalization': BatchNormalization unsupported", dict(config=config_with(insert_batchnorm))),
-        ("conv5x5.h5", "layer 'conv2d': kernel_size (5, 5) unsupported, only 3x3",
-         dict(config=config_with(set_layer("Conv2D", "kernel_size", [5, 5])))),
+        ("batchnorm_no_scale.h5", "layer 'batch_normalization': center or scale false unsupported",
+         dict(config=config_with(insert_batchnorm))),
+        ("conv7x7.h5", "layer 'conv2d': kernel_size (7, 7) unsupported, only 1x1, 3x3 or 5x5",
+         dict(config=config_with(set_layer("Conv2D", "kernel_size", [7, 7])))),
         ("conv_stride2.h5", "strides (2, 2) unsupported", dict(config=config_with(set_layer("Conv2D", "strides", [2, 2])))),
-        ("same_padding.h5", "padding \"same\" unsupported", dict(config=config_with(set_layer("Conv2D", "padding", "same")))),
+        ("causal_padding.h5", "padding 'causal' unsupported, only valid or same",
+         dict(config=config_with(set_layer("Conv2D", "padding", "causal")))),
+        ("lstm.h5", "layer 'lstm': LSTM unsupported",
+         dict(config=config_with(lambda layers: layers[2].update(class_name="LSTM", name="lstm")
+                                 or layers[2]["config"].update(name="lstm")
+                                 or layers[3].update(inbound_nodes=[[["lstm", 0, 0, {}]]])))),
         ("tanh_dense.h5", "layer 'dense': activation 'tanh' unsupported",
          dict(config=config_with(set_layer("Dense", "activation", "tanh")))),
         ("two_inputs.h5", "2 inputs unsupported", dict(config=config_with(two_inputs))),

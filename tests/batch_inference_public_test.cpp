@@ -7,6 +7,7 @@
 #include "data/dataset.hpp"
 #include "model/model_file.hpp"
 #include "model/predict.hpp"
+#include "model/runtime_model.hpp"
 #include "test_support.hpp"
 
 using namespace hp::test;
@@ -17,7 +18,7 @@ TEST(BatchInference, BitIdenticalOnStPublicDataset)
     const hp::Model model = hp::read_keras_h5(hp::test::st_pretrained_h5());
     const hp::Dataset data = hp::load_dataset(hp::test::public_dataset_zip(), {});
     ASSERT_GT(data.size(), 11000u);
-    const hp_model_f32 view = model.runtime_view();
+    const hp_model_f32 view = hp::runtime_view(*hp::as_cnn2d_st(model));
     const int outputs = view.outputs;
     const std::vector<float> expected = frame_by_frame(view, data.inputs.data(), data.size());
 

@@ -11,6 +11,7 @@
 
 #include "batch_compare.hpp"
 #include "hp_kernels_f32.h"
+#include "model/runtime_model.hpp"
 #include "test_support.hpp"
 
 using namespace hp::test;
@@ -19,7 +20,7 @@ namespace {
 
 hp::Model random_model(const hp::ModelShape& shape, unsigned seed)
 {
-    hp::Model m = hp::Model::zeros(shape, {});
+    hp::Model m = hp::cnn2d_st_model(shape, {});
     hp::test::randomize_weights(m, seed, 0.6f);
     return m;
 }
@@ -41,7 +42,7 @@ TEST_P(BatchInferenceShapes, BitIdenticalForAnyFrameCount)
     shape.dense_units = s.units;
     shape.classes = s.classes;
     const hp::Model model = random_model(shape, unsigned(s.height * 1000 + s.filters * 10 + s.classes));
-    const hp_model_f32 view = model.runtime_view();
+    const hp_model_f32 view = hp::runtime_view(*hp::as_cnn2d_st(model));
     const size_t frame_floats = size_t(s.height) * size_t(s.width) * size_t(s.channels);
     const size_t most = 3 * HP_LANES + 5;
     std::vector<float> inputs(most * frame_floats);
@@ -103,7 +104,7 @@ TEST(BatchInference, LanesSoftmaxIsTheFrameSoftmax)
 TEST(BatchInference, RejectsBadArguments)
 {
     hp::Model model = random_model(hp::ModelShape{}, 3);
-    hp_model_f32 view = model.runtime_view();
+    hp_model_f32 view = hp::runtime_view(*hp::as_cnn2d_st(model));
     std::vector<float> scratch(hp_model_f32_batch_scratch_floats(&view)), scores(8), frame(128);
     EXPECT_EQ(hp_model_f32_run_batch(&view, frame.data(), 1, scores.data(), nullptr), -1);
     EXPECT_EQ(hp_model_f32_run_batch(nullptr, frame.data(), 1, scores.data(), scratch.data()), -1);

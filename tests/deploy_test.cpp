@@ -21,6 +21,7 @@
 #include "live/session.hpp"
 #include "model/class_names.hpp"
 #include "model/model_file.hpp"
+#include "model/runtime_model.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -35,7 +36,7 @@ Model random_model(int classes, unsigned seed)
     shape.classes = classes;
     std::vector<std::string> names = st_default_classes();
     names.resize(size_t(classes));
-    Model m = Model::zeros(shape, output_order(names));
+    Model m = cnn2d_st_model(shape, output_order(names));
     hp::test::randomize_weights(m, seed, 0.5f);
     return m;
 }
@@ -228,7 +229,7 @@ static void expect_live_predict_and_package_agree(const Model& st, const fs::pat
 
     // Live mode, frame by frame; the package's test vectors expect what it gave.
     LiveSession session(st);
-    const hp_model_f32 view = st.runtime_view();
+    const hp_model_f32 view = hp::runtime_view(*hp::as_cnn2d_st(st));
     std::vector<float> scratch(hp_model_f32_scratch_floats(&view));
     std::vector<LiveResult> live;
     std::vector<codegen::TestFrame> vectors;
@@ -369,7 +370,7 @@ TEST(Deploy, FourByFourPackageCompilesStrictly)
     test::ScratchDir dir;
     ModelShape shape;
     shape.height = shape.width = 4;
-    Model m = Model::zeros(shape, st_default_classes());
+    Model m = cnn2d_st_model(shape, st_default_classes());
     codegen::DeployOptions options;
     options.class_names = m.class_names;
     codegen::write_package(dir / "pkg", codegen::package_files(m, options));

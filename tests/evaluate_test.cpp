@@ -214,8 +214,7 @@ TEST(Evaluate, CliExportH5RoundTripsAndOnnxParses)
                                shell_quoted(dir / "copy.h5"));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     const hp::Model copy = hp::read_keras_h5(dir / "copy.h5");
-    EXPECT_EQ(copy.shape, original.shape);
-    EXPECT_EQ(copy.weights, original.weights);
+    EXPECT_EQ(copy, original);
     EXPECT_EQ(copy.class_names, hp::st_default_classes());
 
     r = hp::test::run_cli("export --model " + shell_quoted(dir / "copy.h5") + " --format onnx --out " + shell_quoted(dir / "m.onnx"));

@@ -26,6 +26,7 @@
 #include "live/replay_source.hpp"
 #include "live/session.hpp"
 #include "model/model_file.hpp"
+#include "model/runtime_model.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -37,10 +38,10 @@ using hp::test::FakeBoardOptions;
 
 hp::Model biased_model()
 {
-    hp::Model m = hp::Model::zeros(hp::ModelShape{}, hp::st_default_classes());
-    m.weights.dense2_bias[3] = 10.0f;
-    m.weights.conv_bias[0] = 0.5f;
-    for (size_t i = 0; i < m.weights.dense1_kernel.size(); i += 3) m.weights.dense1_kernel[i] = 0.01f * float(i % 7);
+    hp::Model m = hp::cnn2d_st_model(hp::ModelShape{}, hp::st_default_classes());
+    hp::test::st_weights(m).dense2_bias[3] = 10.0f;
+    hp::test::st_weights(m).conv_bias[0] = 0.5f;
+    for (size_t i = 0; i < hp::test::st_weights(m).dense1_kernel.size(); i += 3) hp::test::st_weights(m).dense1_kernel[i] = 0.01f * float(i % 7);
     return m;
 }
 
@@ -67,8 +68,8 @@ TEST(LiveSession, ScoresAreTheRuntimesAndTheFilterFollowsStsRule)
         // Offline: the same frame straight through the runtime.
         hp_preprocess_config pre = HP_PREPROCESS_DEFAULTS;
         hp::SensorFrame f = flat_frame(250, k);
-        std::vector<float> input(128), scores(8), scratch(hp_model_f32_scratch_floats(&(const hp_model_f32&)model.runtime_view()));
-        hp_model_f32 view = model.runtime_view();
+        std::vector<float> input(128), scores(8), scratch(hp::RuntimeModel(model).scratch_floats());
+        hp_model_f32 view = hp::runtime_view(*hp::as_cnn2d_st(model));
         ASSERT_EQ(hp_preprocess_frame(&pre, 64, f.distance_mm.data(), f.signal_per_spad.data(), f.target_status.data(),
                                       f.nb_targets.data(), input.data()),
                   HP_FRAME_KEPT);
@@ -197,7 +198,7 @@ struct Offline {
 Offline offline(const hp::Model& model, const hp::SensorFrame& f)
 {
     hp_preprocess_config pre = HP_PREPROCESS_DEFAULTS;
-    hp_model_f32 view = model.runtime_view();
+    hp_model_f32 view = hp::runtime_view(*hp::as_cnn2d_st(model));
     std::vector<float> input(128), scratch(hp_model_f32_scratch_floats(&view));
     Offline o;
     o.scores.resize(8);

@@ -16,11 +16,10 @@ namespace {
 
 hp::Model random_model(const hp::ModelShape& shape, std::vector<std::string> names)
 {
-    hp::Model m = hp::Model::zeros(shape, std::move(names));
+    hp::Model m = hp::cnn2d_st_model(shape, std::move(names));
     std::mt19937 rng(7);
     std::uniform_real_distribution<float> u(-1, 1);
-    for (auto* w : {&m.weights.conv_kernel, &m.weights.conv_bias, &m.weights.dense1_kernel, &m.weights.dense1_bias,
-                    &m.weights.dense2_kernel, &m.weights.dense2_bias})
+    for (std::vector<float>* w : m.trainable_tensors())
         for (float& v : *w) v = u(rng);
     return m;
 }
@@ -111,18 +110,18 @@ TEST(OnnxExport, ConvKernelIsTransposedToOihwAndDenseKernelsKeptInOut)
             for (int y = 0; y < 3; y++)
                 for (int x = 0; x < 3; x++)
                     EXPECT_EQ(conv.float_data(((f * 2 + c) * 3 + y) * 3 + x),
-                              m.weights.conv_kernel[size_t(((y * 3 + x) * 2 + c) * 3 + f)]);
+                              hp::test::st_weights(m).conv_kernel[size_t(((y * 3 + x) * 2 + c) * 3 + f)]);
 
     const onnx::TensorProto& dense = *init.at("dense_weight");
     EXPECT_EQ(dense.dims(0), shape.flat_size());  // 2*4*3 = 24
     EXPECT_EQ(dense.dims(1), 5);
-    EXPECT_EQ(std::vector<float>(dense.float_data().begin(), dense.float_data().end()), m.weights.dense1_kernel);
+    EXPECT_EQ(std::vector<float>(dense.float_data().begin(), dense.float_data().end()), hp::test::st_weights(m).dense1_kernel);
     const onnx::TensorProto& out = *init.at("output_weight");
     EXPECT_EQ(out.dims(0), 5);
     EXPECT_EQ(out.dims(1), 4);
-    EXPECT_EQ(std::vector<float>(out.float_data().begin(), out.float_data().end()), m.weights.dense2_kernel);
+    EXPECT_EQ(std::vector<float>(out.float_data().begin(), out.float_data().end()), hp::test::st_weights(m).dense2_kernel);
     EXPECT_EQ(std::vector<float>(init.at("output_bias")->float_data().begin(), init.at("output_bias")->float_data().end()),
-              m.weights.dense2_bias);
+              hp::test::st_weights(m).dense2_bias);
     EXPECT_EQ(proto.metadata_props_size(), 0);  // no class names known
     EXPECT_EQ(dims(proto.graph().input(0)), (std::vector<std::string>{"N", "6", "10", "2"}));
 }
@@ -153,7 +152,7 @@ TEST(OnnxExport, RejectsAnInvalidModelWithoutWriting)
 {
     hp::test::ScratchDir dir;
     hp::Model m = random_model(hp::ModelShape{}, {});
-    m.weights.dense1_bias.pop_back();
+    hp::test::st_weights(m).dense1_bias.pop_back();
     EXPECT_THROW(hp::write_onnx(dir / "bad.onnx", m), hp::Error);
     EXPECT_FALSE(std::filesystem::exists(dir / "bad.onnx"));
 }

@@ -6,13 +6,14 @@
 
 #include "core/error.hpp"
 #include "model/predict.hpp"
+#include "model/runtime_model.hpp"
 #include "test_support.hpp"
 
 namespace {
 
 hp::Model random_model(const hp::ModelShape& shape)
 {
-    hp::Model m = hp::Model::zeros(shape, {});
+    hp::Model m = hp::cnn2d_st_model(shape, {});
     hp::test::randomize_weights(m, 5, 0.5f);
     return m;
 }
@@ -29,7 +30,7 @@ TEST(Predict, AnyThreadCountMatchesFrameByFrame)
     std::normal_distribution<float> n(0.0f, 1.0f);
     for (float& x : inputs) x = n(rng);
 
-    const hp_model_f32 view = m.runtime_view();
+    const hp_model_f32 view = hp::runtime_view(*hp::as_cnn2d_st(m));
     std::vector<float> scratch(hp_model_f32_scratch_floats(&view)), expected(frames * 8);
     for (size_t i = 0; i < frames; i++)
         ASSERT_EQ(hp_model_f32_run(&view, &inputs[i * frame_floats], &expected[i * 8], scratch.data()), 0);
@@ -43,7 +44,7 @@ TEST(Predict, AnyThreadCountMatchesFrameByFrame)
 TEST(Predict, RejectsInvalidModel)
 {
     hp::Model m = random_model(hp::ModelShape{});
-    m.weights.dense1_kernel.resize(3);
+    hp::test::st_weights(m).dense1_kernel.resize(3);
     float frame[128] = {};
     EXPECT_THROW(hp::predict_scores(m, frame, 1, 1), hp::Error);
 }

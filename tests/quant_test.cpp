@@ -23,6 +23,7 @@
 #include "quant/model_any.hpp"
 #include "codegen/deploy_any.hpp"
 #include "codegen/int8_package.hpp"
+#include "model/runtime_model.hpp"
 #include "test_support.hpp"
 
 using nlohmann::json;
@@ -202,11 +203,10 @@ hp::Model random_model(unsigned seed, int classes = 8)
     shape.classes = classes;
     std::vector<std::string> names = hp::st_default_classes();
     names.resize(size_t(classes));
-    hp::Model m = hp::Model::zeros(shape, classes == 8 ? names : std::vector<std::string>{});
+    hp::Model m = hp::cnn2d_st_model(shape, classes == 8 ? names : std::vector<std::string>{});
     std::mt19937 rng(seed);
     std::normal_distribution<float> g(0.0f, 0.3f);
-    for (auto* w : {&m.weights.conv_kernel, &m.weights.conv_bias, &m.weights.dense1_kernel, &m.weights.dense1_bias,
-                    &m.weights.dense2_kernel, &m.weights.dense2_bias})
+    for (std::vector<float>* w : m.trainable_tensors())
         for (float& v : *w) v = g(rng);
     return m;
 }
@@ -265,7 +265,7 @@ TEST(QuantModel, Int8AgreesWithFloatOnRandomModel)
     std::vector<float> frames = random_frames(500, 4);
     hp::QuantModel q = hp::quantize_model(m, frames.data(), 500, hp::CalibrationMethod::minmax);
     std::vector<float> s8 = hp::predict_scores(q, frames.data(), 500, 2);
-    hp_model_f32 view = m.runtime_view();
+    hp_model_f32 view = hp::runtime_view(*hp::as_cnn2d_st(m));
     std::vector<float> scratch(hp_model_f32_scratch_floats(&view)), f32(8);
     int agree = 0;
     for (size_t n = 0; n < 500; n++) {
@@ -337,9 +337,9 @@ TEST(QuantModel, ConvScaleAndDenseMultipliersAreChecked)
 TEST(QuantModel, HugeDenseChannelCoarsensItsOutputScale)
 {
     hp::Model m = random_model(17);
-    const size_t units = size_t(m.shape.dense_units), flat = size_t(m.shape.flat_size());
-    for (size_t i = 0; i < flat; i++) m.weights.dense1_kernel[i * units + 3] *= 1e6f;
-    m.weights.dense1_bias[3] = -1e9f;
+    const size_t units = size_t(hp::test::st_shape(m).dense_units), flat = size_t(hp::test::st_shape(m).flat_size());
+    for (size_t i = 0; i < flat; i++) hp::test::st_weights(m).dense1_kernel[i * units + 3] *= 1e6f;
+    hp::test::st_weights(m).dense1_bias[3] = -1e9f;
     std::vector<float> frames = random_frames(50, 18);
     const hp::QuantModel q = hp::quantize_model(m, frames.data(), 50, hp::CalibrationMethod::minmax);
     for (int32_t mult : q.dense1.multiplier) EXPECT_GE(mult, 0);
@@ -354,9 +354,9 @@ TEST(QuantModel, HugeDenseChannelCoarsensItsOutputScale)
 TEST(QuantModel, HugeConvFilterCoarsensTheConvOutputScale)
 {
     hp::Model m = random_model(19);
-    const size_t filters = size_t(m.shape.conv_filters);
-    for (size_t i = 0; i < m.weights.conv_kernel.size() / filters; i++) m.weights.conv_kernel[i * filters + 3] *= 1e4f;
-    m.weights.conv_bias[3] = -1e9f;
+    const size_t filters = size_t(hp::test::st_shape(m).conv_filters);
+    for (size_t i = 0; i < hp::test::st_weights(m).conv_kernel.size() / filters; i++) hp::test::st_weights(m).conv_kernel[i * filters + 3] *= 1e4f;
+    hp::test::st_weights(m).conv_bias[3] = -1e9f;
     std::vector<float> frames = random_frames(50, 20);
     const hp::QuantModel q = hp::quantize_model(m, frames.data(), 50, hp::CalibrationMethod::minmax);
     EXPECT_NO_THROW(q.validate("m.hpq"));
@@ -364,7 +364,7 @@ TEST(QuantModel, HugeConvFilterCoarsensTheConvOutputScale)
     const hp::QuantModel plain = hp::quantize_model(random_model(19), frames.data(), 50, hp::CalibrationMethod::minmax);
     EXPECT_GT(q.conv.output_scale, plain.conv.output_scale);  // coarser than the calibrated range asks
     const hp_model_s8 view = q.runtime_view();
-    std::vector<int16_t> pooled(size_t(m.shape.flat_size()));
+    std::vector<int16_t> pooled(size_t(hp::test::st_shape(m).flat_size()));
     for (size_t n = 0; n < 50; n++) {
         std::vector<int16_t> in(128);
         hp_quantize_f32_s16(frames.data() + n * 128, 64, 2, q.input_scale, in.data());
@@ -486,7 +486,7 @@ TEST(QuantModel, StModelInt8WithinHalfPointOfFloat)
         }
         return double(correct) / double(data.size());
     };
-    hp_model_f32 view = model.runtime_view();
+    hp_model_f32 view = hp::runtime_view(*hp::as_cnn2d_st(model));
     std::vector<float> scratch(hp_model_f32_scratch_floats(&view)), f32(data.size() * 8);
     for (size_t n = 0; n < data.size(); n++) hp_model_f32_run(&view, data.input(n), &f32[n * 8], scratch.data());
     const double float_accuracy = accuracy(f32);
@@ -640,7 +640,7 @@ TEST(QuantFile, AnyModelTellsInt8FromKerasByContent)
     hp::AnyModel a = hp::read_any_model(dir / "int8.h5"), b = hp::read_any_model(dir / "float.h5");
     ASSERT_TRUE(a.is_int8());
     EXPECT_FALSE(b.is_int8());
-    EXPECT_EQ(a.model.shape, m.shape);
+    EXPECT_EQ(a.model.input, m.input);
     EXPECT_EQ(a.model.class_names, m.class_names);
     EXPECT_EQ(hp::predict_scores(a, frames.data(), 100, 1), hp::predict_scores(q, frames.data(), 100, 1));
     EXPECT_EQ(hp::predict_scores(b, frames.data(), 100, 1), hp::predict_scores(m, frames.data(), 100, 1));
@@ -659,8 +659,8 @@ TEST(QuantFile, AnyModelTellsInt8FromKerasByContent)
     hp::ModelShape odd_shape;  // 7 filters do not fit the conv asm; 2 classes: a sigmoid output
     odd_shape.conv_filters = 7;
     odd_shape.classes = 2;
-    hp::Model odd = hp::Model::zeros(odd_shape, {});
-    std::fill(odd.weights.conv_kernel.begin(), odd.weights.conv_kernel.end(), 0.1f);
+    hp::Model odd = hp::cnn2d_st_model(odd_shape, {});
+    std::fill(hp::test::st_weights(odd).conv_kernel.begin(), hp::test::st_weights(odd).conv_kernel.end(), 0.1f);
     hp::codegen::DeployOptions two;
     two.class_names = {"None", "Fist"};
     const std::string odd_config =

@@ -198,7 +198,7 @@ std::vector<FrameResult> host_results(const hp::AnyModel& model, const SensorFra
     const hp_postprocess_config post = HP_POSTPROCESS_DEFAULTS;
     hp_label_filter filter;
     hp_label_filter_init(&filter);
-    const int outputs = model.model.shape.outputs();
+    const int outputs = model.model.outputs();
     std::vector<FrameResult> out;
     for (size_t f = 0; f < frames.count; f++) {
         float d[64], s[64], st[64], n[64], tensor[128];
@@ -478,7 +478,7 @@ TEST(StApp, BadProjectsAndModelsAreRefusedWithTheCopyUnchanged)
     hp::ModelShape small;
     small.height = small.width = 4;
     const fs::path small_model = dir / "4x4.h5";
-    hp::write_keras_h5(small_model, hp::Model::zeros(small, hp::st_default_classes()));
+    hp::write_keras_h5(small_model, hp::cnn2d_st_model(small, hp::st_default_classes()));
     expect_refused(app, deploy_into(app, small_model), small_model.string(),
                    "does not fit the application's sensor frame", before);
 

@@ -82,9 +82,36 @@ void randomize_weights(Model& model, unsigned seed, float range)
 {
     std::mt19937 rng(seed);
     std::uniform_real_distribution<float> u(-range, range);
-    ModelWeights& w = model.weights;
-    for (auto* v : {&w.conv_kernel, &w.conv_bias, &w.dense1_kernel, &w.dense1_bias, &w.dense2_kernel, &w.dense2_bias})
+    for (std::vector<float>* v : model.trainable_tensors())
         for (float& x : *v) x = u(rng);
+}
+
+float dropout_rate(const Model& model)
+{
+    for (const Layer& l : model.layers)
+        if (l.kind == LayerKind::dropout) return l.rate;
+    return 0.0f;
+}
+
+StWeights<std::vector<float>> st_weights(Model& model)
+{
+    st_shape(model);
+    const std::vector<std::vector<float>*> t = model.trainable_tensors();
+    return {*t[0], *t[1], *t[2], *t[3], *t[4], *t[5]};
+}
+
+StWeights<const std::vector<float>> st_weights(const Model& model)
+{
+    st_shape(model);
+    const std::vector<const std::vector<float>*> t = model.trainable_tensors();
+    return {*t[0], *t[1], *t[2], *t[3], *t[4], *t[5]};
+}
+
+ModelShape st_shape(const Model& model)
+{
+    const std::optional<Cnn2dSt> st = as_cnn2d_st(model);
+    if (!st) throw std::runtime_error("not a CNN2D_ST_HandPosture model");
+    return st->shape;
 }
 
 Dataset quadrant_dataset(size_t n, uint32_t seed, int size, float noise, int users)

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "data/dataset.hpp"
+#include "model/cnn2d_st.hpp"
 #include "model/model.hpp"
 
 namespace hp::test {
@@ -55,6 +56,21 @@ std::vector<std::vector<std::string>> read_csv_rows(const std::filesystem::path&
 // Every weight and bias of `model` drawn uniformly from [-range, range] (std::mt19937 seeded
 // with `seed`, layer by layer: conv kernel, conv bias, dense kernel and bias, output kernel and bias).
 void randomize_weights(Model& model, unsigned seed, float range);
+
+// The rate of the model's first Dropout layer, 0 without one.
+float dropout_rate(const Model& model);
+
+// The sizes of a CNN2D_ST_HandPosture model (throws for any other layer list). Its
+// trainable_tensors() are conv kernel, conv bias, dense kernel, dense bias, output kernel, output bias.
+ModelShape st_shape(const Model& model);
+
+// The six weight tensors of a CNN2D_ST_HandPosture model by their roles (throws for another list).
+template <class Tensor>
+struct StWeights {
+    Tensor &conv_kernel, &conv_bias, &dense1_kernel, &dense1_bias, &dense2_kernel, &dense2_bias;
+};
+StWeights<std::vector<float>> st_weights(Model& model);
+StWeights<const std::vector<float>> st_weights(const Model& model);
 
 // A synthetic task: 8x8x2 (or size x size x 2) frames whose class (None, FlatHand, Like, Love) is
 // the quadrant holding a near "hand" blob, with uniform noise of amplitude `noise` (the signal

@@ -7,6 +7,8 @@
 #include <functional>
 #include <vector>
 
+#include "model/architectures.hpp"
+#include "model/cnn2d_st.hpp"
 #include "model/model.hpp"
 #include "train/init.hpp"
 #include "train/layers.hpp"
@@ -291,8 +293,37 @@ TEST(TrainLayers, SigmoidBceGradients)
     expect_gradient(logits, dlogits, objective, 1e-3f, 2e-3, "sigmoid BCE");
 }
 
-// The whole network: gradients of the mean loss with respect to every weight.
-static void check_network(int H, int W, int classes, float dropout, int B = 3)
+// The whole network: gradients of the mean loss with respect to every trainable weight.
+static void check_network(hp::Model model, int B = 3)
+{
+    const int classes = model.classes();
+    model.class_names.assign(size_t(classes), "x");
+    model = initial_model(std::move(model), 11);
+    Rng rng(12);
+    // non-zero biases (and batch normalization offsets) so ReLUs are not all at their kink
+    for (hp::Layer& l : model.layers)
+        if (l.weights.size() >= 2 && l.kind != hp::LayerKind::batch_norm)
+            for (float& b : l.weights[1]) b = 0.1f * (2 * rng.uniform01() - 1);
+    const hp::TensorShape& in = model.input;
+    auto x = random_vector(size_t(B) * in.size(), rng);
+    std::vector<int> labels(static_cast<size_t>(B));
+    for (int& l : labels) l = int(rng.below(uint32_t(classes)));
+    Network net(model, B);
+    Tensors grads = zeros_like_trainable(model), scratch = grads;
+    int correct = 0;
+    const uint32_t dropout_seed = 13;
+    Rng drop(dropout_seed);
+    net.forward_backward(model, x.data(), labels.data(), B, drop, grads, correct);
+    auto objective = [&] {
+        Rng same(dropout_seed);  // the same dropout mask each time
+        return net.forward_backward(model, x.data(), labels.data(), B, same, scratch, correct) / B;
+    };
+    const std::vector<std::vector<float>*> tensors = model.trainable_tensors();
+    for (size_t t = 0; t < tensors.size(); t++)
+        expect_gradient(*tensors[t], grads[t], objective, 1e-3f, 5e-3, ("net tensor " + std::to_string(t)).c_str());
+}
+
+static hp::Model st_family(int H, int W, int classes, float dropout)
 {
     hp::ModelShape shape;
     shape.height = H;
@@ -300,76 +331,67 @@ static void check_network(int H, int W, int classes, float dropout, int B = 3)
     shape.conv_filters = 4;
     shape.dense_units = 6;
     shape.classes = classes;
-    std::vector<std::string> names(size_t(classes), "x");
-    hp::Model model = initial_model(shape, names, 11);
-    Rng rng(12);
-    // non-zero biases so ReLUs are not all at their kink for zero inputs
-    for (float& b : model.weights.conv_bias) b = 0.1f * (2 * rng.uniform01() - 1);
-    for (float& b : model.weights.dense1_bias) b = 0.1f * (2 * rng.uniform01() - 1);
-    auto x = random_vector(size_t(B) * H * W * 2, rng);
-    std::vector<int> labels(static_cast<size_t>(B));
-    for (int& l : labels) l = int(rng.below(uint32_t(classes)));
-    Network net(shape, B);
-    hp::ModelWeights grads = model.weights, scratch = model.weights;
-    int correct = 0;
-    const uint32_t dropout_seed = 13;
-    Rng drop(dropout_seed);
-    net.forward_backward(model.weights, x.data(), labels.data(), B, dropout, drop, grads, correct);
-    auto objective = [&] {
-        Rng same(dropout_seed);  // the same dropout mask each time
-        return net.forward_backward(model.weights, x.data(), labels.data(), B, dropout, same, scratch, correct) / B;
-    };
-    expect_gradient(model.weights.conv_kernel, grads.conv_kernel, objective, 1e-3f, 5e-3, "net conv kernel");
-    expect_gradient(model.weights.conv_bias, grads.conv_bias, objective, 1e-3f, 5e-3, "net conv bias");
-    expect_gradient(model.weights.dense1_kernel, grads.dense1_kernel, objective, 1e-3f, 5e-3, "net dense1 kernel");
-    expect_gradient(model.weights.dense1_bias, grads.dense1_bias, objective, 1e-3f, 5e-3, "net dense1 bias");
-    expect_gradient(model.weights.dense2_kernel, grads.dense2_kernel, objective, 1e-3f, 5e-3, "net dense2 kernel");
-    expect_gradient(model.weights.dense2_bias, grads.dense2_bias, objective, 1e-3f, 5e-3, "net dense2 bias");
+    return hp::cnn2d_st_model(shape, {}, dropout);
 }
 
-TEST(TrainLayers, NetworkGradientsSoftmax) { check_network(8, 8, 5, 0.0f); }
-TEST(TrainLayers, NetworkGradientsWithDropout) { check_network(8, 8, 3, 0.3f); }
-TEST(TrainLayers, NetworkGradientsSigmoid4x4) { check_network(4, 4, 2, 0.0f); }
+TEST(TrainLayers, NetworkGradientsSoftmax) { check_network(st_family(8, 8, 5, 0.0f)); }
+TEST(TrainLayers, NetworkGradientsWithDropout) { check_network(st_family(8, 8, 3, 0.3f)); }
+TEST(TrainLayers, NetworkGradientsSigmoid4x4) { check_network(st_family(4, 4, 2, 0.0f)); }
 // more frames than one lane vector holds: a full vector and a padded one
-TEST(TrainLayers, NetworkGradientsTwoLaneVectors) { check_network(8, 8, 8, 0.2f, 18); }
+TEST(TrainLayers, NetworkGradientsTwoLaneVectors) { check_network(st_family(8, 8, 8, 0.2f), 18); }
+// ST's custom model: same-padded convolutions without bias, batch normalization with the batch's
+// statistics, separate ReLU layers, two dense layers (a smaller copy, so finite differences stay quick)
+TEST(TrainLayers, NetworkGradientsCustomModel)
+{
+    std::vector<hp::Layer> hidden = hp::st_custom_hidden_layers(0.2f);
+    hidden[0].units = 3;   // conv 16 -> 3
+    hidden[5].units = 4;   // conv 32 -> 4
+    hidden[11].units = 5;  // dense 64 -> 5
+    hidden[12].units = 4;  // dense 32 -> 4
+    check_network(hp::with_output_layer({8, 8, 2}, hidden, 4), 5);
+}
+// Kernels 1x1 and 5x5, valid and same, a batch normalization after a dense layer, a sigmoid output
+TEST(TrainLayers, NetworkGradientsMixedLayers)
+{
+    using hp::Layer, hp::LayerKind;
+    std::vector<Layer> hidden = {
+        Layer{.kind = LayerKind::conv2d, .units = 3, .kernel_size = 5, .activation = hp::Activation::relu},
+        Layer{.kind = LayerKind::conv2d, .units = 2, .kernel_size = 1, .same_padding = true, .use_bias = false},
+        Layer{.kind = LayerKind::relu}, Layer{.kind = LayerKind::flatten},
+        Layer{.kind = LayerKind::dense, .units = 5}, Layer{.kind = LayerKind::batch_norm},
+        Layer{.kind = LayerKind::relu}};
+    check_network(hp::with_output_layer({6, 7, 2}, hidden, 2), 6);
+}
 
 // Batching is exact: the gradients of a 19-frame batch (one full lane vector, one padded) are the
 // mean of the 19 single-frame gradients, for every tensor.
 TEST(TrainLayers, NetworkBatchGradientIsTheMeanOfFrameGradients)
 {
-    hp::ModelShape shape;
-    std::vector<std::string> names(8, "x");
-    hp::Model model = initial_model(shape, names, 21);
+    hp::Model model = hp::cnn2d_st_model(hp::ModelShape{}, std::vector<std::string>(8, "x"), 0.0f);
+    model = initial_model(std::move(model), 21);
     Rng rng(22);
-    for (float& b : model.weights.conv_bias) b = 0.1f * (2 * rng.uniform01() - 1);
-    for (float& b : model.weights.dense1_bias) b = 0.1f * (2 * rng.uniform01() - 1);
+    for (float& b : *model.trainable_tensors()[1]) b = 0.1f * (2 * rng.uniform01() - 1);
+    for (float& b : *model.trainable_tensors()[3]) b = 0.1f * (2 * rng.uniform01() - 1);
     const int B = 19, frame = 8 * 8 * 2;
     auto x = random_vector(size_t(B) * frame, rng);
     std::vector<int> labels(static_cast<size_t>(B));
     for (int& l : labels) l = int(rng.below(8));
-    Network batch(shape, B), single(shape, 1);
-    hp::ModelWeights grads = model.weights, one = model.weights, mean = model.weights;
-    auto tensors = [](hp::ModelWeights& w) {
-        return std::vector<std::vector<float>*>{&w.conv_kernel,   &w.conv_bias,   &w.dense1_kernel,
-                                                &w.dense1_bias,   &w.dense2_kernel, &w.dense2_bias};
-    };
-    for (auto* t : tensors(mean)) t->assign(t->size(), 0.0f);
+    Network batch(model, B), single(model, 1);
+    Tensors grads = zeros_like_trainable(model), one = grads, mean = grads;
     int correct = 0;
     Rng unused(0);
-    double loss = batch.forward_backward(model.weights, x.data(), labels.data(), B, 0.0f, unused, grads, correct);
+    double loss = batch.forward_backward(model, x.data(), labels.data(), B, unused, grads, correct);
     double loss_sum = 0;
     for (int b = 0; b < B; b++) {
-        loss_sum += single.forward_backward(model.weights, x.data() + size_t(b) * frame, labels.data() + b, 1, 0.0f,
-                                            unused, one, correct);
-        auto from = tensors(one), to = tensors(mean);
-        for (size_t k = 0; k < from.size(); k++)
-            for (size_t i = 0; i < from[k]->size(); i++) (*to[k])[i] += (*from[k])[i] / float(B);
+        loss_sum += single.forward_backward(model, x.data() + size_t(b) * frame, labels.data() + b, 1, unused, one,
+                                            correct);
+        for (size_t k = 0; k < one.size(); k++)
+            for (size_t i = 0; i < one[k].size(); i++) mean[k][i] += one[k][i] / float(B);
     }
     EXPECT_NEAR(loss, loss_sum, 1e-5 * loss_sum);
-    auto got = tensors(grads), want = tensors(mean);
-    for (size_t k = 0; k < got.size(); k++)
-        for (size_t i = 0; i < got[k]->size(); i++)
-            EXPECT_NEAR((*got[k])[i], (*want[k])[i], 1e-6) << "tensor " << k << " index " << i;
+    for (size_t k = 0; k < grads.size(); k++)
+        for (size_t i = 0; i < grads[k].size(); i++)
+            EXPECT_NEAR(grads[k][i], mean[k][i], 1e-6) << "tensor " << k << " index " << i;
 }
 
 TEST(TrainLayers, GlorotUniformLimitsAndSeed)

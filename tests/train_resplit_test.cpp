@@ -114,7 +114,7 @@ TEST(TrainResplit, CheckpointIsScoredOnThatEpochsValidationFrames)
     // logged val_loss and val_accuracy exactly
     Dataset val = data.subset(resplit_for_epoch(data.size(), 0.2, 11, r.best_epoch - 1).validation);
     std::vector<float> scores = predict_scores(r.best_model, val.inputs.data(), val.size(), 1);
-    Metrics m = compute_metrics(scores, r.best_model.shape.outputs(), val.labels, val.class_names);
+    Metrics m = compute_metrics(scores, r.best_model.outputs(), val.labels, val.class_names);
     EXPECT_EQ(m.loss, r.history[size_t(r.best_epoch - 1)].val_loss);
     EXPECT_EQ(m.accuracy, r.history[size_t(r.best_epoch - 1)].val_accuracy);
     // and on another epoch's validation frames it gives another loss
@@ -160,11 +160,8 @@ TEST(TrainResplit, CallbacksRunOnThePerEpochValidation)
 static bool same_bits(const Model& a, const Model& b)
 {
     auto bits = [](const Model& m) {
-        std::vector<const std::vector<float>*> all = {&m.weights.conv_kernel, &m.weights.conv_bias,
-                                                      &m.weights.dense1_kernel, &m.weights.dense1_bias,
-                                                      &m.weights.dense2_kernel, &m.weights.dense2_bias};
         std::string s;
-        for (const auto* v : all) s.append(reinterpret_cast<const char*>(v->data()), v->size() * sizeof(float));
+        for (const auto* v : m.trainable_tensors()) s.append(reinterpret_cast<const char*>(v->data()), v->size() * sizeof(float));
         return s;
     };
     return bits(a) == bits(b);
@@ -181,11 +178,11 @@ TEST(TrainResplit, SameSeedGivesBitIdenticalSavedWeights)
     EXPECT_TRUE(same_bits(read_keras_h5(dir / "a.h5"), read_keras_h5(dir / "b.h5")));
     TrainOptions other = short_recipe(4);
     other.seed = 12;
-    EXPECT_NE(train_model_resplit(data, 0.2, other).best_model.weights, a.best_model.weights);
+    EXPECT_NE(train_model_resplit(data, 0.2, other).best_model.layers, a.best_model.layers);
     // and not the same run as the fixed split's
     Split fixed = random_split(data.size(), 0.2, 11);
-    EXPECT_NE(train_model(data.subset(fixed.train), data.subset(fixed.validation), short_recipe(4)).best_model.weights,
-              a.best_model.weights);
+    EXPECT_NE(train_model(data.subset(fixed.train), data.subset(fixed.validation), short_recipe(4)).best_model.layers,
+              a.best_model.layers);
 }
 
 // ---- user_config.yaml and the CLI ----

@@ -10,6 +10,7 @@
 
 #include "test_support.hpp"
 #include "train/adam.hpp"
+#include "model/cnn2d_st.hpp"
 #include "train/network.hpp"
 
 using namespace hp;
@@ -24,17 +25,8 @@ nlohmann::json load_fixture()
     return nlohmann::json::parse(in);
 }
 
-ModelWeights weights_from(const nlohmann::json& j)
-{
-    ModelWeights w;
-    w.conv_kernel = j["conv_kernel"].get<std::vector<float>>();
-    w.conv_bias = j["conv_bias"].get<std::vector<float>>();
-    w.dense1_kernel = j["dense1_kernel"].get<std::vector<float>>();
-    w.dense1_bias = j["dense1_bias"].get<std::vector<float>>();
-    w.dense2_kernel = j["dense2_kernel"].get<std::vector<float>>();
-    w.dense2_bias = j["dense2_bias"].get<std::vector<float>>();
-    return w;
-}
+// The fixture's tensors in the order of Model::trainable_tensors() for CNN2D_ST_HandPosture.
+const char* const kTensors[] = {"conv_kernel", "conv_bias", "dense1_kernel", "dense1_bias", "dense2_kernel", "dense2_bias"};
 
 // Each value within 1e-5 of the reference, relative to the largest magnitude of its tensor
 // (tiny components of a gradient are sums of cancelling terms; float32 cannot do better).
@@ -47,14 +39,10 @@ void expect_close(const std::vector<float>& got, const std::vector<double>& want
         EXPECT_NEAR(got[i], want[i], 1e-5 * std::max(scale, 1e-3)) << what << " index " << i;
 }
 
-void expect_weights(const ModelWeights& got, const nlohmann::json& want, const std::string& when)
+void expect_tensors(const std::vector<const std::vector<float>*>& got, const nlohmann::json& want, const std::string& when)
 {
-    expect_close(got.conv_kernel, want["conv_kernel"].get<std::vector<double>>(), (when + " conv kernel").c_str());
-    expect_close(got.conv_bias, want["conv_bias"].get<std::vector<double>>(), (when + " conv bias").c_str());
-    expect_close(got.dense1_kernel, want["dense1_kernel"].get<std::vector<double>>(), (when + " dense1 kernel").c_str());
-    expect_close(got.dense1_bias, want["dense1_bias"].get<std::vector<double>>(), (when + " dense1 bias").c_str());
-    expect_close(got.dense2_kernel, want["dense2_kernel"].get<std::vector<double>>(), (when + " dense2 kernel").c_str());
-    expect_close(got.dense2_bias, want["dense2_bias"].get<std::vector<double>>(), (when + " dense2 bias").c_str());
+    for (size_t t = 0; t < got.size(); t++)
+        expect_close(*got[t], want[kTensors[t]].get<std::vector<double>>(), (when + " " + kTensors[t]).c_str());
 }
 
 void check_case(const nlohmann::json& c)
@@ -67,29 +55,29 @@ void check_case(const nlohmann::json& c)
     const size_t frame = size_t(shape.height) * shape.width * 2;
     std::vector<float> inputs = c["inputs"].get<std::vector<float>>();
     std::vector<int> labels = c["labels"].get<std::vector<int>>();
-    ModelWeights w = weights_from(c["initial"]), grads = w;
-    Network net(shape, B);
+    Model model = cnn2d_st_model(shape, {}, 0.0f);
+    const std::vector<std::vector<float>*> w = model.trainable_tensors();
+    for (size_t t = 0; t < w.size(); t++) *w[t] = c["initial"][kTensors[t]].get<std::vector<float>>();
+    Tensors grads = zeros_like_trainable(model);
+    Network net(model, B);
     Rng unused(0);
     Adam adam;
     adam.learning_rate = c["learning_rate"];
-    adam.reset(w);
+    adam.reset(model);
     const auto& losses = c["losses"];
     for (size_t step = 0; step < losses.size(); step++) {
         int correct = 0;
-        double loss = net.forward_backward(w, inputs.data() + step * size_t(B) * frame, labels.data() + step * size_t(B),
-                                           B, 0.0f, unused, grads, correct) / B;
+        double loss = net.forward_backward(model, inputs.data() + step * size_t(B) * frame, labels.data() + step * size_t(B),
+                                           B, unused, grads, correct) / B;
         EXPECT_NEAR(loss, losses[step].get<double>(), 1e-5 * losses[step].get<double>()) << "loss at step " << step;
         if (step == 0) {
-            const auto& g = c["gradients"];
-            expect_close(grads.conv_kernel, g["conv_kernel"].get<std::vector<double>>(), "grad conv kernel");
-            expect_close(grads.conv_bias, g["conv_bias"].get<std::vector<double>>(), "grad conv bias");
-            expect_close(grads.dense1_kernel, g["dense1_kernel"].get<std::vector<double>>(), "grad dense1 kernel");
-            expect_close(grads.dense1_bias, g["dense1_bias"].get<std::vector<double>>(), "grad dense1 bias");
-            expect_close(grads.dense2_kernel, g["dense2_kernel"].get<std::vector<double>>(), "grad dense2 kernel");
-            expect_close(grads.dense2_bias, g["dense2_bias"].get<std::vector<double>>(), "grad dense2 bias");
+            std::vector<const std::vector<float>*> g;
+            for (const std::vector<float>& t : grads) g.push_back(&t);
+            expect_tensors(g, c["gradients"], "grad");
         }
-        adam.step(w, grads);
-        expect_weights(w, c["weights_after_steps"][step], "after Adam step " + std::to_string(step + 1));
+        adam.step(model, grads);
+        expect_tensors(std::as_const(model).trainable_tensors(), c["weights_after_steps"][step],
+                       "after Adam step " + std::to_string(step + 1));
     }
 }
 

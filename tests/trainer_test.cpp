@@ -109,8 +109,8 @@ TEST(Trainer, LearnsATwoClassTaskWithOneSigmoidOutput)
         for (int& l : d->labels) l = l < 2 ? 0 : 1;  // top half vs bottom half
     }
     TrainResult r = train_model(train, val, short_recipe(10));
-    EXPECT_EQ(r.best_model.shape.outputs(), 1);
-    EXPECT_EQ(r.best_model.shape.height, 4);
+    EXPECT_EQ(r.best_model.outputs(), 1);
+    EXPECT_EQ(r.best_model.input.height, 4);
     EXPECT_GT(r.history[size_t(r.best_epoch - 1)].val_accuracy, 0.95);
 }
 
@@ -120,13 +120,13 @@ TEST(Trainer, SameSeedGivesBitIdenticalModelFiles)
     test::ScratchDir dir;
     TrainResult a = train_model(train, val, short_recipe(4));
     TrainResult b = train_model(train, val, short_recipe(4));
-    EXPECT_EQ(a.best_model.weights, b.best_model.weights);
+    EXPECT_EQ(a.best_model.layers, b.best_model.layers);
     write_keras_h5(dir / "a.h5", a.best_model);
     write_keras_h5(dir / "b.h5", b.best_model);
     EXPECT_EQ(read_file_bytes(dir / "a.h5"), read_file_bytes(dir / "b.h5"));
     TrainOptions other = short_recipe(4);
     other.seed = 8;
-    EXPECT_NE(train_model(train, val, other).best_model.weights, a.best_model.weights);
+    EXPECT_NE(train_model(train, val, other).best_model.layers, a.best_model.layers);
 }
 
 TEST(Trainer, EarlyStoppingEndsTrainingAndKeepsTheBestEpoch)
@@ -485,7 +485,7 @@ TEST(TrainerPublic, TrainCommandWritesSTOutputsThatAgreeWithTheModel)
     Dataset all = load_dataset(test::public_dataset_zip(), {});
     Dataset val = all.subset(random_split(all.size(), 0.2, 5).validation);
     std::vector<float> scores = predict_scores(model, val.inputs.data(), val.size(), 1);
-    Metrics m = compute_metrics(scores, model.shape.outputs(), val.labels, val.class_names);
+    Metrics m = compute_metrics(scores, model.outputs(), val.labels, val.class_names);
     EXPECT_DOUBLE_EQ(m.accuracy, run["validation"]["accuracy"].get<double>());
     EXPECT_EQ(m.frames, long(val.size()));
 }
