@@ -188,6 +188,8 @@ def general_forward(layers, weights, x):
         elif cls == "BatchNormalization":
             eps = cfg.get("epsilon", 1e-3)
             a = wts["gamma"] * (a - wts["moving_mean"]) / np.sqrt(wts["moving_variance"] + eps) + wts["beta"]
+        elif cls == "ReLU":
+            a = np.maximum(a, 0)
         elif cls == "Activation" and cfg["activation"] in ("relu", "linear"):
             a = act(a, cfg["activation"])
         elif cls == "Activation":

@@ -214,7 +214,8 @@ TEST(Evaluate, CliExportH5RoundTripsAndOnnxParses)
                                shell_quoted(dir / "copy.h5"));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     const hp::Model copy = hp::read_keras_h5(dir / "copy.h5");
-    EXPECT_EQ(copy, original);
+    EXPECT_EQ(copy.input, original.input);
+    EXPECT_EQ(copy.layers, original.layers);
     EXPECT_EQ(copy.class_names, hp::st_default_classes());
 
     r = hp::test::run_cli("export --model " + shell_quoted(dir / "copy.h5") + " --format onnx --out " + shell_quoted(dir / "m.onnx"));

@@ -93,7 +93,10 @@ def main():
             mw = ours["model_weights"]
             assert mw.attrs["keras_version"] == "2.8.0" and mw.attrs["backend"] == "tensorflow"
             names = list(mw.attrs["layer_names"])
-            assert names == ["input_1", "conv2d", "max_pooling2d", "dropout", "flatten", "dense", "dense_1"], names
+            # ST's layers, by their names in ST's file (its ReLU is an Activation layer of its own).
+            assert names == ["input_1", "conv2d", "activation", "max_pooling2d", "dropout", "flatten", "dense",
+                             "dense_1"], names
+            assert names[1:] == [n for n in st["model_weights"].attrs["layer_names"] if n != "input_1"][-7:], names
             for layer in names:
                 wn = list(mw[layer].attrs["weight_names"])
                 if layer in ("conv2d", "dense", "dense_1"):
@@ -104,11 +107,13 @@ def main():
                     assert len(wn) == 0, (layer, wn)
             chain = graph(ours)
             classes = [l["class_name"] for l in chain]
-            assert classes == ["InputLayer", "Conv2D", "MaxPooling2D", "Dropout", "Flatten", "Dense", "Dense"], classes
+            assert classes == ["InputLayer", "Conv2D", "Activation", "MaxPooling2D", "Dropout", "Flatten", "Dense",
+                               "Dense"], classes
             assert chain[0]["config"]["batch_input_shape"] == [None, 8, 8, 2]
             assert chain[1]["config"]["kernel_size"] == [3, 3] and chain[1]["config"]["filters"] == 8
             assert chain[-1]["config"]["activation"] == "softmax" and chain[-1]["config"]["units"] == 8
-            assert abs(chain[3]["config"]["rate"] - 0.2) < 1e-9
+            assert chain[2]["config"]["activation"] == "relu"
+            assert abs(chain[4]["config"]["rate"] - 0.2) < 1e-9
 
             # Weights: ST's, bit for bit.
             sw, ow = keras_weights(st), keras_weights(ours)

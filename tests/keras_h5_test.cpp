@@ -150,11 +150,10 @@ TEST(KerasH5, WriterConfigOfGeneralLayersParsesBack)
     hp::Model m = hp::with_output_layer({8, 8, 2}, hp::st_custom_hidden_layers(0.25f), 5);
     m.layers[1].epsilon = 0.01f;
     m.layers[1].momentum = 0.9f;
-    m.layers.insert(m.layers.begin(), hp::Layer{.kind = hp::LayerKind::conv2d, .name = "c5", .units = 3,
-                                                .kernel_size = 5, .same_padding = true,
-                                                .activation = hp::Activation::relu});
-    m.layers.insert(m.layers.begin() + 1, hp::Layer{.kind = hp::LayerKind::conv2d, .name = "c1", .units = 2,
-                                                    .kernel_size = 1});
+    m.layers.insert(m.layers.begin(), hp::conv2d_layer(3, 5, true, true, hp::Activation::relu));
+    m.layers.insert(m.layers.begin() + 1, hp::conv2d_layer(2, 1, false, true, hp::Activation::linear));
+    m.layers[0].name = "c5";
+    m.layers[1].name = "c1";
     m.allocate_weights();
     hp::test::randomize_weights(m, 3, 0.5f);
     hp::Model a = hp::parse_keras_model_config(hp::keras_model_config_json(m), "config");

@@ -51,12 +51,12 @@ def main():
     with h5py.File(MODEL, "r") as f:
         w = f["model_weights"]
         keras = {
-            "conv_weight": np.transpose(w["conv2d/conv2d/kernel:0"][()], (3, 2, 0, 1)),
-            "conv_bias": w["conv2d/conv2d/bias:0"][()],
+            "conv2d_weight": np.transpose(w["conv2d/conv2d/kernel:0"][()], (3, 2, 0, 1)),
+            "conv2d_bias": w["conv2d/conv2d/bias:0"][()],
             "dense_weight": w["dense/dense/kernel:0"][()],
             "dense_bias": w["dense/dense/bias:0"][()],
-            "output_weight": w["dense_1/dense_1/kernel:0"][()],
-            "output_bias": w["dense_1/dense_1/bias:0"][()],
+            "dense_1_weight": w["dense_1/dense_1/kernel:0"][()],
+            "dense_1_bias": w["dense_1/dense_1/bias:0"][()],
         }
     assert sorted(init) == sorted(keras), sorted(init)
     for name, expected in keras.items():

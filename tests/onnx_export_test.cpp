@@ -97,7 +97,7 @@ TEST(OnnxExport, ConvKernelIsTransposedToOihwAndDenseKernelsKeptInOut)
     auto init = initializers(proto.graph());
     ASSERT_EQ(init.size(), 6u);
 
-    const onnx::TensorProto& conv = *init.at("conv_weight");
+    const onnx::TensorProto& conv = *init.at("conv2d_weight");
     ASSERT_EQ(conv.dims_size(), 4);
     EXPECT_EQ(conv.dims(0), 3);  // F
     EXPECT_EQ(conv.dims(1), 2);  // C
@@ -116,11 +116,11 @@ TEST(OnnxExport, ConvKernelIsTransposedToOihwAndDenseKernelsKeptInOut)
     EXPECT_EQ(dense.dims(0), shape.flat_size());  // 2*4*3 = 24
     EXPECT_EQ(dense.dims(1), 5);
     EXPECT_EQ(std::vector<float>(dense.float_data().begin(), dense.float_data().end()), hp::test::st_weights(m).dense1_kernel);
-    const onnx::TensorProto& out = *init.at("output_weight");
+    const onnx::TensorProto& out = *init.at("dense_1_weight");
     EXPECT_EQ(out.dims(0), 5);
     EXPECT_EQ(out.dims(1), 4);
     EXPECT_EQ(std::vector<float>(out.float_data().begin(), out.float_data().end()), hp::test::st_weights(m).dense2_kernel);
-    EXPECT_EQ(std::vector<float>(init.at("output_bias")->float_data().begin(), init.at("output_bias")->float_data().end()),
+    EXPECT_EQ(std::vector<float>(init.at("dense_1_bias")->float_data().begin(), init.at("output_bias")->float_data().end()),
               hp::test::st_weights(m).dense2_bias);
     EXPECT_EQ(proto.metadata_props_size(), 0);  // no class names known
     EXPECT_EQ(dims(proto.graph().input(0)), (std::vector<std::string>{"N", "6", "10", "2"}));

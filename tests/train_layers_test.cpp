@@ -300,9 +300,10 @@ static void check_network(hp::Model model, int B = 3)
     model.class_names.assign(size_t(classes), "x");
     model = initial_model(std::move(model), 11);
     Rng rng(12);
-    // non-zero biases (and batch normalization offsets) so ReLUs are not all at their kink
+    // non-zero biases and batch normalization offsets, so ReLUs are not all at their kink (a
+    // channel constant over the batch normalizes to exactly its offset)
     for (hp::Layer& l : model.layers)
-        if (l.weights.size() >= 2 && l.kind != hp::LayerKind::batch_norm)
+        if (l.weights.size() >= 2)
             for (float& b : l.weights[1]) b = 0.1f * (2 * rng.uniform01() - 1);
     const hp::TensorShape& in = model.input;
     auto x = random_vector(size_t(B) * in.size(), rng);
@@ -353,13 +354,14 @@ TEST(TrainLayers, NetworkGradientsCustomModel)
 // Kernels 1x1 and 5x5, valid and same, a batch normalization after a dense layer, a sigmoid output
 TEST(TrainLayers, NetworkGradientsMixedLayers)
 {
-    using hp::Layer, hp::LayerKind;
-    std::vector<Layer> hidden = {
-        Layer{.kind = LayerKind::conv2d, .units = 3, .kernel_size = 5, .activation = hp::Activation::relu},
-        Layer{.kind = LayerKind::conv2d, .units = 2, .kernel_size = 1, .same_padding = true, .use_bias = false},
-        Layer{.kind = LayerKind::relu}, Layer{.kind = LayerKind::flatten},
-        Layer{.kind = LayerKind::dense, .units = 5}, Layer{.kind = LayerKind::batch_norm},
-        Layer{.kind = LayerKind::relu}};
+    using hp::LayerKind, hp::layer_of_kind, hp::Activation;
+    std::vector<hp::Layer> hidden = {hp::conv2d_layer(3, 5, false, true, Activation::relu),
+                                     hp::conv2d_layer(2, 1, true, false, Activation::linear),
+                                     layer_of_kind(LayerKind::relu),
+                                     layer_of_kind(LayerKind::flatten),
+                                     hp::dense_layer(5, Activation::linear),
+                                     layer_of_kind(LayerKind::batch_norm),
+                                     layer_of_kind(LayerKind::relu)};
     check_network(hp::with_output_layer({6, 7, 2}, hidden, 2), 6);
 }
 

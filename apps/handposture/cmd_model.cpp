@@ -20,23 +20,6 @@ struct LayerRow {
     long parameters, macs;
 };
 
-std::string layer_type(const Layer& l)
-{
-    char text[64];
-    switch (l.kind) {
-    case LayerKind::conv2d:
-        std::snprintf(text, sizeof text, "Conv2D %dx%d %s%s", l.kernel_size, l.kernel_size,
-                      l.same_padding ? "same" : "valid", l.use_bias ? "" : " no bias");
-        return text;
-    case LayerKind::max_pool: return "MaxPooling2D 2x2";
-    case LayerKind::dropout:  // training only; shown because the file holds it
-        std::snprintf(text, sizeof text, "Dropout %g", double(l.rate));
-        return text;
-    case LayerKind::relu: return "ReLU";
-    default: return keras_class_name(l.kind);
-    }
-}
-
 std::vector<LayerRow> layer_rows(const Model& m)
 {
     static const char* const activations[] = {"", "relu", "softmax", "sigmoid"};
@@ -47,7 +30,7 @@ std::vector<LayerRow> layer_rows(const Model& m)
         const Layer& l = m.layers[i];
         const TensorShape& out = shapes[i];
         const bool flat = out.height == 1 && out.width == 1 && (l.kind == LayerKind::flatten || l.kind == LayerKind::dense);
-        rows.push_back({layer_type(l), activations[int(l.activation)],
+        rows.push_back({layer_text(l), activations[int(l.activation)],
                         flat ? std::vector<int>{out.channels} : std::vector<int>{out.height, out.width, out.channels},
                         layer_parameter_count(l, in), layer_mac_count(l, in)});
         in = out;

@@ -11,6 +11,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/postures.hpp"
+#include "model/architectures.hpp"
 
 namespace hp {
 
@@ -30,7 +31,7 @@ const std::set<std::string> known_leaves = {
     "data_augmentation.distance_offset_mm", "data_augmentation.depth_scale", "data_augmentation.reflectance_gain",
     "data_augmentation.zone_shift", "data_augmentation.zone_dropout", "data_augmentation.distance_noise_mm",
     "data_augmentation.signal_noise", "training.model.conv_filters", "training.model.name",
-    "training.model.version", "training.model.input_shape", "training.model.pretrained_weights", "training.dropout",
+    "training.model.version", "training.model.input_shape", "training.model.layers", "training.model.pretrained_weights", "training.dropout",
     "training.batch_size", "training.epochs", "training.optimizer", "training.callbacks",
     "training.trained_model_path", "training.resume_training_from", "deployment.c_project_path", "deployment.IDE",
     "deployment.verbosity", "deployment.hardware_setup.serie", "deployment.hardware_setup.board",
@@ -248,6 +249,128 @@ void parse_optimizer(const Reader& r, const YAML::Node& node, UserConfig& c)
     c.options.learning_rate = float(lr);
 }
 
+// One entry of training.model.layers: a Keras class name alone ("- Flatten") or with its options
+// ("- Conv2D: {filters: 16, kernel_size: 3, padding: same, use_bias: false}", "- Dropout: 0.2").
+Layer parse_layer(const Reader& r, const YAML::Node& entry, const std::string& key)
+{
+    std::string cls;
+    YAML::Node args;
+    if (entry.IsScalar()) {
+        cls = entry.Scalar();
+    } else if (entry.IsMap() && entry.size() == 1) {
+        cls = entry.begin()->first.as<std::string>();
+        args = entry.begin()->second;
+    } else {
+        r.fail(key, "expected a layer: a class name (Flatten) or one class name with its options (Dense: {units: 32})");
+    }
+    const std::string at = key + "." + cls;
+    auto number = [&](const char* name, double fallback) {
+        double v = fallback;
+        if (args.IsMap() && !r.get_double(args, name, v)) v = fallback;
+        return v;
+    };
+    auto integer = [&](const char* name, int fallback, int min) {
+        int v = fallback;
+        if (args.IsMap()) r.get_int(args, name, v, min);
+        return v;
+    };
+    auto text = [&](const char* name, const std::string& fallback) {
+        std::string v = fallback;
+        if (args.IsMap()) r.get_string(args, name, v);
+        return v;
+    };
+    auto flag = [&](const char* name, bool fallback) {
+        bool v = fallback;
+        if (args.IsMap()) r.get(args, name, v, "true or false");
+        return v;
+    };
+    auto activation = [&]() {
+        const std::string a = text("activation", "linear");
+        if (a == "linear") return Activation::linear;
+        if (a == "relu") return Activation::relu;
+        r.fail(at + ".activation", "'" + a + "' unsupported in a hidden layer, only linear or relu");
+    };
+    auto known = [&](std::initializer_list<const char*> names) {
+        if (!args.IsMap()) return;
+        for (const auto& item : args) {
+            const std::string name = item.first.as<std::string>();
+            bool ok = false;
+            for (const char* n : names) ok = ok || name == n;
+            if (!ok) r.fail(at + "." + name, "unknown option of " + cls);
+        }
+    };
+    if (Reader::present(args) && !args.IsMap() && cls != "Dropout") r.fail(at, "expected a mapping of options");
+    Layer l;
+    if (cls == "Conv2D") {
+        known({"filters", "kernel_size", "padding", "use_bias", "activation"});
+        l.kind = LayerKind::conv2d;
+        l.units = integer("filters", 0, 1);
+        l.kernel_size = integer("kernel_size", 3, 1);
+        const std::string padding = text("padding", "valid");
+        if (padding != "valid" && padding != "same") r.fail(at + ".padding", "'" + padding + "': valid or same");
+        l.same_padding = padding == "same";
+        l.use_bias = flag("use_bias", true);
+        l.activation = activation();
+        if (l.units < 1) r.fail(at + ".filters", "missing (a Conv2D needs its number of filters)");
+    } else if (cls == "Dense") {
+        known({"units", "use_bias", "activation"});
+        l.kind = LayerKind::dense;
+        l.units = integer("units", 0, 1);
+        l.use_bias = flag("use_bias", true);
+        l.activation = activation();
+        if (l.units < 1) r.fail(at + ".units", "missing (a Dense needs its number of units)");
+    } else if (cls == "BatchNormalization") {
+        known({"epsilon", "momentum"});
+        l.kind = LayerKind::batch_norm;
+        l.epsilon = float(number("epsilon", 1e-3));
+        l.momentum = float(number("momentum", 0.99));
+    } else if (cls == "ReLU") {
+        known({});
+        l.kind = LayerKind::relu;
+    } else if (cls == "MaxPooling2D") {
+        known({});
+        l.kind = LayerKind::max_pool;
+    } else if (cls == "Flatten") {
+        known({});
+        l.kind = LayerKind::flatten;
+    } else if (cls == "Dropout") {
+        l.kind = LayerKind::dropout;
+        double rate = 0;
+        if (args.IsScalar()) {
+            try {
+                rate = args.as<double>();
+            } catch (const YAML::Exception&) {
+                r.fail(at, "expected a rate, got '" + args.Scalar() + "'");
+            }
+        } else {
+            known({"rate"});
+            rate = number("rate", -1);
+        }
+        if (!(rate >= 0 && rate < 1)) r.fail(at, "the rate must be in [0, 1)");
+        l.rate = float(rate);
+    } else {
+        r.fail(key, "unknown layer '" + cls +
+                        "' (Conv2D, BatchNormalization, ReLU, MaxPooling2D, Dropout, Flatten, Dense; the output "
+                        "Dense follows the list by itself)");
+    }
+    return l;
+}
+
+// training.model.layers: the network without its output layer (added for the dataset's classes).
+std::vector<Layer> parse_layers(const Reader& r, const YAML::Node& list)
+{
+    const std::string key = "training.model.layers";
+    if (!list.IsSequence() || list.size() == 0) r.fail(key, "expected a list of layers");
+    std::vector<Layer> layers;
+    for (size_t i = 0; i < list.size(); i++) layers.push_back(parse_layer(r, list[i], key + "[" + std::to_string(i) + "]"));
+    try {  // shapes, kernel sizes, ranges: what Model checks, said against the config
+        with_output_layer({8, 8, 2}, layers, 8, key);
+    } catch (const Error& e) {
+        r.fail(key, e.what() + std::string(key).size() + 2);
+    }
+    return layers;
+}
+
 }  // namespace
 
 std::string expand_now(const std::string& pattern)
@@ -392,16 +515,26 @@ static UserConfig parse_root(const YAML::Node& root, const std::filesystem::path
         }
     }
 
-    r.get_string(root, "training.model.name", c.model_name);
-    if (c.model_name != "CNN2D_ST_HandPosture")
-        r.fail("training.model.name", "unknown model '" + c.model_name + "' (only CNN2D_ST_HandPosture)");
-    r.get_int(root, "training.model.conv_filters", c.options.conv_filters, 1);
-    YAML::Node shape = r.at(root, "training.model.input_shape");
-    if (Reader::present(shape)) parse_input_shape(r, shape, c);
     double dropout = c.options.dropout;
     if (r.get_double(root, "training.dropout", dropout) && !(dropout >= 0 && dropout < 1))
         r.fail("training.dropout", "must be in [0, 1)");
     c.options.dropout = float(dropout);
+    YAML::Node layers = r.at(root, "training.model.layers");
+    const bool named = r.get_string(root, "training.model.name", c.model_name);
+    if (Reader::present(layers)) {
+        if (named && c.model_name != "custom")
+            r.fail("training.model.name", "'" + c.model_name + "' with a layers list: name the model custom, or drop one");
+        c.model_name = "custom";
+        c.options.hidden_layers = parse_layers(r, layers);
+    } else if (c.model_name == "custom") {
+        c.options.hidden_layers = st_custom_hidden_layers(c.options.dropout);  // ST's custom_model.py
+    } else if (c.model_name != "CNN2D_ST_HandPosture") {
+        r.fail("training.model.name",
+               "unknown model '" + c.model_name + "' (CNN2D_ST_HandPosture, custom, or a training.model.layers list)");
+    }
+    r.get_int(root, "training.model.conv_filters", c.options.conv_filters, 1);
+    YAML::Node shape = r.at(root, "training.model.input_shape");
+    if (Reader::present(shape)) parse_input_shape(r, shape, c);
     r.get_int(root, "training.batch_size", c.options.batch_size, 1);
     r.get_int(root, "training.epochs", c.options.epochs, 1);
     parse_optimizer(r, r.at(root, "training.optimizer"), c);

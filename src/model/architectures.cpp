@@ -8,22 +8,28 @@ namespace hp {
 
 std::vector<Layer> st_custom_hidden_layers(float dropout)
 {
-    auto conv = [](int filters) {
-        return Layer{.kind = LayerKind::conv2d, .units = filters, .kernel_size = 3, .same_padding = true, .use_bias = false};
-    };
-    const Layer bn{.kind = LayerKind::batch_norm}, relu{.kind = LayerKind::relu}, pool{.kind = LayerKind::max_pool},
-        drop{.kind = LayerKind::dropout, .rate = dropout};
-    auto dense = [](int units) { return Layer{.kind = LayerKind::dense, .units = units, .activation = Activation::relu}; };
-    return {conv(16), bn, relu, pool, drop, conv(32), bn, relu, pool, drop,
-            Layer{.kind = LayerKind::flatten}, dense(64), dense(32)};
+    const Layer bn = layer_of_kind(LayerKind::batch_norm), relu = layer_of_kind(LayerKind::relu),
+                pool = layer_of_kind(LayerKind::max_pool), drop = dropout_layer(dropout);
+    auto conv = [](int filters) { return conv2d_layer(filters, 3, true, false, Activation::linear); };
+    return {conv(16),
+            bn,
+            relu,
+            pool,
+            drop,
+            conv(32),
+            bn,
+            relu,
+            pool,
+            drop,
+            layer_of_kind(LayerKind::flatten),
+            dense_layer(64, Activation::relu),
+            dense_layer(32, Activation::relu)};
 }
 
 std::vector<Layer> cnn2d_st_hidden_layers(int conv_filters, int dense_units, float dropout)
 {
-    return {Layer{.kind = LayerKind::conv2d, .units = conv_filters, .kernel_size = 3, .activation = Activation::relu},
-            Layer{.kind = LayerKind::max_pool}, Layer{.kind = LayerKind::dropout, .rate = dropout},
-            Layer{.kind = LayerKind::flatten},
-            Layer{.kind = LayerKind::dense, .units = dense_units, .activation = Activation::relu}};
+    return {conv2d_layer(conv_filters, 3, false, true, Activation::relu), layer_of_kind(LayerKind::max_pool),
+            dropout_layer(dropout), layer_of_kind(LayerKind::flatten), dense_layer(dense_units, Activation::relu)};
 }
 
 // Keras' default name of a layer of `kind`: its class in snake case, numbered from the second.
@@ -40,12 +46,11 @@ static std::string keras_default_name(LayerKind kind, std::map<LayerKind, int>& 
 
 Model with_output_layer(const TensorShape& input, std::vector<Layer> hidden, int classes, const std::string& where)
 {
-    if (classes < 2) throw Error(where, "a model needs 2 or more classes");
+    if (classes < 2) throw Error(where, "a model needs at least 2 classes");
     Model m;
     m.input = input;
     m.layers = std::move(hidden);
-    m.layers.push_back(Layer{.kind = LayerKind::dense, .units = classes == 2 ? 1 : classes,
-                             .activation = classes == 2 ? Activation::sigmoid : Activation::softmax});
+    m.layers.push_back(dense_layer(classes == 2 ? 1 : classes, classes == 2 ? Activation::sigmoid : Activation::softmax));
     std::map<LayerKind, int> seen;
     for (Layer& l : m.layers)
         if (l.name.empty()) l.name = keras_default_name(l.kind, seen);

@@ -81,7 +81,11 @@ InferencePlan inference_plan(const Model& model, const std::string& where)
             plan.layers[size_t(weighted)].relu = true;
             break;
         case LayerKind::max_pool:
-            plan.layers.push_back(PlanLayer{.kind = PlanLayer::Kind::max_pool, .name = l.name, .in = in, .out = out});
+            plan.layers.emplace_back();
+            plan.layers.back().kind = PlanLayer::Kind::max_pool;
+            plan.layers.back().name = l.name;
+            plan.layers.back().in = in;
+            plan.layers.back().out = out;
             break;
         case LayerKind::dropout:
         case LayerKind::flatten: break;

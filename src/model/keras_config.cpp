@@ -385,7 +385,8 @@ Model Parser::interpret(const std::vector<KerasLayer>& chain)
         }
         if (act == Activation::linear) continue;
         if (act == Activation::relu) {
-            model.layers.push_back(hp::Layer{.kind = LayerKind::relu, .name = k.name});
+            model.layers.push_back(layer_of_kind(LayerKind::relu));
+            model.layers.back().name = k.name;
             continue;
         }
         hp::Layer* before = model.layers.empty() ? nullptr : &model.layers.back();

@@ -1,6 +1,7 @@
 #include "model/model.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 #include "core/error.hpp"
 #include "hp_preprocess.h"
@@ -58,6 +59,61 @@ const char* keras_class_name(LayerKind kind)
     case LayerKind::dense: return "Dense";
     }
     return "?";
+}
+
+Layer layer_of_kind(LayerKind kind)
+{
+    Layer l;
+    l.kind = kind;
+    return l;
+}
+
+Layer conv2d_layer(int filters, int kernel_size, bool same_padding, bool use_bias, Activation activation)
+{
+    Layer l = layer_of_kind(LayerKind::conv2d);
+    l.units = filters;
+    l.kernel_size = kernel_size;
+    l.same_padding = same_padding;
+    l.use_bias = use_bias;
+    l.activation = activation;
+    return l;
+}
+
+Layer dense_layer(int units, Activation activation, bool use_bias)
+{
+    Layer l = layer_of_kind(LayerKind::dense);
+    l.units = units;
+    l.activation = activation;
+    l.use_bias = use_bias;
+    return l;
+}
+
+Layer dropout_layer(float rate)
+{
+    Layer l = layer_of_kind(LayerKind::dropout);
+    l.rate = rate;
+    return l;
+}
+
+std::string layer_text(const Layer& l)
+{
+    static const char* const activations[] = {"", " relu", " softmax", " sigmoid"};
+    char text[96];
+    switch (l.kind) {
+    case LayerKind::conv2d:
+        std::snprintf(text, sizeof text, "Conv2D %d %dx%d %s%s%s", l.units, l.kernel_size, l.kernel_size,
+                      l.same_padding ? "same" : "valid", l.use_bias ? "" : " no bias", activations[int(l.activation)]);
+        return text;
+    case LayerKind::dense:
+        std::snprintf(text, sizeof text, "Dense %d%s%s", l.units, l.use_bias ? "" : " no bias",
+                      activations[int(l.activation)]);
+        return text;
+    case LayerKind::max_pool: return "MaxPooling2D 2x2";
+    case LayerKind::dropout:
+        std::snprintf(text, sizeof text, "Dropout %g", double(l.rate));
+        return text;
+    default: return keras_class_name(l.kind);
+    }
 }
 
 std::vector<TensorShape> Model::output_shapes(const std::string& where) const

@@ -46,10 +46,19 @@ struct Layer {
     bool operator==(const Layer&) const = default;
 };
 
+// Layers by kind, named later (with_output_layer names unnamed ones as Keras does).
+Layer conv2d_layer(int filters, int kernel_size, bool same_padding, bool use_bias, Activation activation);
+Layer dense_layer(int units, Activation activation, bool use_bias = true);
+Layer dropout_layer(float rate);
+Layer layer_of_kind(LayerKind kind);  // batch_norm (Keras defaults), relu, max_pool, flatten
+
 // Multiply-accumulates per frame of a layer taking `in` (convolutions and dense layers; 0 for others).
 long layer_mac_count(const Layer& layer, const TensorShape& in);
 // Its weights' count (Keras' "Param #": batch normalization's moving statistics included).
 long layer_parameter_count(const Layer& layer, const TensorShape& in);
+
+// A layer in a few words: "Conv2D 16 3x3 same no bias", "Dropout 0.2", "Dense 32 relu".
+std::string layer_text(const Layer& layer);
 
 // "Conv2D", "BatchNormalization", ... as Keras names the class of a layer.
 const char* keras_class_name(LayerKind kind);

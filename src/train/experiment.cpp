@@ -176,6 +176,12 @@ ExperimentResult run_training(const ExperimentSettings& s, std::ostream& log)
           {"zone_dropout", o.augment.zone_dropout},
           {"distance_noise_mm", o.augment.distance_noise_mm},
           {"signal_noise", o.augment.signal_noise}}},
+        {"model", o.hidden_layers.empty() ? nlohmann::json("CNN2D_ST_HandPosture") : nlohmann::json("layers")},
+        {"layers", [&] {
+             std::vector<std::string> texts;
+             for (const Layer& l : best.layers) texts.push_back(layer_text(l));
+             return texts;
+         }()},
         {"conv_filters", o.conv_filters},
         {"epochs", o.epochs},
         {"batch_size", o.batch_size},

@@ -93,8 +93,10 @@ double Network::forward_backward(Model& model, const float* x, const int* labels
         }
         case LayerKind::batch_norm: {
             Layer& bn = model.layers[i];
-            BatchNormConfig config{.momentum = l.momentum, .epsilon = l.epsilon,
-                                   .unbiased_moving_variance = feature_map_[i]};
+            BatchNormConfig config;
+            config.momentum = l.momentum;
+            config.epsilon = l.epsilon;
+            config.unbiased_moving_variance = feature_map_[i];
             batchnorm_forward_train(s.y, s.saved.data(), s.saved.data() + in.channels, bn.weights[2].data(),
                                     bn.weights[3].data(), a, l.weights[0].data(), l.weights[1].data(), B, Bp,
                                     in.height * in.width, in.channels, config);
