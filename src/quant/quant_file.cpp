@@ -290,7 +290,7 @@ static QuantNetLayer read_net_layer(Reader& r, const std::string& where, size_t 
     if (kind > 2) throw Error(where, name + " has unknown kind " + std::to_string(kind) + " (0 conv2d, 1 max pool, 2 dense)");
     l.kind = kind == 0 ? PlanLayer::Kind::conv2d : kind == 1 ? PlanLayer::Kind::max_pool : PlanLayer::Kind::dense;
     l.name = read_name(r, where, name + " name");
-    l.in = in;
+    l.in = kind == 2 ? TensorShape{1, 1, int(in.size())} : in;  // a dense layer's input is flat
     if (l.kind == PlanLayer::Kind::max_pool) {
         if (in.height < 2 || in.width < 2) throw Error(where, name + ": max pooling of " + in.text());
         l.out = {in.height / 2, in.width / 2, in.channels};

@@ -92,7 +92,9 @@ void QuantNet::validate(const std::string& where) const
         const std::string name = "layer " + std::to_string(i) + " (" + l.name + ")";
         if (l.kind != Kind::conv2d && l.kind != Kind::dense && l.kind != Kind::max_pool)
             throw Error(where, name + " has an unknown kind");
-        if (!(l.in == in)) throw Error(where, name + " takes " + l.in.text() + " but its input is " + in.text());
+        // a dense layer may name its input flat (Flatten is no layer)
+        const bool flat = l.kind == Kind::dense && l.in == TensorShape{1, 1, int(in.size())};
+        if (!(l.in == in) && !flat) throw Error(where, name + " takes " + l.in.text() + " but its input is " + in.text());
         if (l.kind == Kind::conv2d &&
             ((l.kernel_size != 1 && l.kernel_size != 3 && l.kernel_size != 5) || l.padding < 0 || l.padding > l.kernel_size / 2))
             throw Error(where, name + ": kernel size " + std::to_string(l.kernel_size) + " and padding " +
@@ -204,6 +206,7 @@ Model QuantNet::float_outline() const
     m.input = input;
     m.class_names = class_names;
     m.distance_mode = distance_mode;
+    TensorShape in = input;  // the previous layer's output, as the float model holds it
     for (size_t i = 0; i < layers.size(); i++) {
         const QuantNetLayer& q = layers[i];
         Layer l;
@@ -211,7 +214,7 @@ Model QuantNet::float_outline() const
         if (q.kind == Kind::max_pool) {
             l.kind = LayerKind::max_pool;
         } else {
-            if (q.kind == Kind::dense && q.in.height * q.in.width != 1) {
+            if (q.kind == Kind::dense && in.height * in.width != 1) {
                 Layer flatten;
                 flatten.kind = LayerKind::flatten;
                 flatten.name = "flatten_before_" + l.name;
@@ -226,6 +229,7 @@ Model QuantNet::float_outline() const
                                                    : Activation::linear;
         }
         m.layers.push_back(l);
+        in = q.out;
     }
     m.allocate_weights();
     return m;
