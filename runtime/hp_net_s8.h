@@ -69,7 +69,8 @@ typedef struct {
  * 5, a padding outside 0 .. k/2, missing weights, a multiplier missing before the last layer, a
  * clamp outside [-255, 255], a layer whose input is not the previous output, a last layer that is
  * not dense, outputs not its units, sigmoid with more than one output). The validation of a
- * network: the run functions check it again (a few hundred instructions a frame). */
+ * network: the run functions check it again (about 1,500 instructions a frame on ST's custom
+ * model, 1 % of its inference). */
 size_t hp_net_s8_scratch_bytes(const hp_net_s8 *net);
 
 /* Quantize and the integer network: float input [H*W*C] -> int32 logits [outputs]; what host
