@@ -44,11 +44,35 @@ hp::Model custom_model(uint32_t seed, int classes)
     return m;
 }
 
-std::vector<float> random_frames(size_t count, uint32_t seed)
+// Layers the custom model lacks: an odd input (7x9x3: unaligned channel runs), a 1x1 linear
+// convolution (signed zero points), a 5x5 "same" one, a pooling of a pooling, a linear dense layer.
+hp::Model odd_model(uint32_t seed)
+{
+    auto layer = [](hp::LayerKind kind, int units = 0, int k = 0, bool same = false, hp::Activation a = hp::Activation::linear) {
+        hp::Layer l;
+        l.kind = kind;
+        l.units = units;
+        l.kernel_size = k;
+        l.same_padding = same;
+        l.activation = a;
+        return l;
+    };
+    using K = hp::LayerKind;
+    hp::Model m = hp::train::initial_model(
+        hp::with_output_layer({7, 9, 3},
+                              {layer(K::conv2d, 3, 1), layer(K::conv2d, 6, 5, true, hp::Activation::relu), layer(K::max_pool),
+                               layer(K::max_pool), layer(K::flatten), layer(K::dense, 5), layer(K::dense, 7, 0, false, hp::Activation::relu)},
+                              4),
+        seed);
+    for (int i = 0; i < m.classes(); i++) m.class_names.push_back("c" + std::to_string(i));
+    return m;
+}
+
+std::vector<float> random_frames(size_t count, uint32_t seed, size_t size = 128)
 {
     std::mt19937 gen(seed);
     std::uniform_real_distribution<float> u(-1.0f, 1.0f), pick(0.0f, 1.0f);
-    std::vector<float> x(count * 128);
+    std::vector<float> x(count * size);
     for (float& v : x) v = pick(gen) < 0.1f ? 6.0f : u(gen);
     return x;
 }
@@ -62,13 +86,14 @@ struct Package {
     size_t frames = 0;
 };
 
-// The package of a quantized custom model with `count` test tensors (calibrated on the first 64;
-// the last 8 reach beyond the calibrated range, to the input clamp).
-void make_package(Package& p, int classes, size_t count)
+// The package of a quantized model with `count` test tensors (calibrated on all but the last 8,
+// which reach beyond the calibrated range, to the input clamp).
+void make_package(Package& p, const hp::Model& model, size_t count)
 {
-    std::vector<float> frames = random_frames(count, 17);
-    for (size_t i = (count - 8) * 128; i < frames.size(); i += 3) frames[i] *= 1e4f;
-    p.net = hp::quantize_net(custom_model(7, classes), frames.data(), 64, hp::CalibrationMethod::minmax);
+    const size_t size = model.input.size();
+    std::vector<float> frames = random_frames(count, 17, size);
+    for (size_t i = (count - 8) * size; i < frames.size(); i += 3) frames[i] *= 1e4f;
+    p.net = hp::quantize_net(model, frames.data(), count - 8, hp::CalibrationMethod::minmax);
     hp::codegen::DeployOptions options;
     options.class_names = p.net.class_names;
     hp::codegen::write_package(p.dir / "pkg", hp::codegen::quant_package_files(p.net, options));
@@ -86,9 +111,10 @@ bool tools() { return shell("command -v arm-none-eabi-gcc >/dev/null && command 
 TEST(QuantNetDeploy, QemuCortexMMatchesHostBitExactly)
 {
     if (!tools()) GTEST_SKIP() << "needs arm-none-eabi-gcc and qemu-system-arm";
-    for (int classes : {8, 2}) {
+    for (const hp::Model& model : {custom_model(7, 8), custom_model(7, 2), odd_model(9)}) {
         Package p;
-        make_package(p, classes, 72);
+        make_package(p, model, 72);
+        const int classes = model.classes();
         const std::string pass = "PASS: int8 " + std::to_string(p.frames) + " frames, 0 logits differ";
         const std::pair<const hp::test::CortexTarget*, const char*> builds[] = {
             {&hp::test::kCortexM4, "-O2"}, {&hp::test::kCortexM4, "-Os"}, {&hp::test::kCortexM7, "-O2"},
@@ -110,7 +136,7 @@ TEST(QuantNetDeploy, WrongLogitFails)
 {
     if (!tools()) GTEST_SKIP() << "needs arm-none-eabi-gcc and qemu-system-arm";
     Package p;
-    make_package(p, 8, 16);
+    make_package(p, custom_model(7, 8), 16);
     std::string vectors = hp::test::read_text(p.dir / "hp_s8_vectors.c");
     const size_t at = vectors.find("hp_s8_test_logits");
     const size_t open = vectors.find("{", vectors.find("{", at) + 1);
@@ -129,7 +155,7 @@ TEST(QuantNetDeploy, CustomModelInstructionsPerMacOnCortexM4)
     if (!tools() || shell("command -v arm-none-eabi-size >/dev/null && command -v arm-none-eabi-objdump >/dev/null") != 0)
         GTEST_SKIP() << "needs the Arm toolchain and qemu-system-arm";
     Package p;
-    make_package(p, 8, 72);
+    make_package(p, custom_model(7, 8), 72);
     ASSERT_EQ(p.net.mac_count(), 102656);
     const hp::codegen::BenchResult b = hp::codegen::bench_package(p.dir / "pkg", "cortex-m4", "-O2", p.dir / "bench");
     const double per_mac = double(b.instructions) / double(p.net.mac_count());
