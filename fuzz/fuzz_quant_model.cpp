@@ -1,10 +1,13 @@
 // Fuzzes the quantized model reader: any bytes must give a model or an hp::Error, never a
 // crash. Each input is parsed twice: as it is, and with its trailing CRC-32 rewritten to match,
-// so the fuzzer also reaches the fields behind the checksum. A model that parses is run once.
+// so the fuzzer also reaches the fields behind the checksum. Every format version goes through
+// parse_quant_file: CNN2D_ST_HandPosture's (3, 4) and the general network's (5). A model that
+// parses is run once.
 #include <zlib.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <variant>
 #include <vector>
 
 #include "core/error.hpp"
@@ -13,9 +16,15 @@
 static void parse_and_run(const std::vector<unsigned char>& bytes)
 {
     try {
-        hp::QuantModel m = hp::parse_quant_model(bytes, "fuzz.hpq");
-        std::vector<float> frame(size_t(m.shape.height) * m.shape.width * m.shape.channels, 0.5f);
-        hp::predict_scores(m, frame.data(), 1, 1);
+        const hp::AnyQuant m = hp::parse_quant_file(bytes, "fuzz.hpq");
+        if (const hp::QuantModel* st = std::get_if<hp::QuantModel>(&m)) {
+            std::vector<float> frame(size_t(st->shape.height) * st->shape.width * st->shape.channels, 0.5f);
+            hp::predict_scores(*st, frame.data(), 1, 1);
+        } else {
+            const hp::QuantNet& net = std::get<hp::QuantNet>(m);
+            std::vector<float> frame(net.input.size(), 0.5f);
+            hp::predict_scores(net, frame.data(), 1, 1);
+        }
     } catch (const hp::Error&) {
     }
 }

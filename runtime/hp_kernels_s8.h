@@ -113,6 +113,39 @@ void hp_dense_s8(const int16_t *input, int inputs4, const int8_t *kernel, const 
 void hp_dense_s8_s32(const int16_t *input, int inputs4, const int8_t *kernel, const int32_t *bias, int outputs,
                      int32_t *output);
 
+
+/* ---- The general int8 network's kernels (hp_net_s8.h) ----------------------------------------
+ * The same integer scheme for any layer list: activations held as int16 q - zero point, the
+ * network's input int16 symmetric, int8 weights symmetric per output channel, int32 biases, and
+ * requantization by SMMULR with per-channel multipliers, clamped to the int8 range of the output
+ * ([0, 255] after a ReLU, whose zero point is -128). Convolutions run as im2col (a window's
+ * values gathered into a patch, the padding 0 = the input's zero point) then the four-row dot of
+ * hp_dense_s8_s32: the Cortex-M4/M7 SMLAD path for every layer. */
+
+/* q = clamp(trunc(x * (1 / scale)), -limit, limit) (NaN -> 0) for n values; the limit keeps
+ * the first layer's accumulators in int32 (the quantizer picks it). q may be x itself (each value
+ * is read before the bytes it occupies are written). */
+void hp_quantize_input_s16(const float *x, int n, float scale, int limit, int16_t *q);
+
+/* out[i] = clamp(round(acc[i] * multiplier[i] / 2^32) (SMMULR), out_min, out_max), n values. */
+void hp_requantize_s8(const int32_t *acc, int n, const int32_t *multiplier, int out_min, int out_max, int16_t *out);
+
+/* k x k convolution (stride 1, padding 0 .. k/2 of value 0: the input's zero point), requantized
+ * (hp_requantize_s8), optionally followed by a 2x2 max pooling (stride 2, floor) taken on the
+ * accumulators (requantizing and clamping never decrease, so it equals pooling the output).
+ *   input   [height][width][channels] int16 q - zero point, 4-byte aligned
+ *   kernel  int8 dense layout (above) of [filters][k * k * channels], the Keras kernel
+ *           [k][k][C][F] read as [k k C][F]; bias, multiplier [round4(filters)] int32
+ *   output  [OH][OW][filters] int16, OH = height + 2 padding - k + 1 (halved, floor, when pooled)
+ *   patch   round4(k * k * channels) int16, acc 2 * round4(filters) int32: work memory, 4-byte
+ *           aligned */
+void hp_conv2d_s8(const int16_t *input, int height, int width, int channels, int kernel_size, int padding,
+                  const int8_t *kernel, const int32_t *bias, const int32_t *multiplier, int filters, int out_min,
+                  int out_max, int pool, int16_t *output, int16_t *patch, int32_t *acc);
+
+/* 2x2 max pooling (stride 2, floor) of int16 activations [height][width][channels]. */
+void hp_maxpool2x2_s8(const int16_t *input, int height, int width, int channels, int16_t *output);
+
 #ifdef __cplusplus
 }
 #endif

@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/postures.hpp"
 #include "data/dataset.hpp"
+#include "model/cnn2d_st.hpp"
 #include "model/model_file.hpp"
 #include "model/predict.hpp"
 #include "hp_kernels_s8.h"
@@ -23,7 +24,6 @@
 #include "quant/model_any.hpp"
 #include "codegen/deploy_any.hpp"
 #include "codegen/int8_package.hpp"
-#include "model/runtime_model.hpp"
 #include "test_support.hpp"
 
 using nlohmann::json;
@@ -196,6 +196,28 @@ TEST(QuantKernels, DenseS32MatchesReference)
 
 namespace {
 
+// The weights of a CNN2D_ST_HandPosture layer list (conv, hidden dense, output dense).
+struct StWeights {
+    std::vector<float>&conv_kernel, &conv_bias, &dense1_kernel, &dense1_bias, &dense2_kernel, &dense2_bias;
+};
+
+StWeights weights_of(hp::Model& m)
+{
+    std::vector<hp::Layer*> w;
+    for (hp::Layer& l : m.layers)
+        if (l.kind == hp::LayerKind::conv2d || l.kind == hp::LayerKind::dense) w.push_back(&l);
+    return {w.at(0)->weights[0], w.at(0)->weights[1], w.at(1)->weights[0],
+            w.at(1)->weights[1], w.at(2)->weights[0], w.at(2)->weights[1]};
+}
+
+hp::ModelShape shape_of(const hp::Model& m) { return hp::as_cnn2d_st(m).value().shape; }
+
+// CNN2D_ST_HandPosture of `shape` with zero weights.
+hp::Model st_model(const hp::ModelShape& shape, std::vector<std::string> names)
+{
+    return hp::cnn2d_st_model(shape, std::move(names), 0.2f);
+}
+
 // A float model with random weights and random frames to calibrate it on.
 hp::Model random_model(unsigned seed, int classes = 8)
 {
@@ -203,11 +225,12 @@ hp::Model random_model(unsigned seed, int classes = 8)
     shape.classes = classes;
     std::vector<std::string> names = hp::st_default_classes();
     names.resize(size_t(classes));
-    hp::Model m = hp::cnn2d_st_model(shape, classes == 8 ? names : std::vector<std::string>{});
+    hp::Model m = st_model(shape, classes == 8 ? names : std::vector<std::string>{});
     std::mt19937 rng(seed);
     std::normal_distribution<float> g(0.0f, 0.3f);
-    for (std::vector<float>* w : m.trainable_tensors())
-        for (float& v : *w) v = g(rng);
+    const StWeights w = weights_of(m);
+    for (auto* v : {&w.conv_kernel, &w.conv_bias, &w.dense1_kernel, &w.dense1_bias, &w.dense2_kernel, &w.dense2_bias})
+        for (float& x : *v) x = g(rng);
     return m;
 }
 
@@ -265,11 +288,10 @@ TEST(QuantModel, Int8AgreesWithFloatOnRandomModel)
     std::vector<float> frames = random_frames(500, 4);
     hp::QuantModel q = hp::quantize_model(m, frames.data(), 500, hp::CalibrationMethod::minmax);
     std::vector<float> s8 = hp::predict_scores(q, frames.data(), 500, 2);
-    hp_model_f32 view = hp::runtime_view(*hp::as_cnn2d_st(m));
-    std::vector<float> scratch(hp_model_f32_scratch_floats(&view)), f32(8);
+    const std::vector<float> all_f32 = hp::predict_scores(m, frames.data(), 500, 1);
     int agree = 0;
     for (size_t n = 0; n < 500; n++) {
-        ASSERT_EQ(hp_model_f32_run(&view, frames.data() + n * 128, f32.data(), scratch.data()), 0);
+        const std::vector<float> f32(all_f32.begin() + long(n) * 8, all_f32.begin() + long(n + 1) * 8);
         const float* s = s8.data() + n * 8;
         agree += std::max_element(f32.begin(), f32.end()) - f32.begin() == std::max_element(s, s + 8) - s;
         for (int o = 0; o < 8; o++) EXPECT_NEAR(s[o], f32[size_t(o)], 0.1f);
@@ -337,9 +359,10 @@ TEST(QuantModel, ConvScaleAndDenseMultipliersAreChecked)
 TEST(QuantModel, HugeDenseChannelCoarsensItsOutputScale)
 {
     hp::Model m = random_model(17);
-    const size_t units = size_t(hp::test::st_shape(m).dense_units), flat = size_t(hp::test::st_shape(m).flat_size());
-    for (size_t i = 0; i < flat; i++) hp::test::st_weights(m).dense1_kernel[i * units + 3] *= 1e6f;
-    hp::test::st_weights(m).dense1_bias[3] = -1e9f;
+    const size_t units = size_t(shape_of(m).dense_units), flat = size_t(shape_of(m).flat_size());
+    const StWeights w = weights_of(m);
+    for (size_t i = 0; i < flat; i++) w.dense1_kernel[i * units + 3] *= 1e6f;
+    w.dense1_bias[3] = -1e9f;
     std::vector<float> frames = random_frames(50, 18);
     const hp::QuantModel q = hp::quantize_model(m, frames.data(), 50, hp::CalibrationMethod::minmax);
     for (int32_t mult : q.dense1.multiplier) EXPECT_GE(mult, 0);
@@ -354,9 +377,10 @@ TEST(QuantModel, HugeDenseChannelCoarsensItsOutputScale)
 TEST(QuantModel, HugeConvFilterCoarsensTheConvOutputScale)
 {
     hp::Model m = random_model(19);
-    const size_t filters = size_t(hp::test::st_shape(m).conv_filters);
-    for (size_t i = 0; i < hp::test::st_weights(m).conv_kernel.size() / filters; i++) hp::test::st_weights(m).conv_kernel[i * filters + 3] *= 1e4f;
-    hp::test::st_weights(m).conv_bias[3] = -1e9f;
+    const size_t filters = size_t(shape_of(m).conv_filters);
+    const StWeights w = weights_of(m);
+    for (size_t i = 0; i < w.conv_kernel.size() / filters; i++) w.conv_kernel[i * filters + 3] *= 1e4f;
+    w.conv_bias[3] = -1e9f;
     std::vector<float> frames = random_frames(50, 20);
     const hp::QuantModel q = hp::quantize_model(m, frames.data(), 50, hp::CalibrationMethod::minmax);
     EXPECT_NO_THROW(q.validate("m.hpq"));
@@ -364,7 +388,7 @@ TEST(QuantModel, HugeConvFilterCoarsensTheConvOutputScale)
     const hp::QuantModel plain = hp::quantize_model(random_model(19), frames.data(), 50, hp::CalibrationMethod::minmax);
     EXPECT_GT(q.conv.output_scale, plain.conv.output_scale);  // coarser than the calibrated range asks
     const hp_model_s8 view = q.runtime_view();
-    std::vector<int16_t> pooled(size_t(hp::test::st_shape(m).flat_size()));
+    std::vector<int16_t> pooled(size_t(shape_of(m).flat_size()));
     for (size_t n = 0; n < 50; n++) {
         std::vector<int16_t> in(128);
         hp_quantize_f32_s16(frames.data() + n * 128, 64, 2, q.input_scale, in.data());
@@ -486,9 +510,7 @@ TEST(QuantModel, StModelInt8WithinHalfPointOfFloat)
         }
         return double(correct) / double(data.size());
     };
-    hp_model_f32 view = hp::runtime_view(*hp::as_cnn2d_st(model));
-    std::vector<float> scratch(hp_model_f32_scratch_floats(&view)), f32(data.size() * 8);
-    for (size_t n = 0; n < data.size(); n++) hp_model_f32_run(&view, data.input(n), &f32[n * 8], scratch.data());
+    const std::vector<float> f32 = hp::predict_scores(model, data.inputs.data(), data.size(), 1);
     const double float_accuracy = accuracy(f32);
     EXPECT_NEAR(float_accuracy, 0.9896, 0.0005);  // SPEC: 98.96 %
     for (auto method : {hp::CalibrationMethod::minmax, hp::CalibrationMethod::percentile}) {
@@ -640,7 +662,7 @@ TEST(QuantFile, AnyModelTellsInt8FromKerasByContent)
     hp::AnyModel a = hp::read_any_model(dir / "int8.h5"), b = hp::read_any_model(dir / "float.h5");
     ASSERT_TRUE(a.is_int8());
     EXPECT_FALSE(b.is_int8());
-    EXPECT_EQ(a.model.input, m.input);
+    EXPECT_EQ(shape_of(a.model), shape_of(m));
     EXPECT_EQ(a.model.class_names, m.class_names);
     EXPECT_EQ(hp::predict_scores(a, frames.data(), 100, 1), hp::predict_scores(q, frames.data(), 100, 1));
     EXPECT_EQ(hp::predict_scores(b, frames.data(), 100, 1), hp::predict_scores(m, frames.data(), 100, 1));
@@ -659,8 +681,8 @@ TEST(QuantFile, AnyModelTellsInt8FromKerasByContent)
     hp::ModelShape odd_shape;  // 7 filters do not fit the conv asm; 2 classes: a sigmoid output
     odd_shape.conv_filters = 7;
     odd_shape.classes = 2;
-    hp::Model odd = hp::cnn2d_st_model(odd_shape, {});
-    std::fill(hp::test::st_weights(odd).conv_kernel.begin(), hp::test::st_weights(odd).conv_kernel.end(), 0.1f);
+    hp::Model odd = st_model(odd_shape, {});
+    std::fill(weights_of(odd).conv_kernel.begin(), weights_of(odd).conv_kernel.end(), 0.1f);
     hp::codegen::DeployOptions two;
     two.class_names = {"None", "Fist"};
     const std::string odd_config =

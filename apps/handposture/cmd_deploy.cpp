@@ -141,8 +141,9 @@ void run_deploy(const DeployArgs& a)
     auto [model, options] = load(a);
     auto files = codegen::deploy_package_files(model, options);
     if (!a.test_vectors.empty() && model.is_int8()) {
-        for (auto& [name, text] : codegen::int8_test_vector_files(*model.quant, options, a.test_vectors, a.test_frames))
-            files["test/" + name] = text;  // for firmware/harness_s8.c: int32 logits bit for bit
+        const auto vectors = model.net ? codegen::int8_test_vector_files(*model.net, options, a.test_vectors, a.test_frames)
+                                       : codegen::int8_test_vector_files(*model.quant, options, a.test_vectors, a.test_frames);
+        for (auto& [name, text] : vectors) files["test/" + name] = text;  // for firmware/harness_s8.c: int32 logits bit for bit
     } else if (!a.test_vectors.empty()) {
         const auto frames = codegen::make_test_frames(model.model, options, a.test_vectors, a.test_frames);
         for (auto& [name, text] : codegen::test_vector_files(model.model, frames)) files["test/" + name] = text;

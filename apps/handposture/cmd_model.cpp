@@ -62,7 +62,14 @@ void print_summary(const std::string& path, bool as_json)
     const Model& m = any.model;
     const TensorShape& s = m.input;
     const std::vector<LayerRow> rows = layer_rows(m);
-    const long weight_bytes = any.is_int8() ? long(any.quant->weight_bytes()) : m.parameter_count() * long(sizeof(float));
+    const long weight_bytes = any.quant ? long(any.quant->weight_bytes())
+                              : any.net ? long(any.net->weight_bytes())
+                                        : m.parameter_count() * long(sizeof(float));
+    // Either int8 scheme: CNN2D_ST_HandPosture's (12-bit input) or the general network's (int16 input).
+    const float input_scale = any.quant ? any.quant->input_scale : any.net ? any.net->input_scale : 0.0f;
+    const int input_bits = any.quant ? 12 : 16;
+    const CalibrationMethod method = any.quant ? any.quant->method : any.net ? any.net->method : CalibrationMethod::minmax;
+    const unsigned calibration_frames = any.quant ? any.quant->calibration_frames : any.net ? any.net->calibration_frames : 0;
     if (as_json) {
         nlohmann::ordered_json j;
         j["model"] = path;
@@ -78,10 +85,10 @@ void print_summary(const std::string& path, bool as_json)
         j["weight_bytes"] = weight_bytes;
         j["weight_type"] = any.is_int8() ? "int8" : "float32";
         if (any.is_int8())
-            j["quantization"] = {{"input_scale", any.quant->input_scale},
-                                 {"input_bits", 12},
-                                 {"calibration", calibration_method_name(any.quant->method)},
-                                 {"calibration_frames", any.quant->calibration_frames}};
+            j["quantization"] = {{"input_scale", input_scale},
+                                 {"input_bits", input_bits},
+                                 {"calibration", calibration_method_name(method)},
+                                 {"calibration_frames", calibration_frames}};
         std::printf("%s\n", j.dump(2).c_str());
         return;
     }
@@ -101,9 +108,10 @@ void print_summary(const std::string& path, bool as_json)
     std::printf("%-18s %-9s %-13s %12s %12s\n", "total", "", "", grouped(m.parameter_count()).c_str(),
                 grouped(m.mac_count()).c_str());
     if (any.is_int8())
-        std::printf("\nweights: %s bytes as int8 (int16 conv and int8 dense kernels, int32 biases and "
-                    "requantization; %s calibration on %u frames)\n",
-                    grouped(weight_bytes).c_str(), calibration_method_name(any.quant->method), any.quant->calibration_frames);
+        std::printf("\nweights: %s bytes as int8 (%s, int32 biases and requantization; %s calibration on %u frames)\n",
+                    grouped(weight_bytes).c_str(),
+                    any.quant ? "int16 conv and int8 dense kernels" : "int8 kernels, general network",
+                    calibration_method_name(method), calibration_frames);
     else
         std::printf("\nweights: %s bytes as float32\n", grouped(weight_bytes).c_str());
     std::printf("preprocessing: %s distances\n", distance_mode_name(m.distance_mode).c_str());

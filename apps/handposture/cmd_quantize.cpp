@@ -2,6 +2,7 @@
 // of a dataset, with float vs int8 accuracy on that dataset.
 #include <cstdio>
 #include <memory>
+#include <variant>
 
 #include "commands.hpp"
 #include "core/error.hpp"
@@ -42,12 +43,14 @@ void run_quantize(const QuantizeOptions& o)
     std::vector<float> frames;
     frames.reserve(subset.size() * data.input_size());
     for (size_t i : subset) frames.insert(frames.end(), data.input(i), data.input(i) + data.input_size());
-    QuantModel q = quantize_model(model, frames.data(), subset.size(), method);
-    write_quant_model(o.out, q);
+    // CNN2D_ST_HandPosture: its specialised scheme; any other layer list: the general network.
+    const AnyQuant q = quantize_any_model(model, frames.data(), subset.size(), method);
+    write_quant_file(o.out, q);
+    const auto int8_scores = [&](const auto& m) { return predict_scores(m, data.inputs.data(), data.size(), o.threads); };
 
     const int outputs = model.outputs();
     std::vector<float> f32 = predict_scores(model, data.inputs.data(), data.size(), o.threads);
-    std::vector<float> s8 = predict_scores(q, data.inputs.data(), data.size(), o.threads);
+    std::vector<float> s8 = std::visit(int8_scores, q);
     Metrics mf = compute_metrics(f32, outputs, data.labels, data.class_names);
     Metrics mq = compute_metrics(s8, outputs, data.labels, data.class_names);
     size_t agree = 0;
@@ -58,8 +61,12 @@ void run_quantize(const QuantizeOptions& o)
     std::printf("float32 accuracy: %.2f %% (%zu frames)\n", 100.0 * mf.accuracy, data.size());
     std::printf("int8 accuracy:    %.2f %% (%+.2f points)\n", 100.0 * mq.accuracy, 100.0 * (mq.accuracy - mf.accuracy));
     std::printf("same class as float32: %.2f %% of frames\n", 100.0 * double(agree) / double(data.size()));
-    std::printf("wrote %s (%zu bytes of int16 conv and int8 dense weights, int32 biases and requantization)\n",
-                o.out.c_str(), q.weight_bytes());
+    if (const QuantModel* st = std::get_if<QuantModel>(&q))
+        std::printf("wrote %s (%zu bytes of int16 conv and int8 dense weights, int32 biases and requantization)\n",
+                    o.out.c_str(), st->weight_bytes());
+    else
+        std::printf("wrote %s (general int8 network: %zu bytes of int8 weights, int32 biases and requantization)\n",
+                    o.out.c_str(), std::get<QuantNet>(q).weight_bytes());
 }
 
 }  // namespace

@@ -24,5 +24,7 @@ std::string deploy_package_readme(const AnyModel& model, const DeployOptions& op
 // for firmware/harness_s8.c. Throws hp::Error if the dataset's frames do not fit the model.
 std::map<std::string, std::string> int8_test_vector_files(const QuantModel& model, const DeployOptions& options,
                                                           const std::filesystem::path& dataset, int count);
+std::map<std::string, std::string> int8_test_vector_files(const QuantNet& model, const DeployOptions& options,
+                                                          const std::filesystem::path& dataset, int count);
 
 }  // namespace hp::codegen

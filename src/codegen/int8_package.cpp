@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "hp_kernels_s8.h"
+#include "hp_net_s8.h"
 
 namespace hp::codegen {
 
@@ -127,13 +128,12 @@ std::map<std::string, std::string> quant_package_files(const QuantModel& q, cons
                          int8_app_network(q));
 }
 
-std::map<std::string, std::string> quant_test_vector_files(const QuantModel& q, const std::vector<float>& tensors,
-                                                           size_t count)
+namespace {
+
+// hp_s8_vectors.h/.c: the tensors and the host runtime's int32 logits of each.
+std::map<std::string, std::string> test_vector_files(const std::vector<float>& tensors, size_t count, size_t in_size,
+                                                     size_t outs, const std::vector<int32_t>& logits)
 {
-    const size_t in_size = size_t(q.shape.height) * q.shape.width * q.shape.channels;
-    const size_t outs = size_t(q.shape.outputs());
-    if (tensors.size() != count * in_size) throw Error("test vectors: tensor count does not match the model's input");
-    const std::vector<int32_t> logits = predict_logits(q, tensors.data(), count, 1);
     std::ostringstream h, c;
     h << kBanner << "/* int8 test vectors: normalized tensors and the host runtime's int32 logits. */\n"
       << "#ifndef HP_S8_VECTORS_H\n#define HP_S8_VECTORS_H\n\n#include <stdint.h>\n\n"
@@ -155,6 +155,133 @@ std::map<std::string, std::string> quant_test_vector_files(const QuantModel& q, 
     }
     c << "};\n";
     return {{"hp_s8_vectors.h", h.str()}, {"hp_s8_vectors.c", c.str()}};
+}
+
+}  // namespace
+
+std::map<std::string, std::string> quant_test_vector_files(const QuantModel& q, const std::vector<float>& tensors,
+                                                           size_t count)
+{
+    const size_t in_size = size_t(q.shape.height) * q.shape.width * q.shape.channels;
+    if (tensors.size() != count * in_size) throw Error("test vectors: tensor count does not match the model's input");
+    return test_vector_files(tensors, count, in_size, size_t(q.shape.outputs()),
+                             predict_logits(q, tensors.data(), count, 1));
+}
+
+std::map<std::string, std::string> quant_test_vector_files(const QuantNet& q, const std::vector<float>& tensors,
+                                                           size_t count)
+{
+    const size_t in_size = q.input.size();
+    if (tensors.size() != count * in_size) throw Error("test vectors: tensor count does not match the model's input");
+    return test_vector_files(tensors, count, in_size, size_t(q.outputs()), predict_logits(q, tensors.data(), count, 1));
+}
+
+// ---- the general network ---------------------------------------------------------------------
+
+std::vector<std::string> general_net_s8_runtime_files()
+{
+    return {"hp_net_s8.h",        "hp_net_s8.c",   "hp_kernels_s8.h",       "conv2d_s8.c",     "maxpool2x2_s8.c",
+            "requantize_s8.c",    "dense_s8.c",    "quantize_input_s16.c",  "hp_kernels_f32.h", "softmax_f32.c",
+            "sigmoid_f32.c"};
+}
+
+namespace {
+
+std::string net_model_data_h()
+{
+    return std::string(kBanner) + "/* The int8 network's layers, weights and quantization. */\n" +
+           "#ifndef HP_MODEL_DATA_H\n#define HP_MODEL_DATA_H\n\n#include \"hp_net_s8.h\"\n\n"
+           "extern const hp_net_s8 hp_model_data;\n\n#endif\n";
+}
+
+const char* kind_name(PlanLayer::Kind kind)
+{
+    return kind == PlanLayer::Kind::conv2d ? "HP_S8_CONV2D" : kind == PlanLayer::Kind::max_pool ? "HP_S8_MAXPOOL2X2" : "HP_S8_DENSE";
+}
+
+std::string net_model_data_c(const QuantNet& q)
+{
+    std::ostringstream o, layers;
+    o << kBanner << "#include \"hp_model_data.h\"\n\n"
+      << "/* int8 weights (symmetric per output channel), int32 biases and requantization multipliers; "
+      << q.weight_bytes() << " bytes.\n * Calibrated (" << calibration_method_name(q.method) << ") on "
+      << q.calibration_frames << " frames. */\n\n"
+      << "/* The Cortex-M path loads the kernels a word at a time (LDM needs 4-byte alignment). */\n"
+      << "#if defined(__GNUC__)\n#define HP_WORD_ALIGNED __attribute__((aligned(4)))\n#else\n"
+      << "#define HP_WORD_ALIGNED\n#endif\n\n";
+    layers << "static const hp_layer_s8 hp_layers[" << q.layers.size() << "] = {\n";
+    for (size_t i = 0; i < q.layers.size(); i++) {
+        const QuantNetLayer& l = q.layers[i];
+        const std::string p = "hp_l" + std::to_string(i) + "_", what = l.name + ": " + l.in.text() + " -> " + l.out.text();
+        layers << "    {.kind = " << kind_name(l.kind) << ", .height = " << l.in.height << ", .width = " << l.in.width
+               << ", .channels = " << l.in.channels;
+        if (l.has_weights()) {
+            o << int_array("int8_t", p + "kernel", l.kernel_runtime,
+                           what + ", int8 kernel in blocks of 4 rows x 4 inputs (hp_kernels_s8.h)", 16, " HP_WORD_ALIGNED")
+              << int32_array(p + "bias", l.bias_runtime, what + ", bias");
+            if (!l.multiplier_runtime.empty())
+                o << int32_array(p + "multiplier", l.multiplier_runtime, what + ", requantization multiplier");
+            layers << ",\n     .outputs = " << l.out.channels;
+            if (l.kind == PlanLayer::Kind::conv2d) layers << ", .kernel_size = " << l.kernel_size << ", .padding = " << l.padding;
+            layers << ", .kernel = " << p << "kernel, .bias = " << p << "bias, .multiplier = "
+                   << (l.multiplier_runtime.empty() ? std::string("NULL") : p + "multiplier") << ",\n     .out_min = "
+                   << -128 - l.output_zero_point << ", .out_max = " << 127 - l.output_zero_point;
+        }
+        layers << "},\n";
+    }
+    layers << "};\n\n";
+    o << float_array("hp_output_scales", q.output_scales, "float scale of each int32 logit")
+      << layers.str() << "const hp_net_s8 hp_model_data = {\n    .input_height = " << q.input.height
+      << ", .input_width = " << q.input.width << ", .input_channels = " << q.input.channels
+      << ",\n    .input_scale = " << c_float(q.input_scale) << ", .input_limit = " << q.input_limit
+      << ",\n    .layer_count = " << q.layers.size() << ", .layers = hp_layers, .outputs = " << q.outputs()
+      << ", .output_scales = hp_output_scales, .sigmoid = " << (q.sigmoid ? 1 : 0) << ",\n};\n";
+    return o.str();
+}
+
+}  // namespace
+
+AppNetwork int8_app_network(const QuantNet& q)
+{
+    const QuantNetView view(q);
+    const size_t words = (std::max(hp_net_s8_scratch_bytes(view.get()), 4 * q.input.size()) + 3) / 4;
+    AppNetwork net;
+    net.distance_mode = q.distance_mode;
+    net.model_data_h = net_model_data_h();
+    net.model_data_c = net_model_data_c(q);
+    net.runtime_files = general_net_s8_runtime_files();
+    net.includes = "#include \"hp_net_s8.h\"\n";
+    net.buffers = "#define HP_APP_SCRATCH_WORDS " + std::to_string(words) +
+                  " /* max(hp_net_s8_scratch_bytes(), the float tensor) / 4 at generation */\n\n"
+                  "/* The network quantizes the float tensor in place: its scratch is the tensor's memory. */\n"
+                  "static union {\n    float tensor[HP_APP_INPUT_SIZE];\n    uint32_t scratch[HP_APP_SCRATCH_WORDS];\n} memory;\n";
+    net.tensor = "memory.tensor";
+    net.run = "return hp_net_s8_run(&hp_model_data, input, scores, memory.scratch);";
+    net.init = "    if (hp_net_s8_scratch_bytes(&hp_model_data) == 0 ||\n"
+               "        hp_net_s8_scratch_bytes(&hp_model_data) > 4 * HP_APP_SCRATCH_WORDS)\n        return -1;\n";
+    net.header_includes = "#include <stdint.h>\n";
+    net.header_api =
+        "/* int8 model: the integer network's int32 logits [HP_APP_OUTPUTS] of a normalized tensor (what\n"
+        " * hp_run turns into scores), for checking a target against the host bit for bit. */\n"
+        "int hp_run_logits(const float *input, int32_t *logits);\n\n";
+    net.functions = R"(
+int hp_run_logits(const float *input, int32_t *logits)
+{
+    return hp_net_s8_run_logits(&hp_model_data, input, logits, memory.scratch);
+}
+)";
+    net.readme_kind = "int8 (post-training quantized, " + std::string(calibration_method_name(q.method)) +
+                      " calibration on " + std::to_string(q.calibration_frames) + " frames; `hp_net_s8.h`)";
+    net.readme_data = "int8 weights, int32 biases and requantization multipliers as `const` arrays (flash), "
+                      "the layer list (`hp_layer_s8`)";
+    net.readme_api = "int hp_run_logits(const float *input, int32_t *logits); /* int32 logits, as the host's */\n";
+    return net;
+}
+
+std::map<std::string, std::string> quant_package_files(const QuantNet& q, const DeployOptions& options)
+{
+    q.validate("quantized model");
+    return package_files(NetworkIo{q.input, q.classes()}, options, int8_app_network(q));
 }
 
 }  // namespace hp::codegen

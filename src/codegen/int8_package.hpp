@@ -9,6 +9,7 @@
 
 #include "codegen/package.hpp"
 #include "quant/quant_model.hpp"
+#include "quant/quant_net.hpp"
 
 namespace hp::codegen {
 
@@ -25,5 +26,16 @@ std::map<std::string, std::string> quant_package_files(const QuantModel& model, 
 // runtime's int32 logits of each.
 std::map<std::string, std::string> quant_test_vector_files(const QuantModel& model, const std::vector<float>& tensors,
                                                            size_t count);
+
+// The same for the general int8 network of any layer list (runtime/hp_net_s8.h): its layers as
+// an hp_layer_s8 list with designated initializers, the general kernels, hp_run and
+// hp_run_logits with the same API.
+AppNetwork int8_app_network(const QuantNet& net);
+std::map<std::string, std::string> quant_package_files(const QuantNet& net, const DeployOptions& options);
+std::map<std::string, std::string> quant_test_vector_files(const QuantNet& net, const std::vector<float>& tensors,
+                                                           size_t count);
+
+// The runtime files of the general int8 network (hp_net_s8.c and the kernels it calls).
+std::vector<std::string> general_net_s8_runtime_files();
 
 }  // namespace hp::codegen

@@ -242,6 +242,9 @@ StApp check_st_app(const fs::path& dir)
 
 void check_model_fits(const StApp& app, const AnyModel& model, const std::string& model_path)
 {
+    if (model.net)
+        throw Error(model_path, "is a general int8 network; ST's application takes CNN2D_ST_HandPosture's int8 model "
+                                "or any float32 model (deploy the Keras .h5, or use another target)");
     // app_network.c fills a square frame, zone by zone, distance and signal interleaved.
     const TensorShape& s = model.model.input;
     if (s.height != s.width || s.height * s.width != app.sensor_zones || s.channels != 2)

@@ -11,13 +11,15 @@
 
 #include "model/model.hpp"
 #include "quant/quant_model.hpp"
+#include "quant/quant_net.hpp"
 
 namespace hp {
 
 struct AnyModel {
-    Model model;                      // the float model; for an int8 file: its shape and class names, zero weights
-    std::optional<QuantModel> quant;  // set for an int8 file
-    bool is_int8() const { return quant.has_value(); }
+    Model model;                      // the float model; for an int8 file: its layers and class names, zero weights
+    std::optional<QuantModel> quant;  // set for an int8 file of CNN2D_ST_HandPosture (its own scheme)
+    std::optional<QuantNet> net;      // set for an int8 file of any other layer list (hp_net_s8.h)
+    bool is_int8() const { return quant.has_value() || net.has_value(); }
 };
 
 // Reads either kind; throws hp::Error naming the file.

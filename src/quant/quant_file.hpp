@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "quant/quant_model.hpp"
+#include "quant/quant_net.hpp"
 
 namespace hp {
 
@@ -19,9 +20,16 @@ std::vector<unsigned char> serialize_quant_model(const QuantModel& model);
 // Parses a whole file's bytes; throws hp::Error "<where>: <problem>" for anything invalid.
 QuantModel parse_quant_model(std::span<const unsigned char> bytes, const std::string& where);
 
+// Version 5: the general int8 network of any layer list (QuantNet). parse_quant_model reads
+// versions 3 and 4 (CNN2D_ST_HandPosture) only; parse_quant_file reads every version.
+std::vector<unsigned char> serialize_quant_net(const QuantNet& net);
+AnyQuant parse_quant_file(std::span<const unsigned char> bytes, const std::string& where);
+
 // Writes atomically / reads and validates.
 void write_quant_model(const std::filesystem::path& path, const QuantModel& model);
 QuantModel read_quant_model(const std::filesystem::path& path);
+void write_quant_file(const std::filesystem::path& path, const AnyQuant& model);
+AnyQuant read_quant_file(const std::filesystem::path& path);
 
 // True if the file exists and starts with kQuantModelMagic (how the CLI tells an int8 model
 // from a Keras .h5, whatever the extension).

@@ -202,13 +202,7 @@ std::vector<size_t> calibration_subset(size_t count, size_t n)
     return indices;
 }
 
-struct Range {
-    float lo, hi;
-};
-
-// The range an activation tensor's quantization must cover: always including 0 (so that 0,
-// ReLU's floor and padding, is exact).
-static Range observed_range(std::vector<float>& values, CalibrationMethod method)
+Range observed_range(std::vector<float>& values, CalibrationMethod method)
 {
     float lo = 0.0f, hi = 0.0f;
     if (!values.empty()) {
@@ -228,9 +222,7 @@ static Range observed_range(std::vector<float>& values, CalibrationMethod method
     return {std::min(lo, 0.0f), std::max(hi, 0.0f)};
 }
 
-// Asymmetric int8 parameters for [lo, hi] (TFLite's ChooseQuantizationParams, zero point nudged
-// to an integer so real 0 is exact).
-static void activation_params(Range r, float* scale, int32_t* zero_point)
+void activation_params(Range r, float* scale, int32_t* zero_point)
 {
     double span = double(r.hi) - double(r.lo);
     if (!(span > 0)) span = 1.0;  // a tensor that is always 0

@@ -89,6 +89,18 @@ const char* calibration_method_name(CalibrationMethod method);
 // count is 0.
 QuantModel quantize_model(const Model& model, const float* frames, size_t count, CalibrationMethod method);
 
+// The range an activation tensor's quantization must cover (minmax: all of `values`;
+// percentile: the 0.01 % and 99.99 % quantiles; reorders `values`), always including 0 (so that
+// 0, ReLU's floor and padding, is exact).
+struct Range {
+    float lo, hi;
+};
+Range observed_range(std::vector<float>& values, CalibrationMethod method);
+
+// Asymmetric int8 parameters for [lo, hi] (TFLite's ChooseQuantizationParams, zero point nudged
+// to an integer so real 0 is exact).
+void activation_params(Range r, float* scale, int32_t* zero_point);
+
 // Indices of at most `n` frames out of `count`, evenly spread (all of them if n is 0 or >= count).
 std::vector<size_t> calibration_subset(size_t count, size_t n);
 

@@ -1,0 +1,256 @@
+// The general int8 network deployed: its package built for the Cortex-M4F (-O2, -Os, whose
+// kernels take the SMLAD path), the Cortex-M7 and the Cortex-M0+ (portable C) and run in QEMU
+// gives the host runtime's int32 logits bit for bit (firmware/harness_s8.c); the same package
+// on the host too. Then ST's custom model's executed instructions per multiply-accumulate, flash
+// and RAM on the Cortex-M4 (codegen/cross.hpp's bench), and the accuracy of a trained custom
+// model on ST's dataset, int8 against float32. Skipped without arm-none-eabi-gcc and QEMU, or
+// without ST's dataset.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <random>
+
+#include "codegen/cross.hpp"
+#include "codegen/int8_package.hpp"
+#include "data/dataset.hpp"
+#include "model/architectures.hpp"
+#include "model/model_file.hpp"
+#include "model/predict.hpp"
+#include "quant/quant_net.hpp"
+#include "test_support.hpp"
+#include "train/init.hpp"
+#include "train/trainer.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// ST's custom model with initial weights and batch normalization statistics made non-trivial.
+hp::Model custom_model(uint32_t seed, int classes)
+{
+    hp::Model m = hp::train::initial_model(hp::with_output_layer({8, 8, 2}, hp::st_custom_hidden_layers(0.2f), classes), seed);
+    std::mt19937 gen(seed);
+    std::uniform_real_distribution<float> u(-0.3f, 0.3f);
+    for (hp::Layer& l : m.layers)
+        if (l.kind == hp::LayerKind::batch_norm) {
+            for (float& v : l.weights[1]) v = u(gen);
+            for (float& v : l.weights[2]) v = u(gen);
+        }
+    m.class_names.clear();
+    for (int i = 0; i < m.classes(); i++) m.class_names.push_back("c" + std::to_string(i));
+    return m;
+}
+
+// Layers the custom model lacks: an odd input (7x9x3: unaligned channel runs), a 1x1 linear
+// convolution (signed zero points), a 5x5 "same" one, a pooling of a pooling, a linear dense layer.
+hp::Model odd_model(uint32_t seed)
+{
+    auto layer = [](hp::LayerKind kind, int units = 0, int k = 0, bool same = false, hp::Activation a = hp::Activation::linear) {
+        hp::Layer l;
+        l.kind = kind;
+        l.units = units;
+        l.kernel_size = k;
+        l.same_padding = same;
+        l.activation = a;
+        return l;
+    };
+    using K = hp::LayerKind;
+    hp::Model m = hp::train::initial_model(
+        hp::with_output_layer({7, 9, 3},
+                              {layer(K::conv2d, 3, 1), layer(K::conv2d, 6, 5, true, hp::Activation::relu), layer(K::max_pool),
+                               layer(K::max_pool), layer(K::flatten), layer(K::dense, 5), layer(K::dense, 7, 0, false, hp::Activation::relu)},
+                              4),
+        seed);
+    for (int i = 0; i < m.classes(); i++) m.class_names.push_back("c" + std::to_string(i));
+    return m;
+}
+
+std::vector<float> random_frames(size_t count, uint32_t seed, size_t size = 128)
+{
+    std::mt19937 gen(seed);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f), pick(0.0f, 1.0f);
+    std::vector<float> x(count * size);
+    for (float& v : x) v = pick(gen) < 0.1f ? 6.0f : u(gen);
+    return x;
+}
+
+int shell(const std::string& command) { return std::system(command.c_str()); }
+
+struct Package {
+    hp::test::ScratchDir dir;
+    hp::QuantNet net;
+    std::string sources;  // harness, vectors, package sources and include paths
+    size_t frames = 0;
+};
+
+// The package of a quantized model with `count` test tensors (calibrated on all but the last 8,
+// which reach beyond the calibrated range, to the input clamp).
+void make_package(Package& p, const hp::Model& model, size_t count)
+{
+    const size_t size = model.input.size();
+    std::vector<float> frames = random_frames(count, 17, size);
+    for (size_t i = (count - 8) * size; i < frames.size(); i += 3) frames[i] *= 1e4f;
+    p.net = hp::quantize_net(model, frames.data(), count - 8, hp::CalibrationMethod::minmax);
+    hp::codegen::DeployOptions options;
+    options.class_names = p.net.class_names;
+    hp::codegen::write_package(p.dir / "pkg", hp::codegen::quant_package_files(p.net, options));
+    for (const auto& [name, text] : hp::codegen::quant_test_vector_files(p.net, frames, count)) std::ofstream(p.dir / name) << text;
+    const std::string fw = std::string(HP_SOURCE_DIR) + "/firmware";
+    p.sources = "'" + fw + "/harness_s8.c' '" + (p.dir / "hp_s8_vectors.c").string() + "' '" + (p.dir / "pkg").string() +
+                "'/*.c -I'" + (p.dir / "pkg").string() + "' -I'" + p.dir.path().string() + "'";
+    p.frames = count;
+}
+
+bool tools() { return shell("command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null") == 0; }
+
+}  // namespace
+
+TEST(QuantNetDeploy, QemuCortexMMatchesHostBitExactly)
+{
+    if (!tools()) GTEST_SKIP() << "needs arm-none-eabi-gcc and qemu-system-arm";
+    for (const hp::Model& model : {custom_model(7, 8), custom_model(7, 2), odd_model(9)}) {
+        Package p;
+        make_package(p, model, 72);
+        const int classes = model.classes();
+        const std::string pass = "PASS: int8 " + std::to_string(p.frames) + " frames, 0 logits differ";
+        const std::pair<const hp::test::CortexTarget*, const char*> builds[] = {
+            {&hp::test::kCortexM4, "-O2"}, {&hp::test::kCortexM4, "-Os"}, {&hp::test::kCortexM7, "-O2"},
+            {&hp::test::kCortexM0Plus, "-O2"}};
+        for (const auto& [target, opt] : builds) {
+            std::string output;
+            EXPECT_EQ(hp::test::run_on_qemu(p.dir.path(), *target, opt, p.sources, &output), 0) << target->name << opt << output;
+            EXPECT_NE(output.find(pass), std::string::npos) << target->name << " " << opt << " " << classes << ": " << output;
+        }
+        const std::string host = "cd '" + p.dir.path().string() + "' && cc -DHP_HOST_BUILD -std=c99 -O2 -Wall -Wextra -Wpedantic -Werror " +
+                                 p.sources + " -lm -o harness > host_build.log 2>&1 && ./harness > host.log 2>&1";
+        EXPECT_EQ(shell(host), 0) << hp::test::read_text(p.dir / "host_build.log") << hp::test::read_text(p.dir / "host.log");
+        EXPECT_NE(hp::test::read_text(p.dir / "host.log").find(pass), std::string::npos);
+    }
+}
+
+// The harness fails when one expected logit is off by one: the check above can fail.
+TEST(QuantNetDeploy, WrongLogitFails)
+{
+    if (!tools()) GTEST_SKIP() << "needs arm-none-eabi-gcc and qemu-system-arm";
+    Package p;
+    make_package(p, custom_model(7, 8), 16);
+    std::string vectors = hp::test::read_text(p.dir / "hp_s8_vectors.c");
+    const size_t at = vectors.find("hp_s8_test_logits");
+    const size_t open = vectors.find("{", vectors.find("{", at) + 1);
+    const size_t end = vectors.find(",", open);
+    vectors.replace(open + 1, end - open - 1, std::to_string(std::stol(vectors.substr(open + 1, end - open - 1)) + 1));
+    std::ofstream(p.dir / "hp_s8_vectors.c") << vectors;
+    std::string output;
+    EXPECT_EQ(hp::test::run_on_qemu(p.dir.path(), hp::test::kCortexM4, "-O2", p.sources, &output), 1) << output;
+    EXPECT_NE(output.find("FAIL: int8 16 frames, 1 logits differ"), std::string::npos) << output;
+}
+
+// Executed instructions of one hp_run (quantize, network, softmax) per multiply-accumulate of
+// ST's custom model (102,656 for 8 classes) on the Cortex-M4 at -O2; flash and RAM of the package.
+TEST(QuantNetDeploy, CustomModelInstructionsPerMacOnCortexM4)
+{
+    if (!tools() || shell("command -v arm-none-eabi-size >/dev/null && command -v arm-none-eabi-objdump >/dev/null") != 0)
+        GTEST_SKIP() << "needs the Arm toolchain and qemu-system-arm";
+    Package p;
+    make_package(p, custom_model(7, 8), 72);
+    ASSERT_EQ(p.net.mac_count(), 102656);
+    const hp::codegen::BenchResult b = hp::codegen::bench_package(p.dir / "pkg", "cortex-m4", "-O2", p.dir / "bench");
+    const double per_mac = double(b.instructions) / double(p.net.mac_count());
+    const hp::QuantNetView view(p.net);
+    std::printf("ST custom model, int8 on the Cortex-M4 (-O2): %ld instructions, %.3f per MAC, flash %ld B, static RAM "
+                "%ld B (scratch %zu B), stack %ld B\n",
+                b.instructions, per_mac, b.size.flash, b.size.static_ram, hp_net_s8_scratch_bytes(view.get()),
+                b.stack_hp_run);
+    for (const auto& [function, n] : b.instructions_by_function) std::printf("  %-28s %ld\n", function.c_str(), n);
+    RecordProperty("instructions", std::to_string(b.instructions));
+    // The goal is 1.0 per MAC, not met: the dot products take about 1.2 (SMLAD, dense_blocks), the
+    // gathering of windows (im2col), requantization and calls the rest. The bound catches a
+    // regression; the figure is printed.
+    EXPECT_LE(per_mac, 2.0);
+    EXPECT_GE(per_mac, 0.5);
+}
+
+// A custom model trained briefly on ST's dataset: int8 accuracy within a point of float32 on the
+// held-out frames, and the same class for nearly every frame.
+TEST(QuantNetDeploy, TrainedCustomModelInt8WithinAPointOfFloat)
+{
+    HP_REQUIRE_SHARED();
+    const hp::Dataset data = hp::load_dataset(hp::test::public_dataset_zip(), {});
+    std::vector<size_t> train_idx, val_idx;
+    for (size_t i = 0; i < data.size(); i++) (i % 4 == 3 ? val_idx : train_idx).push_back(i);
+    const hp::Dataset train = data.subset(train_idx), val = data.subset(val_idx);
+    hp::train::TrainOptions options;
+    options.epochs = 3;
+    options.hidden_layers = hp::st_custom_hidden_layers(0.2f);
+    options.early_stopping.reset();
+    options.threads = 2;
+    const hp::Model model = hp::train::train_model(train, val, options).best_model;
+    std::vector<float> calibration;
+    for (size_t i : hp::calibration_subset(train.size(), 1000))
+        calibration.insert(calibration.end(), train.input(i), train.input(i) + train.input_size());
+    const int outs = model.outputs();
+    auto accuracy = [&](const std::vector<float>& scores) {
+        size_t correct = 0;
+        for (size_t n = 0; n < val.size(); n++) {
+            const float* s = scores.data() + n * size_t(outs);
+            correct += std::max_element(s, s + outs) - s == val.labels[n];
+        }
+        return double(correct) / double(val.size());
+    };
+    const std::vector<float> f32 = hp::predict_scores(model, val.inputs.data(), val.size());
+    const double float_accuracy = accuracy(f32);
+    EXPECT_GT(float_accuracy, 0.8);  // trained: the comparison means something
+    for (auto method : {hp::CalibrationMethod::minmax, hp::CalibrationMethod::percentile}) {
+        const hp::QuantNet q = hp::quantize_net(model, calibration.data(), 1000, method);
+        const std::vector<float> s8 = hp::predict_scores(q, val.inputs.data(), val.size());
+        size_t agree = 0;
+        for (size_t n = 0; n < val.size(); n++) {
+            const float *a = f32.data() + n * size_t(outs), *b = s8.data() + n * size_t(outs);
+            agree += std::max_element(a, a + outs) - a == std::max_element(b, b + outs) - b;
+        }
+        const double int8_accuracy = accuracy(s8), agreement = double(agree) / double(val.size());
+        std::printf("custom model, %s: float32 %.4f int8 %.4f, same class %.4f\n", hp::calibration_method_name(method),
+                    float_accuracy, int8_accuracy, agreement);
+        EXPECT_GE(int8_accuracy, float_accuracy - 0.01) << hp::calibration_method_name(method);
+        EXPECT_GE(agreement, 0.98) << hp::calibration_method_name(method);
+    }
+}
+
+// The CLI end to end: a custom model's .h5 quantized (the general network), described, evaluated
+// and deployed as an int8 package.
+TEST(QuantNetDeploy, CliQuantizesAndDeploysACustomModel)
+{
+    HP_REQUIRE_SHARED();
+    hp::test::ScratchDir dir;
+    hp::Model m = custom_model(5, 8);
+    m.class_names.clear();  // the dataset's
+    hp::write_keras_h5(dir / "custom.h5", m);
+    const std::string data = "'" + hp::test::public_dataset_zip().string() + "'", hpq = "'" + (dir / "custom.hpq").string() + "'";
+    hp::test::CommandResult r = hp::test::run_cli("quantize --model '" + (dir / "custom.h5").string() + "' --data " + data +
+                                                  " --out " + hpq + " --calibration-frames 200");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("general int8 network"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("int8 accuracy:"), std::string::npos) << r.output;
+    r = hp::test::run_cli("model summary --model " + hpq);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("int8 kernels, general network"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("102,656"), std::string::npos) << r.output;  // the MACs, from the layers
+    r = hp::test::run_cli("evaluate --model " + hpq + " --data " + data);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    r = hp::test::run_cli("deploy --model " + hpq + " --target generic --out '" + (dir / "pkg").string() + "'");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const std::string model_data = hp::test::read_text(dir / "pkg/hp_model_data.c");
+    EXPECT_NE(model_data.find("{.kind = HP_S8_CONV2D, .height = 8, .width = 8, .channels = 2"), std::string::npos);
+    EXPECT_NE(model_data.find(".kernel_size = 3, .padding = 1"), std::string::npos);
+    EXPECT_TRUE(fs::exists(dir / "pkg/hp_net_s8.c"));
+    EXPECT_TRUE(fs::exists(dir / "pkg/conv2d_s8.c"));
+    // a truncated file: a clear error, no crash
+    const std::string bytes = hp::test::read_text(dir / "custom.hpq");
+    std::ofstream(dir / "cut.hpq", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+    r = hp::test::run_cli("deploy --model '" + (dir / "cut.hpq").string() + "' --target generic --out '" + (dir / "pkg2").string() + "'");
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("cut.hpq"), std::string::npos) << r.output;
+}
