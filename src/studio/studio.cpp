@@ -345,6 +345,7 @@ void Studio::Impl::routes()
     // one thread per open page's event stream, plus the requests
     server.new_task_queue = [] { return new httplib::ThreadPool(16); };
     server.set_payload_max_length(64 * 1024);
+    server.set_keep_alive_timeout(1);  // idle connections of closed pages do not hold up a stop
 }
 
 Studio::Studio(StudioOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
