@@ -1,6 +1,7 @@
 #include "studio/studio.hpp"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -346,6 +347,12 @@ void Studio::Impl::routes()
     server.new_task_queue = [] { return new httplib::ThreadPool(16); };
     server.set_payload_max_length(64 * 1024);
     server.set_keep_alive_timeout(1);  // idle connections of closed pages do not hold up a stop
+    // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a second studio on the
+    // same port would share it silently instead of failing.
+    server.set_socket_options([](int sock) {
+        int yes = 1;
+        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
 }
 
 Studio::Studio(StudioOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
