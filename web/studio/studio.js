@@ -185,11 +185,11 @@ function onState(event) {
   drawCalibration(state.calibration);
   const active = state.recordings.active;
   drawTakeProgress(active);
-  if (!active && studio.guided) {
-    const takes = state.recordings.takes, last = takes[takes.length - 1];
+  const takes = state.recordings.takes;
+  if (!active && studio.guided && takes.length > studio.guided.takes) {  // our take, not an older one
     const g = studio.guided;
     studio.guided = null;
-    g.resolve(last);
+    g.resolve(takes[takes.length - 1]);
   }
   if (!active && !studio.busy) $('prompt').hidden = true;
 }
@@ -210,7 +210,8 @@ async function recordOne(label) {
       await sleep(1000);
     }
     $('countdown').textContent = 'go';
-    const ended = new Promise((resolve) => { studio.guided = { resolve }; });
+    const before = studio.state.recordings.takes.length;
+    const ended = new Promise((resolve) => { studio.guided = { resolve, takes: before }; });
     await api('POST', '/api/record/start', { label, user: $('user').value });
     const take = await ended;
     if (!take || take.ended !== 'done') throw new Error(`the take of ${label} ended early (${take ? take.ended : '?'}); its frames are kept`);
