@@ -21,7 +21,7 @@ struct StudioArgs {
     std::string listen = "127.0.0.1:8080";
 };
 
-// HOST:PORT (or :PORT, or PORT) into the options.
+// HOST:PORT, [IPV6]:PORT, :PORT or PORT into the options.
 void parse_listen(const std::string& listen, studio::StudioOptions& o)
 {
     const size_t colon = listen.rfind(':');
@@ -30,7 +30,10 @@ void parse_listen(const std::string& listen, studio::StudioOptions& o)
     if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
         std::stoi(port) > 65535)
         throw UsageError("--listen " + listen + ": expected HOST:PORT, e.g. 127.0.0.1:8080 (port 0: any free one)");
-    if (!host.empty()) o.host = host;
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+        o.host = host.substr(1, host.size() - 2);  // [::1]:8080
+    else if (!host.empty())
+        o.host = host;
     o.http_port = std::stoi(port);
 }
 
