@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -246,6 +247,24 @@ TEST(StudioServer, StopKeepsTheFramesOfATakeCutShort)
     for (const auto& e : std::filesystem::directory_iterator(r["takes"][0]["folder"].get<std::string>()))
         on_disk += hp::read_datalog_file(e.path()).frames;
     EXPECT_EQ(on_disk, frames);
+}
+
+TEST(StudioServer, ATakeThatCannotBeWrittenEndsSayingWhyAndTheServerGoesOn)
+{
+    Server s;
+    std::filesystem::create_directories(s.dir / "out/recordings");
+    std::ofstream(s.dir / "out/recordings/Like") << "a file where the posture's folder would go";
+    s.post("/api/record/start", R"({"label": "Like"})", 200);
+    json take;
+    for (int i = 0; i < 200 && take.is_null(); i++) {
+        std::this_thread::sleep_for(20ms);
+        const json r = s.get("/api/state")["recordings"];
+        if (r["active"].is_null() && r["takes"].size() == 1) take = r["takes"][0];
+    }
+    ASSERT_FALSE(take.is_null()) << "the take did not end";
+    EXPECT_EQ(take["ended"].get<std::string>().rfind("not saved: ", 0), 0u) << take["ended"];
+    EXPECT_EQ(take["frames"], 0);
+    EXPECT_EQ(s.frames(3).size(), 3u);  // still streaming
 }
 
 TEST(StudioServer, NoModelToDownloadBeforeACalibration)

@@ -14,7 +14,8 @@ namespace {
 nlohmann::json scored(const Model& model, const Dataset& data)
 {
     const std::vector<float> scores = predict_scores(model, data.inputs.data(), data.size(), 1);
-    const Metrics m = compute_metrics(scores, model.shape.outputs(), data.labels, data.class_names);
+    const int outputs = int(scores.size() / data.size());
+    const Metrics m = compute_metrics(scores, outputs, data.labels, data.class_names);
     return {{"accuracy", m.accuracy}, {"confusion", m.confusion}};
 }
 

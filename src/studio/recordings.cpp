@@ -38,7 +38,12 @@ bool Recordings::add(const SensorFrame& frame)
 {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!recorder_) return false;
-    recorder_->add(frame);
+    try {
+        recorder_->add(frame);
+    } catch (const std::exception& e) {  // a file that cannot be written ends the take, not the server
+        finish(std::string("not saved: ") + e.what());
+        return true;
+    }
     if (++received_ < frames_per_take_) return false;
     finish("done");
     return true;

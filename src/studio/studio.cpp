@@ -225,7 +225,13 @@ struct Studio::Impl {
                 continue;
             }
             switch (event) {
-            case SourceEvent::frame: on_frame(frame); break;
+            case SourceEvent::frame:
+                try {
+                    on_frame(frame);
+                } catch (const std::exception& e) {  // the server goes on; the page shows why
+                    set_status(e.what());
+                }
+                break;
             case SourceEvent::malformed:
                 session.count_malformed();
                 set_status(source->problem());
