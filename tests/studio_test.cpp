@@ -271,6 +271,7 @@ TEST(StudioServer, NoModelToDownloadBeforeACalibration)
 {
     Server s;
     EXPECT_EQ(s.get("/api/model", 404)["error"], "no calibrated model yet");
+    EXPECT_EQ(s.post("/api/deploy", "", 501)["error"], "deploy from the page is not available here");  // no cli given
     EXPECT_EQ(s.post("/api/calibrate", "", 400)["error"], "nothing recorded yet");
     EXPECT_EQ(s.get("/api/calibration")["status"], "idle");
 }

@@ -1,5 +1,6 @@
 // `handposture studio`: the live view and a guided calibration as a local web page (studio/studio.hpp).
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -42,6 +43,8 @@ void run_studio(StudioArgs& a)
     studio::StudioOptions& o = a.options;
     if (o.port.empty() == o.replay.empty()) throw UsageError("give either --port DEV or --replay FILE|DIR");
     parse_listen(a.listen, o);
+    std::error_code ec;
+    o.cli = std::filesystem::read_symlink("/proc/self/exe", ec);  // the page's deploy button runs this binary
     studio::Studio studio(o);
     const int port = studio.bind();
     std::printf("handposture studio: http://%s:%d/ (Ctrl-C to stop)\n",

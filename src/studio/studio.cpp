@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "codegen/embedded_files.hpp"
+#include "codegen/package.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "hp_preprocess.h"
@@ -23,6 +24,7 @@
 #include "studio/calibration_job.hpp"
 #include "studio/event_hub.hpp"
 #include "studio/recordings.hpp"
+#include "studio/run_program.hpp"
 
 namespace hp::studio {
 
@@ -107,6 +109,7 @@ struct Studio::Impl {
     std::thread reader;
     std::atomic<bool> stopping{false};
     std::mutex mutex;           // guards status and last_frame
+    std::mutex deploy_mutex;    // one deploy at a time
     std::string status = "starting";
     std::string last_frame;     // the newest frame event, for pages that connect
     long dropped = 0, last_counter = -1;
@@ -154,11 +157,14 @@ struct Studio::Impl {
                     {"recordings", recordings.to_json()},
                     {"calibration", calibration.to_json()},
                     {"deploy_command", "handposture deploy --model " + (options.out / "calibrated.h5").string() +
-                                           " --target cortex-m4 --out " + (options.out / "mcu").string()}};
+                                           " --target cortex-m4 --out " + package_folder("cortex-m4").string()},
+                    {"deploy_targets", options.cli.empty() ? std::vector<std::string>{} : codegen::deploy_targets()}};
         std::lock_guard<std::mutex> lock(mutex);
         out["status"] = status;
         return out;
     }
+
+    std::filesystem::path package_folder(const std::string& target) const { return options.out / ("mcu_" + target); }
 
     void publish_state() { hub.publish("state", state_json().dump()); }
 
@@ -263,6 +269,7 @@ struct Studio::Impl {
     }
 
     void routes();
+    void route_deploy();
     void route_events();
     void route_recording();
     void route_calibration();
@@ -340,6 +347,30 @@ void Studio::Impl::route_calibration()
     });
 }
 
+void Studio::Impl::route_deploy()
+{
+    // `handposture deploy` itself, so the package is the command line's, sizes measured and all.
+    server.Post("/api/deploy", [this](const httplib::Request& req, httplib::Response& res) {
+        if (options.cli.empty()) return reply(res, 501, {{"error", "deploy from the page is not available here"}});
+        if (!calibration.has_model()) return reply(res, 404, {{"error", "no calibrated model yet"}});
+        std::string target;
+        try {
+            target = request_body(req).value("target", "cortex-m4");
+        } catch (const std::exception& e) {
+            return reply(res, 400, {{"error", e.what()}});
+        }
+        const auto& targets = codegen::deploy_targets();
+        if (std::find(targets.begin(), targets.end(), target) == targets.end())
+            return reply(res, 400, {{"error", "target '" + target + "': not a deploy target"}});
+        std::lock_guard<std::mutex> lock(deploy_mutex);
+        const fs::path folder = package_folder(target);
+        const ProgramOutput r = run_program({options.cli.string(), "deploy", "--model", calibration.setup().out_model.string(),
+                                             "--target", target, "--out", folder.string()});
+        reply(res, r.exit_code == 0 ? 200 : 500,
+              {{"exit_code", r.exit_code}, {"output", r.output}, {"folder", folder.string()}, {"target", target}});
+    });
+}
+
 void Studio::Impl::routes()
 {
     serve_file("index.html", "text/html; charset=utf-8");
@@ -349,6 +380,7 @@ void Studio::Impl::routes()
     route_events();
     route_recording();
     route_calibration();
+    route_deploy();
     // one thread per open page's event stream, plus the requests
     server.new_task_queue = [] { return new httplib::ThreadPool(16); };
     server.set_payload_max_length(64 * 1024);

@@ -31,6 +31,9 @@ struct StudioOptions {
     int calibration_frames = 50;         // of each take, to calibrate on; the rest measure
     int countdown_seconds = 3;           // shown by the page before each take
     train::CalibrationOptions calibration;
+    // The handposture executable: the page's deploy button runs its `deploy` on the calibrated
+    // model (empty: the page only shows the command).
+    std::filesystem::path cli;
 };
 
 class Studio {

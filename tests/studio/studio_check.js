@@ -5,7 +5,8 @@
 //     invalid marks; a second tab and a reload keep receiving; first draw < 1 s after load and
 //     each frame drawn within the sensor period (100 ms); a screenshot kept under the build dir;
 //  2. against the fake board on a pseudo-terminal: the guided calibration end to end (two
-//     postures recorded, calibrated, the model downloaded and readable by h5py), a tab closed
+//     postures recorded, calibrated, the model downloaded and readable by h5py, the package
+//     written by the deploy button), a tab closed
 //     while recording and an unplugged board in the middle of a take: every frame recorded is in
 //     its datalog, in order, and the server keeps serving.
 // Usage: node studio_check.js FAKE_BOARD   (env HP_CLI, HP_SHARED_DIR, HP_SOURCE_DIR, HP_BUILD_DIR)
@@ -199,6 +200,13 @@ async function boardPart(browser) {
   check(Buffer.from(downloaded).equals(saved), `the calibrated model downloads (${downloaded.length} bytes, as written)`);
   const h5 = execFileSync(python, ['-c', 'import h5py,sys; f=h5py.File(sys.argv[1]); print(len(list(f["model_weights"])))', path.join(out, 'calibrated.h5')]);
   check(Number(h5) > 0, `h5py reads the calibrated model (${String(h5).trim()} layer groups)`);
+  // The deploy button: `handposture deploy` run by the server on the calibrated model.
+  await page.click('#deploy-button');
+  await page.waitForFunction(() => /wrote|error/.test(document.getElementById('deploy-output').textContent), { timeout: 30000 });
+  const deployed = await page.$eval('#deploy-output', (el) => el.textContent);
+  const pkg = path.join(out, 'mcu_cortex-m4');
+  check(deployed.startsWith(`wrote ${pkg}:`) && fs.existsSync(path.join(pkg, 'README.md')),
+        `the deploy button writes the Cortex-M4 package ("${deployed.trim()}")`);
   await page.screenshot({ path: path.join(artifacts, 'studio-calibration.png'), fullPage: true });
 
   // A tab closed while its take runs: the server finishes the take.

@@ -181,6 +181,9 @@ function onState(event) {
     if (!$('user').value) $('user').value = state.user;
   }
   $('deploy').textContent = state.deploy_command;
+  $('deploy-form').hidden = !state.deploy_targets.length;
+  if ($('target').options.length !== state.deploy_targets.length)
+    $('target').innerHTML = state.deploy_targets.map((t) => `<option${t === 'cortex-m4' ? ' selected' : ''}>${t}</option>`).join('');
   drawTakes(state);
   drawCalibration(state.calibration);
   const active = state.recordings.active;
@@ -236,6 +239,27 @@ async function guidedCalibration() {
   }
 }
 
+// The calibrated model as a C package (`handposture deploy` run by the server).
+async function deploy() {
+  const out = $('deploy-output');
+  $('deploy-button').disabled = true;
+  out.hidden = false;
+  out.classList.remove('failed');
+  out.textContent = 'Writing the package…';
+  try {
+    const res = await fetch('/api/deploy', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+                                            body: JSON.stringify({ target: $('target').value }) });
+    const r = await res.json();
+    out.textContent = r.output || r.error;
+    out.classList.toggle('failed', !res.ok);
+  } catch (e) {
+    out.textContent = e.message;
+    out.classList.add('failed');
+  } finally {
+    $('deploy-button').disabled = false;
+  }
+}
+
 function connect() {
   const events = new EventSource('/events');
   events.addEventListener('frame', onFrame);
@@ -247,5 +271,6 @@ buildScale('distance');
 buildScale('signal');
 $('guided').onclick = guidedCalibration;
 $('stop').onclick = () => api('POST', '/api/record/stop').catch((e) => message(e.message));
+$('deploy-button').onclick = deploy;
 $('calibrate').onclick = () => api('POST', '/api/calibrate').catch((e) => message(e.message));
 connect();
