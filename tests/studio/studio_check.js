@@ -209,13 +209,18 @@ async function boardPart(browser) {
         `the deploy button writes the Cortex-M4 package ("${deployed.trim()}")`);
   await page.screenshot({ path: path.join(artifacts, 'studio-calibration.png'), fullPage: true });
 
-  // A tab closed while its take runs: the server finishes the take.
+  // A tab closed while its take runs (and another reloaded): the server finishes the take.
   const tab = await browser.newPage();
   await tab.goto(url);
   await waitFor('the new tab', async () => (await timing(tab)).events >= 1);
   await tab.click('button.record[data-label="Like"]');
   await waitFor('the take to start', async () => (await api(url, '/api/state')).recordings.active);
+  await page.reload();  // the other tab reloads meanwhile
   await tab.close();
+  const shownActive = await waitFor('the reloaded page showing the take', async () => page.evaluate(() =>
+    !document.getElementById('prompt').hidden && document.getElementById('progress').value > 0 &&
+    document.getElementById('prompt-text').textContent));
+  check(shownActive === 'Recording Like', `a page reloaded during a take shows it ("${shownActive}")`);
   const afterClose = await waitFor('the take to end', async () => {
     const s = await api(url, '/api/state');
     return !s.recordings.active && s.recordings.takes.length === 3 && s.recordings.takes[2];
