@@ -79,10 +79,13 @@ json frame_json(const SensorFrame& f, const LiveResult& r, const LiveCounters& c
             {"malformed", c.malformed_lines}, {"dropped", dropped},     {"processing_us", r.processing_us}};
 }
 
+// JSON text; bytes that are not UTF-8 (a path, a device name) become U+FFFD instead of an exception.
+std::string text(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 void reply(httplib::Response& res, int status, const json& body)
 {
     res.status = status;
-    res.set_content(body.dump(), "application/json");
+    res.set_content(text(body), "application/json");
 }
 
 json request_body(const httplib::Request& req)
@@ -166,7 +169,7 @@ struct Studio::Impl {
 
     std::filesystem::path package_folder(const std::string& target) const { return options.out / ("mcu_" + target); }
 
-    void publish_state() { hub.publish("state", state_json().dump()); }
+    void publish_state() { hub.publish("state", text(state_json())); }
 
     // A take cut short by the source: its frames so far are written, and every page told.
     void interrupt(const std::string& why)
@@ -191,15 +194,15 @@ struct Studio::Impl {
         const bool take_ended = recordings.add(frame);
         json event = frame_json(frame, *result, session.counters(), dropped, model.class_names);
         event["recording"] = recordings.to_json()["active"];
-        const std::string text = event.dump();
+        const std::string frame_text = text(event);
         bool was_problem;
         {
             std::lock_guard<std::mutex> lock(mutex);
-            last_frame = text;
+            last_frame = frame_text;
             was_problem = status != "receiving";
             status = "receiving";
         }
-        hub.publish("frame", text);
+        hub.publish("frame", frame_text);
         if (take_ended || was_problem) publish_state();
     }
 
@@ -287,7 +290,7 @@ void Studio::Impl::route_events()
             if (!*started) {  // the state and the newest frame at once, so the page draws without waiting
                 *started = true;
                 *cursor = hub.newest();
-                out = "retry: 1000\n\nevent: state\ndata: " + state_json().dump() + "\n\n";
+                out = "retry: 1000\n\nevent: state\ndata: " + text(state_json()) + "\n\n";
                 std::lock_guard<std::mutex> lock(mutex);
                 if (!last_frame.empty()) out += "event: frame\ndata: " + last_frame + "\n\n";
             } else {
