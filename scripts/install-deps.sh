@@ -7,6 +7,7 @@ packages=(
   cmake g++ clang libclang-rt-14-dev make pkg-config
   libhdf5-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev zlib1g-dev libzip-dev libpng-dev libcairo2-dev libonnx-dev libprotobuf-dev protobuf-compiler
   libserialport-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libcpp-httplib-dev chromium
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm socat
   g++-aarch64-linux-gnu qemu-user
   stlink-tools
@@ -42,5 +43,10 @@ fi
 if [ ! -d "$here/tests/ort/node_modules/onnxruntime-node" ]; then
   echo "install-deps: installing onnxruntime-node for the ONNX tests (npm; log: $log)"
   quietly bash -c 'cd "$1" && npm install --no-audit --no-fund --ignore-scripts' _ "$here/tests/ort"
+fi
+# puppeteer-core for Node: drives Debian's chromium in the studio's browser test.
+if [ ! -d "$here/tests/studio/node_modules/puppeteer-core" ]; then
+  echo "install-deps: installing puppeteer-core for the studio's browser test (npm; log: $log)"
+  quietly bash -c 'cd "$1" && npm install --no-audit --no-fund --ignore-scripts' _ "$here/tests/studio"
 fi
 rm -f "$log"

@@ -17,6 +17,7 @@ void add_dataset_commands(CLI::App& app);
 void add_model_commands(CLI::App& app);
 void add_flash_commands(CLI::App& app);
 void add_calibrate_commands(CLI::App& app);
+void add_studio_commands(CLI::App& app);
 
 // ST's operation_mode deployment / benchmarking, run from a user_config.yaml (cmd_deploy.cpp).
 // target: cortex-m4 | cortex-m7 | cortex-m0plus | generic, from deployment.hardware_setup.serie.

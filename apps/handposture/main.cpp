@@ -22,6 +22,7 @@ int main(int argc, char** argv)
     hp::cli::add_model_commands(app);
     hp::cli::add_flash_commands(app);
     hp::cli::add_calibrate_commands(app);
+    hp::cli::add_studio_commands(app);
     hp::cli::document_exit_codes(app);
     const std::vector<std::string> args(argv + 1, argv + argc);
     try {

@@ -1,5 +1,6 @@
 // Files of the source tree compiled into the CLI: the C99 runtime (copied verbatim into every
-// generated package) and the firmware harness (used by `bench` and the emulator tests).
+// generated package), the firmware harness (used by `bench` and the emulator tests) and the
+// studio's page (web/studio/, served by `handposture studio`).
 #pragma once
 
 #include <string>
@@ -13,7 +14,7 @@ struct EmbeddedFile {
     std::string_view text;
 };
 
-// Every embedded file (runtime/*.c, runtime/*.h, firmware/*, st_app/*), in path order.
+// Every embedded file (runtime/*.c, runtime/*.h, firmware/*, st_app/*, web/studio/*), in path order.
 const std::vector<EmbeddedFile>& embedded_files();
 
 // The text of one embedded file; throws hp::Error if it is not embedded.
