@@ -61,8 +61,8 @@ TEST(StudioEventHub, CloseWakesAWaitingReader)
 // Zero weights and a bias that makes class 3 (Love) win: the raw class of every valid frame.
 hp::Model love_model()
 {
-    hp::Model m = hp::Model::zeros(hp::ModelShape{}, hp::st_default_classes());
-    m.weights.dense2_bias[3] = 10.0f;
+    hp::Model m = hp::cnn2d_st_model(hp::ModelShape{}, hp::st_default_classes());
+    hp::test::st_weights(m).dense2_bias[3] = 10.0f;
     return m;
 }
 
