@@ -120,7 +120,7 @@ TEST(OnnxExport, ConvKernelIsTransposedToOihwAndDenseKernelsKeptInOut)
     EXPECT_EQ(out.dims(0), 5);
     EXPECT_EQ(out.dims(1), 4);
     EXPECT_EQ(std::vector<float>(out.float_data().begin(), out.float_data().end()), hp::test::st_weights(m).dense2_kernel);
-    EXPECT_EQ(std::vector<float>(init.at("dense_1_bias")->float_data().begin(), init.at("output_bias")->float_data().end()),
+    EXPECT_EQ(std::vector<float>(init.at("dense_1_bias")->float_data().begin(), init.at("dense_1_bias")->float_data().end()),
               hp::test::st_weights(m).dense2_bias);
     EXPECT_EQ(proto.metadata_props_size(), 0);  // no class names known
     EXPECT_EQ(dims(proto.graph().input(0)), (std::vector<std::string>{"N", "6", "10", "2"}));

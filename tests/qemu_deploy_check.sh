@@ -24,6 +24,14 @@ grep -q "^PASS: 100 frames" "$work/run.log" || fail "Cortex-M0 run did not pass 
 [ "$(grep -c '^PASS: 200 frames' "$work/run.log")" = 2 ] || fail "Cortex-M7 run did not pass 200 frames"
 grep -q "^PASS: int8 200 frames, 0 logits differ" "$work/run.log" || fail "Cortex-M4F int8 run did not match the host"
 
+# 1b. A network outside CNN2D_ST_HandPosture on the general runtime (hp_net.h): ST's custom model
+# (batch normalization folded, same-padded convolutions), its float and int8 packages, every target.
+"$HP_SOURCE_DIR/firmware/run_qemu.sh" --cli "$HP_CLI" --model "$HP_SOURCE_DIR/tests/fixtures/h5/st_custom.h5" \
+  --data "$data" --frames 100 --out "$work/custom" | tee "$work/custom.log"
+[ "$(grep -c '^PASS: 100 frames' "$work/custom.log")" = 3 ] || fail "the custom model did not pass on M4F, M7 and M0"
+grep -q "^PASS: int8 100 frames, 0 logits differ" "$work/custom.log" || fail "the custom model's int8 run did not match the host"
+grep -q "hp_net_f32.c" "$work/custom/package-cortex-m4/README.md" || fail "the custom model's package is not on the general runtime"
+
 # 2. The harness can fail: change one expected raw class and rebuild.
 pkg=$work/package-cortex-m4
 cp -r "$pkg" "$work/corrupt"

@@ -17,6 +17,7 @@
 #include "eval/metrics.hpp"
 #include "model/model_file.hpp"
 #include "model/predict.hpp"
+#include "model/architectures.hpp"
 #include "test_support.hpp"
 #include "train/callbacks.hpp"
 #include "train/splits.hpp"
@@ -99,6 +100,27 @@ TEST(Trainer, LearnsASyntheticTask)
     for (const auto& e : r.history) best = std::max(best, e.val_accuracy);
     EXPECT_EQ(r.history[size_t(r.best_epoch - 1)].val_accuracy, best);
     for (int e = 0; e < r.best_epoch - 1; e++) EXPECT_LT(r.history[size_t(e)].val_accuracy, best);
+}
+
+// ST's custom model (batch normalization trained with batch statistics, folded for inference)
+// learns the task, and what it learned survives the .h5 round trip and the runtime.
+TEST(Trainer, LearnsWithStCustomModel)
+{
+    Dataset train = quadrant_dataset(600, 1), val = quadrant_dataset(200, 2);
+    TrainOptions o = short_recipe(6);
+    o.hidden_layers = hp::st_custom_hidden_layers(0.1f);
+    TrainResult r = train_model(train, val, o);
+    EXPECT_FALSE(hp::as_cnn2d_st(r.best_model).has_value());
+    EXPECT_GT(r.history[size_t(r.best_epoch - 1)].val_accuracy, 0.9);
+    // the moving statistics moved off their initial 0 and 1
+    EXPECT_NE(r.best_model.layers[1].weights[2][0], 0.0f);
+    EXPECT_NE(r.best_model.layers[1].weights[3][0], 1.0f);
+    hp::test::ScratchDir dir;
+    hp::write_keras_h5(dir / "custom.h5", r.best_model);
+    const hp::Model back = hp::read_keras_h5(dir / "custom.h5");
+    EXPECT_EQ(back, r.best_model);
+    EXPECT_EQ(predict_scores(back, val.inputs.data(), val.size()),
+              predict_scores(r.best_model, val.inputs.data(), val.size()));
 }
 
 TEST(Trainer, LearnsATwoClassTaskWithOneSigmoidOutput)
@@ -371,6 +393,47 @@ TEST(UserConfig, ErrorsNameTheKey)
     expect_error_naming(replaced("Max_distance: 400", "Max_distance: 50"), "preprocessing.Max_distance");
     expect_error_naming("general: [1, 2]\n", "general");
     expect_error_naming("{{{", "not valid YAML");
+}
+
+// training.model.name: custom is ST's custom_model.py; a layers list is a network of its own.
+TEST(UserConfig, CustomModelAndLayerLists)
+{
+    UserConfig c = parse(replaced("name: CNN2D_ST_HandPosture", "name: custom"));
+    EXPECT_EQ(c.options.hidden_layers, hp::st_custom_hidden_layers(0.3f));  // training.dropout: 0.3
+    const std::string layers = R"(name: custom
+    layers:
+      - Conv2D: {filters: 4, kernel_size: 5, padding: same, use_bias: false}
+      - BatchNormalization: {momentum: 0.9}
+      - ReLU
+      - MaxPooling2D
+      - Dropout: 0.1
+      - Conv2D: {filters: 6, kernel_size: 1, activation: relu}
+      - Flatten
+      - Dense: {units: 12, activation: relu})";
+    c = parse(replaced("name: CNN2D_ST_HandPosture", layers));
+    ASSERT_EQ(c.options.hidden_layers.size(), 8u);
+    const hp::Layer& conv = c.options.hidden_layers[0];
+    EXPECT_EQ(conv.kind, hp::LayerKind::conv2d);
+    EXPECT_EQ(conv.units, 4);
+    EXPECT_EQ(conv.kernel_size, 5);
+    EXPECT_TRUE(conv.same_padding);
+    EXPECT_FALSE(conv.use_bias);
+    EXPECT_FLOAT_EQ(c.options.hidden_layers[1].momentum, 0.9f);
+    EXPECT_FLOAT_EQ(c.options.hidden_layers[4].rate, 0.1f);
+    EXPECT_EQ(c.options.hidden_layers[5].activation, hp::Activation::relu);
+    EXPECT_EQ(c.options.hidden_layers[7].units, 12);
+
+    const std::string head = "name: custom\n    layers:\n";
+    expect_error_naming(replaced("name: CNN2D_ST_HandPosture", head + "      - LSTM: {units: 3}"), "unknown layer 'LSTM'");
+    expect_error_naming(replaced("name: CNN2D_ST_HandPosture", head + "      - Conv2D: {filters: 4, kernel_size: 7}"),
+                        "kernel_size 7 unsupported");
+    expect_error_naming(replaced("name: CNN2D_ST_HandPosture", head + "      - Dense: {units: 4}"), "a Flatten must come first");
+    expect_error_naming(replaced("name: CNN2D_ST_HandPosture", head + "      - Conv2D: {filter: 4}"),
+                        "training.model.layers[0].Conv2D.filter");
+    expect_error_naming(replaced("name: CNN2D_ST_HandPosture", head + "      - Dense: {units: 4, activation: softmax}"),
+                        "activation");
+    expect_error_naming(replaced("name: CNN2D_ST_HandPosture", "name: MobileNet\n    layers: [Flatten]"),
+                        "training.model.name");
 }
 
 TEST(UserConfig, UnknownKeysWarn)

@@ -101,11 +101,11 @@ void print_summary(const std::string& path, bool as_json)
         for (const std::string& name : m.class_names) std::printf(" %s", name.c_str());
         std::printf("\n");
     }
-    std::printf("\n%-18s %-9s %-13s %12s %12s\n", "layer", "activ.", "output shape", "parameters", "MACs");
+    std::printf("\n%-34s %-13s %12s %12s\n", "layer", "output shape", "parameters", "MACs");
     for (const LayerRow& r : rows)
-        std::printf("%-18s %-9s %-13s %12s %12s\n", r.type.c_str(), r.activation.c_str(), shape_text(r.output_shape).c_str(),
+        std::printf("%-34s %-13s %12s %12s\n", r.type.c_str(), shape_text(r.output_shape).c_str(),
                     grouped(r.parameters).c_str(), grouped(r.macs).c_str());
-    std::printf("%-18s %-9s %-13s %12s %12s\n", "total", "", "", grouped(m.parameter_count()).c_str(),
+    std::printf("%-34s %-13s %12s %12s\n", "total", "", grouped(m.parameter_count()).c_str(),
                 grouped(m.mac_count()).c_str());
     if (any.is_int8())
         std::printf("\nweights: %s bytes as int8 (%s, int32 biases and requantization; %s calibration on %u frames)\n",

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "model/architectures.hpp"
 #include "usage.hpp"
 #include "config/user_config.hpp"
 #include "core/atomic_file.hpp"
@@ -46,6 +47,7 @@ struct RecipeArgs {
     train::TrainOptions options;
     std::string flip = train::flip_name(train::TrainOptions{}.flip);
     std::string recipe = "cross-user";
+    std::string network = "CNN2D_ST_HandPosture";
     double validation_split = train::ExperimentSettings{}.validation_split;
     bool no_early_stopping = false, quiet = false;
 };
@@ -74,6 +76,10 @@ void add_recipe_options(CLI::App* cmd, RecipeArgs& a)
     cmd->add_option("--recipe", a.recipe,
                     "cross-user (augmentations, relative distances, 16 conv filters) or st (ST's model zoo's, exactly)")
         ->capture_default_str();
+    cmd->add_option("--network", a.network,
+                    "CNN2D_ST_HandPosture or custom (ST's custom_model.py); any other: training.model.layers in a "
+                    "user_config.yaml (handposture run)")
+        ->capture_default_str();
     cmd->add_flag("--no-early-stopping", a.no_early_stopping, "Run all --epochs");
     cmd->add_flag("--quiet", a.quiet, "No per-epoch lines");
 }
@@ -87,6 +93,8 @@ train::TrainOptions recipe_options(const RecipeArgs& a, hp_preprocess_config& pr
     train::apply_recipe(train::parse_recipe(a.recipe, "--recipe"), o, preprocess);
     o.flip = train::parse_flip(a.flip, "--flip");
     if (a.no_early_stopping) o.early_stopping.reset();
+    if (a.network != "CNN2D_ST_HandPosture")
+        o.hidden_layers = named_hidden_layers(a.network, o.conv_filters, o.dense_units, o.dropout, "--network");
     return o;
 }
 

@@ -32,6 +32,16 @@ std::vector<Layer> cnn2d_st_hidden_layers(int conv_filters, int dense_units, flo
             dropout_layer(dropout), layer_of_kind(LayerKind::flatten), dense_layer(dense_units, Activation::relu)};
 }
 
+std::vector<Layer> named_hidden_layers(const std::string& name, int conv_filters, int dense_units, float dropout,
+                                       const std::string& where)
+{
+    if (name == "CNN2D_ST_HandPosture") return cnn2d_st_hidden_layers(conv_filters, dense_units, dropout);
+    if (name == "custom") return st_custom_hidden_layers(dropout);
+    throw Error(where, "unknown network '" + name +
+                           "' (CNN2D_ST_HandPosture, custom; any other as a training.model.layers list in a "
+                           "user_config.yaml)");
+}
+
 // Keras' default name of a layer of `kind`: its class in snake case, numbered from the second.
 static std::string keras_default_name(LayerKind kind, std::map<LayerKind, int>& seen)
 {

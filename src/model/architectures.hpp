@@ -18,6 +18,11 @@ std::vector<Layer> st_custom_hidden_layers(float dropout);
 // Dense U ReLU.
 std::vector<Layer> cnn2d_st_hidden_layers(int conv_filters, int dense_units, float dropout);
 
+// The hidden layers of the network called `name`: "CNN2D_ST_HandPosture" (of conv_filters,
+// dense_units) or "custom" (ST's custom_model.py); throws hp::Error naming `where` for another name.
+std::vector<Layer> named_hidden_layers(const std::string& name, int conv_filters, int dense_units, float dropout,
+                                       const std::string& where);
+
 // `hidden` followed by the output layer of `classes` classes (Dense P softmax, or one sigmoid unit
 // for 2), unnamed layers named as Keras names them (conv2d, conv2d_1, dense, ...), weights zero,
 // no class names. Throws hp::Error naming `where` if the layers do not make a valid model.
