@@ -40,7 +40,7 @@ struct DeployArgs {
 
 void add_model_options(CLI::App* cmd, DeployArgs& a)
 {
-    cmd->add_option("--model", a.model, "Keras .h5 model (CNN2D_ST_HandPosture family)")->required();
+    cmd->add_option("--model", a.model, "Keras .h5 model (any layer list this build runs) or int8 .hpq")->required();
     cmd->add_option("--config", a.config, "ST user_config.yaml: dataset.class_names, preprocessing.*");
     cmd->add_option("--threshold", a.threshold, "score a class needs to be the raw output (ST: 0.9)");
     cmd->add_option("--filter-n", a.filter_n, "label filter length (ST: LABEL_FILTER_N 3)");
