@@ -49,13 +49,9 @@ hp::Model custom_model(uint32_t seed, int classes)
 hp::Model odd_model(uint32_t seed)
 {
     auto layer = [](hp::LayerKind kind, int units = 0, int k = 0, bool same = false, hp::Activation a = hp::Activation::linear) {
-        hp::Layer l;
-        l.kind = kind;
-        l.units = units;
-        l.kernel_size = k;
-        l.same_padding = same;
-        l.activation = a;
-        return l;
+        if (kind == hp::LayerKind::conv2d) return hp::conv2d_layer(units, k, same, true, a);
+        if (kind == hp::LayerKind::dense) return hp::dense_layer(units, a);
+        return hp::layer_of_kind(kind);
     };
     using K = hp::LayerKind;
     hp::Model m = hp::train::initial_model(

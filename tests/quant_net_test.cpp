@@ -37,31 +37,12 @@ using Kind = hp::PlanLayer::Kind;
 
 hp::Layer conv(int filters, int k, bool same, bool bias, hp::Activation act)
 {
-    hp::Layer l;
-    l.kind = hp::LayerKind::conv2d;
-    l.units = filters;
-    l.kernel_size = k;
-    l.same_padding = same;
-    l.use_bias = bias;
-    l.activation = act;
-    return l;
+    return hp::conv2d_layer(filters, k, same, bias, act);
 }
 
-hp::Layer simple(hp::LayerKind kind)
-{
-    hp::Layer l;
-    l.kind = kind;
-    return l;
-}
+hp::Layer simple(hp::LayerKind kind) { return hp::layer_of_kind(kind); }
 
-hp::Layer dense(int units, hp::Activation act)
-{
-    hp::Layer l;
-    l.kind = hp::LayerKind::dense;
-    l.units = units;
-    l.activation = act;
-    return l;
-}
+hp::Layer dense(int units, hp::Activation act) { return hp::dense_layer(units, act); }
 
 // Initial weights, biases and batch normalization statistics made non-trivial, so folding and
 // biases matter.

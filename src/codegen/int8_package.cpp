@@ -78,6 +78,27 @@ std::string model_data_c(const QuantModel& q)
 
 }  // namespace
 
+// What both int8 networks (`api`: hp_model_s8 or hp_net_s8) add to a package: the float tensor and
+// the network's scratch sharing `words` words, hp_run, and hp_run_logits for bit-exact checks.
+static void set_int8_api(AppNetwork& net, const std::string& api, size_t words)
+{
+    net.includes = "#include \"" + api + ".h\"\n";
+    net.buffers = "#define HP_APP_SCRATCH_WORDS " + std::to_string(words) + " /* max(" + api +
+                  "_scratch_bytes(), the float tensor) / 4 at generation */\n\n"
+                  "/* The network quantizes the float tensor in place: its scratch is the tensor's memory. */\n"
+                  "static union {\n    float tensor[HP_APP_INPUT_SIZE];\n    uint32_t scratch[HP_APP_SCRATCH_WORDS];\n} memory;\n";
+    net.tensor = "memory.tensor";
+    net.run = "return " + api + "_run(&hp_model_data, input, scores, memory.scratch);";
+    net.header_includes = "#include <stdint.h>\n";
+    net.header_api =
+        "/* int8 model: the integer network's int32 logits [HP_APP_OUTPUTS] of a normalized tensor (what\n"
+        " * hp_run turns into scores), for checking a target against the host bit for bit. */\n"
+        "int hp_run_logits(const float *input, int32_t *logits);\n\n";
+    net.functions = "\nint hp_run_logits(const float *input, int32_t *logits)\n{\n    return " + api +
+                    "_run_logits(&hp_model_data, input, logits, memory.scratch);\n}\n";
+    net.readme_api = "int hp_run_logits(const float *input, int32_t *logits); /* int32 logits, as the host's */\n";
+}
+
 AppNetwork int8_app_network(const QuantModel& q)
 {
     const hp_model_s8 view = q.runtime_view();
@@ -91,33 +112,15 @@ AppNetwork int8_app_network(const QuantModel& q)
     net.runtime_files = {"hp_model_s8.h",  "hp_model_s8.c",   "hp_kernels_s8.h",
                          "conv2d_3x3_maxpool2x2_s8.c", "dense_s8.c", "quantize_s8.c",
                          "hp_kernels_f32.h", "softmax_f32.c", "sigmoid_f32.c"};
-    net.includes = "#include \"hp_model_s8.h\"\n";
-    net.buffers = "#define HP_APP_SCRATCH_WORDS " + std::to_string(words) +
-                  " /* max(hp_model_s8_scratch_bytes(), the float tensor) / 4 at generation */\n\n"
-                  "/* The network quantizes the float tensor in place: its scratch is the tensor's memory. */\n"
-                  "static union {\n    float tensor[HP_APP_INPUT_SIZE];\n    uint32_t scratch[HP_APP_SCRATCH_WORDS];\n} memory;\n";
-    net.tensor = "memory.tensor";
-    net.run = "return hp_model_s8_run(&hp_model_data, input, scores, memory.scratch);";
+    set_int8_api(net, "hp_model_s8", words);
     net.init = "    if (hp_model_s8_scratch_bytes(&hp_model_data) == 0) return -1; /* checked once, not per frame */\n";
     const ModelShape& s = q.shape;
     if (s.width == 8 && s.channels == 2 && s.conv_filters % 2 == 0)  // what the Cortex-M4/M7 asm takes
         net.config = "#define HP_CONFIG_S8_ASM_SHAPES 1\n";
-    net.header_includes = "#include <stdint.h>\n";
-    net.header_api =
-        "/* int8 model: the integer network's int32 logits [HP_APP_OUTPUTS] of a normalized tensor (what\n"
-        " * hp_run turns into scores), for checking a target against the host bit for bit. */\n"
-        "int hp_run_logits(const float *input, int32_t *logits);\n\n";
-    net.functions = R"(
-int hp_run_logits(const float *input, int32_t *logits)
-{
-    return hp_model_s8_run_logits(&hp_model_data, input, logits, memory.scratch);
-}
-)";
     net.readme_kind = "int8 (post-training quantized, " + std::string(calibration_method_name(q.method)) +
                       " calibration on " + std::to_string(q.calibration_frames) + " frames; `hp_model_s8.h`)";
     net.readme_data = "int16 conv weights, int8 dense weights, int32 biases and requantization as `const` "
                       "arrays (flash)";
-    net.readme_api = "int hp_run_logits(const float *input, int32_t *logits); /* int32 logits, as the host's */\n";
     return net;
 }
 
@@ -250,31 +253,13 @@ AppNetwork int8_app_network(const QuantNet& q)
     net.model_data_h = net_model_data_h();
     net.model_data_c = net_model_data_c(q);
     net.runtime_files = general_net_s8_runtime_files();
-    net.includes = "#include \"hp_net_s8.h\"\n";
-    net.buffers = "#define HP_APP_SCRATCH_WORDS " + std::to_string(words) +
-                  " /* max(hp_net_s8_scratch_bytes(), the float tensor) / 4 at generation */\n\n"
-                  "/* The network quantizes the float tensor in place: its scratch is the tensor's memory. */\n"
-                  "static union {\n    float tensor[HP_APP_INPUT_SIZE];\n    uint32_t scratch[HP_APP_SCRATCH_WORDS];\n} memory;\n";
-    net.tensor = "memory.tensor";
-    net.run = "return hp_net_s8_run(&hp_model_data, input, scores, memory.scratch);";
+    set_int8_api(net, "hp_net_s8", words);
     net.init = "    if (hp_net_s8_scratch_bytes(&hp_model_data) == 0 ||\n"
                "        hp_net_s8_scratch_bytes(&hp_model_data) > 4 * HP_APP_SCRATCH_WORDS)\n        return -1;\n";
-    net.header_includes = "#include <stdint.h>\n";
-    net.header_api =
-        "/* int8 model: the integer network's int32 logits [HP_APP_OUTPUTS] of a normalized tensor (what\n"
-        " * hp_run turns into scores), for checking a target against the host bit for bit. */\n"
-        "int hp_run_logits(const float *input, int32_t *logits);\n\n";
-    net.functions = R"(
-int hp_run_logits(const float *input, int32_t *logits)
-{
-    return hp_net_s8_run_logits(&hp_model_data, input, logits, memory.scratch);
-}
-)";
     net.readme_kind = "int8 (post-training quantized, " + std::string(calibration_method_name(q.method)) +
                       " calibration on " + std::to_string(q.calibration_frames) + " frames; `hp_net_s8.h`)";
     net.readme_data = "int8 weights, int32 biases and requantization multipliers as `const` arrays (flash), "
                       "the layer list (`hp_layer_s8`)";
-    net.readme_api = "int hp_run_logits(const float *input, int32_t *logits); /* int32 logits, as the host's */\n";
     return net;
 }
 
