@@ -19,6 +19,7 @@ cxx_flags=(-std=gnu++20 -O2 -Wall -Wextra -Isrc -Iruntime -Itests -I"$gtest/incl
 sources=(runtime/*.c src/train/layers.cpp src/train/network.cpp src/train/adam.cpp src/train/init.cpp
          tests/train_layers_test.cpp tests/train_layers_general_test.cpp tests/train_torch_test.cpp tests/runtime_f32_test.cpp
          tests/batch_inference_test.cpp tests/test_support.cpp src/model/model.cpp src/model/predict.cpp
+         src/model/runtime_model.cpp src/model/cnn2d_st.cpp src/model/architectures.cpp src/model/inference_plan.cpp
          src/core/postures.cpp "$gtest/src/gtest-all.cc" "$gtest/src/gtest_main.cc")
 compile() {
   local src=$1 obj
