@@ -197,12 +197,14 @@ struct Studio::Impl {
         const std::string frame_text = text(event);
         bool was_problem;
         {
+            // Published under the lock that a new page takes to read last_frame and the hub's
+            // newest event together: it gets each frame once, never twice.
             std::lock_guard<std::mutex> lock(mutex);
             last_frame = frame_text;
             was_problem = status != "receiving";
             status = "receiving";
+            hub.publish("frame", frame_text);
         }
-        hub.publish("frame", frame_text);
         if (take_ended || was_problem) publish_state();
     }
 
@@ -289,9 +291,9 @@ void Studio::Impl::route_events()
             std::string out;
             if (!*started) {  // the state and the newest frame at once, so the page draws without waiting
                 *started = true;
-                *cursor = hub.newest();
                 out = "retry: 1000\n\nevent: state\ndata: " + text(state_json()) + "\n\n";
                 std::lock_guard<std::mutex> lock(mutex);
+                *cursor = hub.newest();
                 if (!last_frame.empty()) out += "event: frame\ndata: " + last_frame + "\n\n";
             } else {
                 for (const std::string& e : hub.wait_after(*cursor, 1000)) out += e;
