@@ -1,9 +1,11 @@
 /* k x k convolution of int16 activations with int8 weights (hp_kernels_s8.h), optionally
- * max-pooled 2x2 on its accumulators. Each output pixel is im2col then a matrix-vector product:
- * the window's k * k * C values are gathered into `patch` (0 outside the input: the zero point
- * of q - zero point), and hp_dense_s8_s32 multiplies it by the [filters][k k C] kernel four rows
- * at a time (on the Cortex-M4/M7 two multiply-adds per SMLAD). The gather costs k * k * C copies
- * for k * k * C * filters multiply-adds. */
+ * max-pooled 2x2 on its accumulators. Output pixels go in pairs (the two top and the two bottom
+ * windows of a pooling, else consecutive pixels): the two windows' k * k * C values are gathered
+ * into one patch (0 outside the input: the zero point of q - zero point), interleaved four
+ * values at a time, and one pass over the filters' weights multiplies both windows. On the
+ * Cortex-M4/M7 a step is one LDM of the four input words (two values of each window twice),
+ * one LDRD of two filters' weight words, four SXTB16 and eight SMLAD: 14 instructions for 16
+ * multiply-adds, each weight load serving both windows. */
 #include <string.h>
 
 #include "hp_kernels_s8.h"
@@ -16,68 +18,202 @@
 #define ALIGNED4(p) (p)
 #endif
 
-/* Copies n int16 values: two words a round when both are 4-byte aligned, else one by one. */
-static void copy_values(const int16_t *from, int n, int16_t *to)
+/* The patch of a pair: for each group of four taps (g), window 0's four values then window
+ * 1's, so patch index of window w's value i is (i / 4) * 8 + 4 w + i % 4. */
+static int slot(int i) { return ((i >> 2) << 3) + (i & 3); }
+
+/* Values one by one (C odd): n values of a window row (from `from`, or zeros if NULL) to the
+ * window's values at..at + n - 1 in the patch `to` (window 1: `to` + 4). */
+static void put_values(const int16_t *from, int at, int n, int16_t *to)
 {
-    int i = 0;
-    if ((((uintptr_t)from | (uintptr_t)to) & 3) == 0) {
-        const char *f = (const char *)ALIGNED4(from);
-        char *t = (char *)ALIGNED4(to);
-        for (; i + 4 <= n; i += 4) {
-            uint32_t w[2];
-            memcpy(w, f + 2 * i, 8);
-            memcpy(t + 2 * i, w, 8);
-        }
-        for (; i + 2 <= n; i += 2) {
-            uint32_t w;
-            memcpy(&w, f + 2 * i, 4);
-            memcpy(t + 2 * i, &w, 4);
-        }
-    }
-    for (; i < n; i++) to[i] = from[i];
+    int i;
+    for (i = 0; i < n; i++) to[slot(at + i)] = from != NULL ? from[i] : 0;
 }
 
-/* Sets n int16 values to zero (both halves of `zero2`), a word at a time when aligned. */
-static void zero_values(int16_t *to, int n, uint32_t zero2)
+/* One 32-bit word (a pair of values) read or written; memcpy keeps the types apart, the
+ * compiler makes it one LDR or STR. */
+static uint32_t load(const char *p)
 {
-    int i = 0;
-    if (((uintptr_t)to & 3) == 0) {
-        char *t = (char *)ALIGNED4(to);
-        for (; i + 2 <= n; i += 2) memcpy(t + 2 * i, &zero2, 4);
-    }
-    for (; i < n; i++) to[i] = (int16_t)zero2;
+    uint32_t w;
+    memcpy(&w, ALIGNED4(p), 4);
+    return w;
 }
 
-/* Zero, read once per convolution: a stored value the compiler cannot know keeps it from
- * turning the few padding stores of a window into a memset call. */
-static volatile uint32_t padding_value;
+static void store(char *p, uint32_t w) { memcpy(ALIGNED4(p), &w, 4); }
 
-/* patch = the k x k x C window whose top-left input pixel is (y, x), row by row: a window row is
- * k C consecutive input values, less the columns outside the input (padding, `zero`). */
-static void gather(const int16_t *input, int height, int width, int channels, int k, int y, int x, uint32_t zero,
-                   int16_t *patch)
+/* Words (C even: every run of a window row is whole channel pairs): n words from `from` (zeros
+ * if NULL) to the window's words at..at + n - 1, word j of a window being patch word
+ * (j / 2) * 4 + j % 2 (window 1: `to` + 2 words). */
+static void put_words(const int16_t *from, int at, int n, int16_t *to)
 {
-    const int left = x < 0 ? -x : 0, right = x + k > width ? x + k - width : 0, row = k * channels;
-    int ky;
-    for (ky = 0; ky < k; ky++, patch += row) {
+    const char *f = (const char *)from;
+    char *t = (char *)to + 16 * (at >> 1);
+    if (n <= 0) return;
+    if ((at & 1) != 0) { /* the second word of a group first */
+        store(t + 4, f != NULL ? load(f) : 0);
+        f = f != NULL ? f + 4 : NULL;
+        t += 16;
+        n--;
+    }
+    if (f == NULL) {
+        for (; n >= 2; n -= 2, t += 16) store(t, 0), store(t + 4, 0);
+        if (n > 0) store(t, 0);
+        return;
+    }
+    for (; n >= 4; n -= 4, f += 16, t += 32) {
+        const uint32_t a = load(f), b = load(f + 4), c = load(f + 8), d = load(f + 12);
+        store(t, a);
+        store(t + 4, b);
+        store(t + 16, c);
+        store(t + 20, d);
+    }
+    for (; n >= 2; n -= 2, f += 8, t += 16) {
+        const uint32_t a = load(f), b = load(f + 4);
+        store(t, a);
+        store(t + 4, b);
+    }
+    if (n > 0) store(t, load(f));
+}
+
+/* Window w (0, 1) of the patch (`patch` + 4 w) = the k x k x C window whose top-left input pixel
+ * is (y, x), row by row: a window row is k C consecutive input values, less the columns outside
+ * the input (zeros). In words (pairs of values) when C is even, values otherwise. */
+static void gather(const int16_t *input, int height, int width, int channels, int k, int y, int x, int16_t *patch)
+{
+    const int left = x < 0 ? -x : 0, right = x + k > width ? x + k - width : 0;
+    const int even = (channels & 1) == 0, unit = even ? channels / 2 : channels, row = k * unit;
+    void (*const put)(const int16_t *, int, int, int16_t *) = even ? put_words : put_values;
+    int ky, at;
+    for (ky = 0, at = 0; ky < k; ky++, at += row) {
         const int yy = y + ky;
         if (yy < 0 || yy >= height) {
-            zero_values(patch, row, zero);
+            put(NULL, at, row, patch);
             continue;
         }
-        if (left > 0) zero_values(patch, left * channels, zero);
-        copy_values(input + ((long)yy * width + x + left) * channels, (k - left - right) * channels,
-                    patch + left * channels);
-        if (right > 0) zero_values(patch + (k - right) * channels, right * channels, zero);
+        if (left > 0) put(NULL, at, left * unit, patch);
+        put(input + ((long)yy * width + x + left) * channels, at + left * unit, (k - left - right) * unit, patch);
+        if (right > 0) put(NULL, at + (k - right) * unit, right * unit, patch);
     }
 }
 
-/* acc = bias + kernel . window at (y, x) */
-static void window(const int16_t *input, int height, int width, int channels, int k, int y, int x, uint32_t zero,
-                   const int8_t *kernel, const int32_t *bias, int filters, int16_t *patch, int32_t *acc)
+/* Arm (Thumb-2) code only: a host that defines __ARM_FEATURE_DSP cannot assemble the asm. */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__) && defined(__thumb2__)
+/* hp_conv2d_s8_pair (hp_kernels_s8.h): per block of four filters two passes over the patch, filters
+ * (0, 1) then (2, 3), two steps a loop round (an odd count enters at the second). A pass takes
+ * all 14 registers (accumulators r3-r6, inputs r7-r10, weights r11 r12, lr, patch r0, rounds
+ * r1, kernel r2), so the rest is a frame on the stack:
+ *   [sp] patch, rounds, kernel block, bias, acc, acc[1] - acc in bytes, bytes of a block's
+ *   weights, blocks left, odd */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+__attribute__((naked)) void hp_conv2d_s8_pair(const int16_t *patch, int groups, const int8_t *kernel,
+                                              const int32_t *bias, int filters, int32_t *acc)
 {
-    gather(input, height, width, channels, k, y, x, zero, patch);
-    hp_dense_s8_s32(patch, hp_round4(k * k * channels), kernel, bias, filters, acc);
+    __asm__(
+#define STEP \
+        "ldm r0!, {r7-r10}\n\t" \
+        "ldrd r11, r12, [r2], #16\n\t" \
+        "sxtb16 lr, r11\n\t" \
+        "smlad r3, lr, r7, r3\n\t" \
+        "smlad r5, lr, r9, r5\n\t" \
+        "sxtb16 r11, r11, ror #8\n\t" \
+        "smlad r3, r11, r8, r3\n\t" \
+        "smlad r5, r11, r10, r5\n\t" \
+        "sxtb16 lr, r12\n\t" \
+        "smlad r4, lr, r7, r4\n\t" \
+        "smlad r6, lr, r9, r6\n\t" \
+        "sxtb16 r12, r12, ror #8\n\t" \
+        "smlad r4, r12, r8, r4\n\t" \
+        "smlad r6, r12, r10, r6\n\t"
+/* One pass: r2 the kernel of its first filter, bias and acc from the frame, both advanced. */
+#define PASS(a, b) \
+        "ldr r0, [sp, #12]\n\t" \
+        "ldrd r3, r4, [r0]\n\t" \
+        "adds r0, r0, #8\n\t" \
+        "str r0, [sp, #12]\n\t" \
+        "mov r5, r3\n\t" \
+        "mov r6, r4\n\t" \
+        "ldrd r0, r1, [sp]\n\t" \
+        "ldr lr, [sp, #32]\n\t" \
+        "cmp lr, #0\n\t" \
+        "bne " b "f\n" \
+        a ":\n\t" STEP \
+        b ":\n\t" STEP \
+        "subs r1, r1, #1\n\t" \
+        "bne " a "b\n\t" \
+        "ldrd r0, r1, [sp, #16]\n\t" \
+        "strd r3, r4, [r0], #8\n\t" \
+        "str r0, [sp, #16]\n\t" \
+        "add r0, r0, r1\n\t" \
+        "strd r5, r6, [r0, #-8]\n\t"
+        "push {r4-r11, lr}\n\t"
+        "ldrd r7, r4, [sp, #36]\n\t" /* filters, acc */
+        "adds r7, r7, #3\n\t"
+        "lsrs r7, r7, #2\n\t" /* blocks */
+        "lsls r5, r7, #4\n\t" /* acc[1] - acc: 4 round4(filters) bytes */
+        "lsls r6, r1, #4\n\t" /* a block's weights: 16 bytes a group */
+        "and r8, r1, #1\n\t"
+        "adds r1, r1, #1\n\t"
+        "lsrs r1, r1, #1\n\t" /* rounds: ceil(groups / 2) */
+        "push {r0-r8}\n"
+        "3:\n\t"
+        "ldr r2, [sp, #8]\n\t" PASS("4", "5")
+        "ldr r2, [sp, #8]\n\t"
+        "adds r2, r2, #8\n\t" PASS("6", "7")
+        "ldr r2, [sp, #8]\n\t"
+        "ldr r1, [sp, #24]\n\t"
+        "add r2, r2, r1\n\t"
+        "str r2, [sp, #8]\n\t"
+        "ldr r7, [sp, #28]\n\t"
+        "subs r7, r7, #1\n\t"
+        "str r7, [sp, #28]\n\t"
+        "bne 3b\n\t"
+        "add sp, sp, #36\n\t"
+        "pop {r4-r11, pc}");
+#undef PASS
+#undef STEP
+}
+#pragma GCC diagnostic pop
+
+#else
+/* The same integers in C: filter f's weights for group g are kernel[(f / 4) 16 groups + 16 g +
+ * 4 (f % 4)], stored w0 w2 w1 w3 (hp_kernels_s8.h). */
+void hp_conv2d_s8_pair(const int16_t *patch, int groups, const int8_t *kernel, const int32_t *bias, int filters,
+                       int32_t *acc)
+{
+    const int f4 = hp_round4(filters);
+    int f, g;
+    for (f = 0; f < f4; f++) {
+        const int8_t *w = kernel + (long)(f >> 2) * 16 * groups + 4 * (f & 3);
+        const int16_t *x = patch;
+        int32_t a = bias[f], b = bias[f];
+        for (g = 0; g < groups; g++, w += 16, x += 8) {
+            a += w[0] * x[0] + w[2] * x[1] + w[1] * x[2] + w[3] * x[3];
+            b += w[0] * x[4] + w[2] * x[5] + w[1] * x[6] + w[3] * x[7];
+        }
+        acc[f] = a;
+        acc[f4 + f] = b;
+    }
+}
+#endif
+
+/* acc[0], acc[1] ([2][round4(filters)]) = bias + kernel . the windows at (y0, x0) and (y1, x1). */
+static void pair(const int16_t *input, int height, int width, int channels, int k, const int *yx,
+                 const int8_t *kernel, const int32_t *bias, int filters, int16_t *patch, int32_t *acc)
+{
+    gather(input, height, width, channels, k, yx[0], yx[1], patch);
+    gather(input, height, width, channels, k, yx[2], yx[3], patch + 4);
+    hp_conv2d_s8_pair(patch, hp_round4(k * k * channels) / 4, kernel, bias, filters, acc);
+}
+
+/* best[f] = max(a[f], b[f]), or max(best[f], a[f], b[f]) when `more` */
+static void max_of(int32_t *best, const int32_t *a, const int32_t *b, int filters, int more)
+{
+    int f;
+    for (f = 0; f < filters; f++) {
+        const int32_t m = a[f] > b[f] ? a[f] : b[f];
+        if (!more || m > best[f]) best[f] = m;
+    }
 }
 
 void hp_conv2d_s8(const int16_t *input, int height, int width, int channels, int kernel_size, int padding,
@@ -85,22 +221,33 @@ void hp_conv2d_s8(const int16_t *input, int height, int width, int channels, int
                   int out_max, int pool, int16_t *output, int16_t *patch, int32_t *acc)
 {
     const int conv_h = height + 2 * padding - kernel_size + 1, conv_w = width + 2 * padding - kernel_size + 1;
-    const int step = pool ? 2 : 1, out_h = conv_h / step, out_w = conv_w / step;
-    const int taps = kernel_size * kernel_size * channels;
-    const uint32_t zero = padding_value;
-    int32_t *best = acc + hp_round4(filters);
-    int oy, ox, d, f, i;
-    for (i = taps; i < hp_round4(taps); i++) patch[i] = (int16_t)zero; /* the patch's padding to 4 values, once */
-    for (oy = 0; oy < out_h; oy++)
-        for (ox = 0; ox < out_w; ox++, output += filters) {
-            const int y = oy * step - padding, x = ox * step - padding;
-            window(input, height, width, channels, kernel_size, y, x, zero, kernel, bias, filters, patch, best);
-            for (d = 1; pool && d < 4; d++) { /* the other three windows of the pooling */
-                window(input, height, width, channels, kernel_size, y + (d >> 1), x + (d & 1), zero, kernel, bias,
-                       filters, patch, acc);
-                for (f = 0; f < filters; f++)
-                    if (acc[f] > best[f]) best[f] = acc[f];
-            }
+    const int taps = kernel_size * kernel_size * channels, f4 = hp_round4(filters);
+    int32_t *best = acc + 2 * f4;
+    int i, yx[4];
+    for (i = taps; i < hp_round4(taps); i++) patch[slot(i)] = patch[slot(i) + 4] = 0; /* the padding to 4, once */
+    if (pool) {
+        const int out_w = conv_w / 2, out_n = (conv_h / 2) * out_w;
+        for (i = 0; i < out_n; i++, output += filters) {
+            yx[0] = yx[2] = 2 * (i / out_w) - padding;
+            yx[1] = 2 * (i % out_w) - padding;
+            yx[3] = yx[1] + 1;
+            pair(input, height, width, channels, kernel_size, yx, kernel, bias, filters, patch, acc);
+            max_of(best, acc, acc + f4, filters, 0);
+            yx[0] = yx[2] = yx[0] + 1;
+            pair(input, height, width, channels, kernel_size, yx, kernel, bias, filters, patch, acc);
+            max_of(best, acc, acc + f4, filters, 1);
             hp_requantize_s8(best, filters, multiplier, out_min, out_max, output);
         }
+        return;
+    }
+    for (i = 0; i < conv_h * conv_w; i += 2) {
+        const int j = i + 1 < conv_h * conv_w ? i + 1 : i; /* an odd last pixel: twice */
+        yx[0] = i / conv_w - padding;
+        yx[1] = i % conv_w - padding;
+        yx[2] = j / conv_w - padding;
+        yx[3] = j % conv_w - padding;
+        pair(input, height, width, channels, kernel_size, yx, kernel, bias, filters, patch, acc);
+        hp_requantize_s8(acc, filters, multiplier, out_min, out_max, output + (long)i * filters);
+        if (j != i) hp_requantize_s8(acc + f4, filters, multiplier, out_min, out_max, output + (long)j * filters);
+    }
 }

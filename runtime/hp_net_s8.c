@@ -94,7 +94,7 @@ static int step_output(const hp_net_s8 *net, int i, shape in, shape *out, int *l
 static long work_bytes(const hp_layer_s8 *l, shape in)
 {
     const long acc = 4L * hp_round4(l->outputs);
-    if (l->kind == HP_S8_CONV2D) return 2L * hp_round4(l->kernel_size * l->kernel_size * in.channels) + 2 * acc;
+    if (l->kind == HP_S8_CONV2D) return 4L * hp_round4(l->kernel_size * l->kernel_size * in.channels) + 3 * acc;
     if (l->kind == HP_S8_DENSE && (l->multiplier == NULL || l->out_min != 0 || l->out_max != 255)) return acc;
     return 0;
 }
@@ -138,7 +138,7 @@ static void run_step(const hp_layer_s8 *l, int layers, shape in, const int16_t *
         const int taps4 = hp_round4(l->kernel_size * l->kernel_size * in.channels);
         hp_conv2d_s8(x, in.height, in.width, in.channels, l->kernel_size, l->padding, l->kernel, l->bias,
                      l->multiplier, l->outputs, l->out_min, l->out_max, layers == 2, (int16_t *)y, (int16_t *)work,
-                     (int32_t *)((int16_t *)work + taps4));
+                     (int32_t *)((int16_t *)work + 2 * taps4));
         break;
     }
     case HP_S8_MAXPOOL2X2:
