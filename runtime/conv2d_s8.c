@@ -98,16 +98,19 @@ static void gather(const int16_t *input, int height, int width, int channels, in
 
 /* Arm (Thumb-2) code only: a host that defines __ARM_FEATURE_DSP cannot assemble the asm. */
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__) && defined(__thumb2__)
-/* hp_conv2d_s8_pair (hp_kernels_s8.h): per block of four filters two passes over the patch, filters
- * (0, 1) then (2, 3), two steps a loop round (an odd count enters at the second). A pass takes
- * all 14 registers (accumulators r3-r6, inputs r7-r10, weights r11 r12, lr, patch r0, rounds
- * r1, kernel r2), so the rest is a frame on the stack:
+/* hp_conv2d_s8_pair (hp_kernels_s8.h): per block of four filters two passes over the patch,
+ * filters (0, 1) then (2, 3), four steps a loop round (the first round enters at the step that
+ * leaves a whole number of rounds: a step is 14 32-bit instructions, 56 bytes). A pass takes all
+ * 14 registers (accumulators r3-r6, inputs r7-r10, weights r11 r12, lr, patch r0, rounds r1,
+ * kernel r2), so the rest is a frame on the stack:
  *   [sp] patch, rounds, kernel block, bias, acc, acc[1] - acc in bytes, bytes of a block's
- *   weights, blocks left, odd */
+ *   weights, blocks left, 56 x steps skipped, mode
+ * A pass ends by storing its four accumulators (mode 0) or the max of the two windows' (mode 1),
+ * with the stored one (mode 2): CMP and a conditional MOV each. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 __attribute__((naked)) void hp_conv2d_s8_pair(const int16_t *patch, int groups, const int8_t *kernel,
-                                              const int32_t *bias, int filters, int32_t *acc)
+                                              const int32_t *bias, int filters, int32_t *acc, int mode)
 {
     __asm__(
 #define STEP \
@@ -125,41 +128,59 @@ __attribute__((naked)) void hp_conv2d_s8_pair(const int16_t *patch, int groups, 
         "sxtb16 r12, r12, ror #8\n\t" \
         "smlad r4, r12, r8, r4\n\t" \
         "smlad r6, r12, r10, r6\n\t"
-/* One pass: r2 the kernel of its first filter, bias and acc from the frame, both advanced. */
-#define PASS(a, b) \
+#define MAX(a, b) "cmp " a ", " b "\n\t" "it lt\n\t" "movlt " a ", " b "\n\t"
+/* One pass: r2 the kernel of its first filter; bias and acc from the frame, both advanced. */
+#define PASS(a) \
         "ldr r0, [sp, #12]\n\t" \
-        "ldrd r3, r4, [r0]\n\t" \
-        "adds r0, r0, #8\n\t" \
+        "ldrd r3, r4, [r0], #8\n\t" \
         "str r0, [sp, #12]\n\t" \
         "mov r5, r3\n\t" \
         "mov r6, r4\n\t" \
         "ldrd r0, r1, [sp]\n\t" \
         "ldr lr, [sp, #32]\n\t" \
-        "cmp lr, #0\n\t" \
-        "bne " b "f\n" \
-        a ":\n\t" STEP \
-        b ":\n\t" STEP \
+        "adr r7, " a "f + 1\n\t" /* + 1: Thumb state for BX */ \
+        "add lr, lr, r7\n\t" \
+        "bx lr\n" \
+        a ":\n\t" STEP STEP STEP STEP \
         "subs r1, r1, #1\n\t" \
         "bne " a "b\n\t" \
+        "ldr r7, [sp, #36]\n\t" \
         "ldrd r0, r1, [sp, #16]\n\t" \
+        "cbz r7, 1f\n\t" \
+        MAX("r3", "r5") MAX("r4", "r6") \
+        "cmp r7, #1\n\t" \
+        "beq 2f\n\t" \
+        "ldrd r5, r6, [r0]\n\t" \
+        MAX("r3", "r5") MAX("r4", "r6") \
+        "2:\n\t" \
+        "strd r3, r4, [r0], #8\n\t" \
+        "str r0, [sp, #16]\n\t" \
+        "b 8f\n" \
+        "1:\n\t" \
         "strd r3, r4, [r0], #8\n\t" \
         "str r0, [sp, #16]\n\t" \
         "add r0, r0, r1\n\t" \
-        "strd r5, r6, [r0, #-8]\n\t"
+        "strd r5, r6, [r0, #-8]\n" \
+        "8:\n\t"
+        ".p2align 2\n\t" /* a word-aligned section: the ADRs below are resolved before linking */
         "push {r4-r11, lr}\n\t"
         "ldrd r7, r4, [sp, #36]\n\t" /* filters, acc */
+        "ldr r9, [sp, #44]\n\t" /* mode */
         "adds r7, r7, #3\n\t"
         "lsrs r7, r7, #2\n\t" /* blocks */
         "lsls r5, r7, #4\n\t" /* acc[1] - acc: 4 round4(filters) bytes */
         "lsls r6, r1, #4\n\t" /* a block's weights: 16 bytes a group */
-        "and r8, r1, #1\n\t"
-        "adds r1, r1, #1\n\t"
-        "lsrs r1, r1, #1\n\t" /* rounds: ceil(groups / 2) */
-        "push {r0-r8}\n"
+        "mov r8, r1\n\t"
+        "adds r1, r1, #3\n\t"
+        "lsrs r1, r1, #2\n\t" /* rounds: ceil(groups / 4) */
+        "rsb r8, r8, r1, lsl #2\n\t" /* steps skipped: 4 rounds - groups */
+        "lsls r8, r8, #3\n\t"
+        "rsb r8, r8, r8, lsl #3\n\t" /* 56 bytes each */
+        "push {r0-r9}\n"
         "3:\n\t"
-        "ldr r2, [sp, #8]\n\t" PASS("4", "5")
+        "ldr r2, [sp, #8]\n\t" PASS("4")
         "ldr r2, [sp, #8]\n\t"
-        "adds r2, r2, #8\n\t" PASS("6", "7")
+        "adds r2, r2, #8\n\t" PASS("5")
         "ldr r2, [sp, #8]\n\t"
         "ldr r1, [sp, #24]\n\t"
         "add r2, r2, r1\n\t"
@@ -168,9 +189,10 @@ __attribute__((naked)) void hp_conv2d_s8_pair(const int16_t *patch, int groups, 
         "subs r7, r7, #1\n\t"
         "str r7, [sp, #28]\n\t"
         "bne 3b\n\t"
-        "add sp, sp, #36\n\t"
+        "add sp, sp, #40\n\t"
         "pop {r4-r11, pc}");
 #undef PASS
+#undef MAX
 #undef STEP
 }
 #pragma GCC diagnostic pop
@@ -179,7 +201,7 @@ __attribute__((naked)) void hp_conv2d_s8_pair(const int16_t *patch, int groups, 
 /* The same integers in C: filter f's weights for group g are kernel[(f / 4) 16 groups + 16 g +
  * 4 (f % 4)], stored w0 w2 w1 w3 (hp_kernels_s8.h). */
 void hp_conv2d_s8_pair(const int16_t *patch, int groups, const int8_t *kernel, const int32_t *bias, int filters,
-                       int32_t *acc)
+                       int32_t *acc, int mode)
 {
     const int f4 = hp_round4(filters);
     int f, g;
@@ -191,29 +213,25 @@ void hp_conv2d_s8_pair(const int16_t *patch, int groups, const int8_t *kernel, c
             a += w[0] * x[0] + w[2] * x[1] + w[1] * x[2] + w[3] * x[3];
             b += w[0] * x[4] + w[2] * x[5] + w[1] * x[6] + w[3] * x[7];
         }
+        if (mode == 0) {
+            acc[f] = a;
+            acc[f4 + f] = b;
+            continue;
+        }
+        if (b > a) a = b;
+        if (mode == 2 && acc[f] > a) a = acc[f];
         acc[f] = a;
-        acc[f4 + f] = b;
     }
 }
 #endif
 
-/* acc[0], acc[1] ([2][round4(filters)]) = bias + kernel . the windows at (y0, x0) and (y1, x1). */
+/* The windows at (y0, x0) and (y1, x1) against the filters, into acc as hp_conv2d_s8_pair's mode. */
 static void pair(const int16_t *input, int height, int width, int channels, int k, const int *yx,
-                 const int8_t *kernel, const int32_t *bias, int filters, int16_t *patch, int32_t *acc)
+                 const int8_t *kernel, const int32_t *bias, int filters, int16_t *patch, int32_t *acc, int mode)
 {
     gather(input, height, width, channels, k, yx[0], yx[1], patch);
     gather(input, height, width, channels, k, yx[2], yx[3], patch + 4);
-    hp_conv2d_s8_pair(patch, hp_round4(k * k * channels) / 4, kernel, bias, filters, acc);
-}
-
-/* best[f] = max(a[f], b[f]), or max(best[f], a[f], b[f]) when `more` */
-static void max_of(int32_t *best, const int32_t *a, const int32_t *b, int filters, int more)
-{
-    int f;
-    for (f = 0; f < filters; f++) {
-        const int32_t m = a[f] > b[f] ? a[f] : b[f];
-        if (!more || m > best[f]) best[f] = m;
-    }
+    hp_conv2d_s8_pair(patch, hp_round4(k * k * channels) / 4, kernel, bias, filters, acc, mode);
 }
 
 void hp_conv2d_s8(const int16_t *input, int height, int width, int channels, int kernel_size, int padding,
@@ -222,21 +240,18 @@ void hp_conv2d_s8(const int16_t *input, int height, int width, int channels, int
 {
     const int conv_h = height + 2 * padding - kernel_size + 1, conv_w = width + 2 * padding - kernel_size + 1;
     const int taps = kernel_size * kernel_size * channels, f4 = hp_round4(filters);
-    int32_t *best = acc + 2 * f4;
     int i, yx[4];
     for (i = taps; i < hp_round4(taps); i++) patch[slot(i)] = patch[slot(i) + 4] = 0; /* the padding to 4, once */
-    if (pool) {
+    if (pool) { /* the max of the top pair, then of it and the bottom pair */
         const int out_w = conv_w / 2, out_n = (conv_h / 2) * out_w;
         for (i = 0; i < out_n; i++, output += filters) {
             yx[0] = yx[2] = 2 * (i / out_w) - padding;
             yx[1] = 2 * (i % out_w) - padding;
             yx[3] = yx[1] + 1;
-            pair(input, height, width, channels, kernel_size, yx, kernel, bias, filters, patch, acc);
-            max_of(best, acc, acc + f4, filters, 0);
+            pair(input, height, width, channels, kernel_size, yx, kernel, bias, filters, patch, acc, 1);
             yx[0] = yx[2] = yx[0] + 1;
-            pair(input, height, width, channels, kernel_size, yx, kernel, bias, filters, patch, acc);
-            max_of(best, acc, acc + f4, filters, 1);
-            hp_requantize_s8(best, filters, multiplier, out_min, out_max, output);
+            pair(input, height, width, channels, kernel_size, yx, kernel, bias, filters, patch, acc, 2);
+            hp_requantize_s8(acc, filters, multiplier, out_min, out_max, output);
         }
         return;
     }
@@ -246,7 +261,7 @@ void hp_conv2d_s8(const int16_t *input, int height, int width, int channels, int
         yx[1] = i % conv_w - padding;
         yx[2] = j / conv_w - padding;
         yx[3] = j % conv_w - padding;
-        pair(input, height, width, channels, kernel_size, yx, kernel, bias, filters, patch, acc);
+        pair(input, height, width, channels, kernel_size, yx, kernel, bias, filters, patch, acc, 0);
         hp_requantize_s8(acc, filters, multiplier, out_min, out_max, output + (long)i * filters);
         if (j != i) hp_requantize_s8(acc + f4, filters, multiplier, out_min, out_max, output + (long)j * filters);
     }

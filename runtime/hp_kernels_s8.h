@@ -139,20 +139,22 @@ void hp_requantize_s8(const int32_t *acc, int n, const int32_t *multiplier, int 
  *   kernel  int8 dense layout (above) of [filters][k * k * channels], the Keras kernel
  *           [k][k][C][F] read as [k k C][F]; bias, multiplier [round4(filters)] int32
  *   output  [OH][OW][filters] int16, OH = height + 2 padding - k + 1 (halved, floor, when pooled)
- *   patch   2 * round4(k * k * channels) int16, acc 3 * round4(filters) int32: work memory,
+ *   patch   2 * round4(k * k * channels) int16, acc 2 * round4(filters) int32: work memory,
  *           4-byte aligned */
 void hp_conv2d_s8(const int16_t *input, int height, int width, int channels, int kernel_size, int padding,
                   const int8_t *kernel, const int32_t *bias, const int32_t *multiplier, int filters, int out_min,
                   int out_max, int pool, int16_t *output, int16_t *patch, int32_t *acc);
 
-/* Two windows against all filters: acc[f] = bias[f] + filter f . window 0 and acc[round4(filters)
- * + f] = bias[f] + filter f . window 1, for f < round4(filters). `patch` holds both windows'
- * taps interleaved four at a time: per group of four taps, window 0's four values then window
- * 1's (8 int16 a group, `groups` = round4(taps) / 4 >= 1); kernel in the dense layout of
- * [filters][4 groups]. Every array 4-byte aligned (the Cortex-M4/M7 path loads words: per step
- * one LDM of four input words and one LDRD of two filters' weights feed eight SMLAD). */
+/* Two windows against all filters: a[f] = bias[f] + filter f . window 0, b[f] = bias[f] + filter
+ * f . window 1, for f < round4(filters), stored by `mode`: 0: acc[f] = a[f], acc[round4(filters)
+ * + f] = b[f]; 1: acc[f] = max(a[f], b[f]); 2: acc[f] = max(acc[f], a[f], b[f]) (a pooling's max
+ * over two pairs). `patch` holds both windows' taps interleaved four at a time: per group of
+ * four taps, window 0's four values then window 1's (8 int16 a group, `groups` = round4(taps) /
+ * 4 >= 1); kernel in the dense layout of [filters][4 groups]. Every array 4-byte aligned (the
+ * Cortex-M4/M7 path loads words: per step one LDM of four input words and one LDRD of two
+ * filters' weights feed eight SMLAD). */
 void hp_conv2d_s8_pair(const int16_t *patch, int groups, const int8_t *kernel, const int32_t *bias, int filters,
-                       int32_t *acc);
+                       int32_t *acc, int mode);
 
 /* 2x2 max pooling (stride 2, floor) of int16 activations [height][width][channels]. */
 void hp_maxpool2x2_s8(const int16_t *input, int height, int width, int channels, int16_t *output);

@@ -94,7 +94,7 @@ static int step_output(const hp_net_s8 *net, int i, shape in, shape *out, int *l
 static long work_bytes(const hp_layer_s8 *l, shape in)
 {
     const long acc = 4L * hp_round4(l->outputs);
-    if (l->kind == HP_S8_CONV2D) return 4L * hp_round4(l->kernel_size * l->kernel_size * in.channels) + 3 * acc;
+    if (l->kind == HP_S8_CONV2D) return 4L * hp_round4(l->kernel_size * l->kernel_size * in.channels) + 2 * acc;
     if (l->kind == HP_S8_DENSE && (l->multiplier == NULL || l->out_min != 0 || l->out_max != 255)) return acc;
     return 0;
 }
