@@ -96,6 +96,56 @@ static void gather(const int16_t *input, int height, int width, int channels, in
     }
 }
 
+/* Both windows of a pair side by side, (y, x) and (y, x + 1), C even (`wpp` words a pixel):
+ * one pass over the window rows, window 1's words those of window 0 shifted by one pixel. A
+ * word of window w comes from the input when its row and column are inside (columns lo[w] to
+ * hi[w] - 1 of the row's k wpp words), else it is 0; each step writes two words of both windows
+ * (a group's half) when wpp is even, one otherwise. */
+static void gather_pair_words(const int16_t *input, int height, int width, int wpp, int k, int y, int x,
+                              int16_t *patch)
+{
+    const int row = k * wpp, two = (wpp & 1) == 0;
+    const int lo0 = x < 0 ? -x * wpp : 0, hi0 = (x + k > width ? width - x : k) * wpp;
+    const int lo1 = x + 1 < 0 ? (-x - 1) * wpp : 0, hi1 = (x + 1 + k > width ? width - x - 1 : k) * wpp;
+    const char *in = (const char *)input;
+    char *d = (char *)patch;
+    long at = ((long)y * width + x) * wpp; /* word of window 0's row start (outside rows: unused) */
+    int ky, m, second = 0;
+    for (ky = 0; ky < k; ky++, at += (long)width * wpp) {
+        const int inside = y + ky >= 0 && y + ky < height;
+        const int a_lo = inside ? lo0 : row, b_lo = inside ? lo1 : row;
+        if (two) {
+            for (m = 0; m < row; m += 2, d += 16) {
+                uint32_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+                if (m >= a_lo && m < hi0) a0 = load(in + 4 * (at + m)), a1 = load(in + 4 * (at + m) + 4);
+                if (m >= b_lo && m < hi1) b0 = load(in + 4 * (at + wpp + m)), b1 = load(in + 4 * (at + wpp + m) + 4);
+                store(d, a0);
+                store(d + 4, a1);
+                store(d + 8, b0);
+                store(d + 12, b1);
+            }
+            continue;
+        }
+        if (inside && lo0 == 0 && lo1 == 0 && hi0 == row && hi1 == row) { /* both rows whole */
+            const char *from = in + 4 * at;
+            for (m = 0; m < row; m++, from += 4) {
+                const uint32_t a = load(from), b = load(from + 4 * wpp);
+                store(d, a);
+                store(d + 8, b);
+                d += 4 + 8 * second; /* past a group's second word: the next group */
+                second ^= 1;
+            }
+            continue;
+        }
+        for (m = 0; m < row; m++) {
+            store(d, m >= a_lo && m < hi0 ? load(in + 4 * (at + m)) : 0);
+            store(d + 8, m >= b_lo && m < hi1 ? load(in + 4 * (at + wpp + m)) : 0);
+            d += 4 + 8 * second;
+            second ^= 1;
+        }
+    }
+}
+
 /* Arm (Thumb-2) code only: a host that defines __ARM_FEATURE_DSP cannot assemble the asm. */
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__) && defined(__thumb2__)
 /* hp_conv2d_s8_pair (hp_kernels_s8.h): per block of four filters two passes over the patch,
@@ -229,8 +279,12 @@ void hp_conv2d_s8_pair(const int16_t *patch, int groups, const int8_t *kernel, c
 static void pair(const int16_t *input, int height, int width, int channels, int k, const int *yx,
                  const int8_t *kernel, const int32_t *bias, int filters, int16_t *patch, int32_t *acc, int mode)
 {
-    gather(input, height, width, channels, k, yx[0], yx[1], patch);
-    gather(input, height, width, channels, k, yx[2], yx[3], patch + 4);
+    if ((channels & 1) == 0 && yx[2] == yx[0] && yx[3] == yx[1] + 1) {
+        gather_pair_words(input, height, width, channels / 2, k, yx[0], yx[1], patch);
+    } else {
+        gather(input, height, width, channels, k, yx[0], yx[1], patch);
+        gather(input, height, width, channels, k, yx[2], yx[3], patch + 4);
+    }
     hp_conv2d_s8_pair(patch, hp_round4(k * k * channels) / 4, kernel, bias, filters, acc, mode);
 }
 
