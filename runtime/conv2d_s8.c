@@ -96,6 +96,32 @@ static void gather(const int16_t *input, int height, int width, int channels, in
     }
 }
 
+/* n words (n even) to the window halves of consecutive groups from d (16 bytes a group, the
+ * window's two words first): from `from`, or zeros. */
+static void copy_halves(const char *from, int n, char *d)
+{
+    for (; n >= 4; n -= 4, from += 16, d += 32) {
+        const uint32_t a = load(from), b = load(from + 4), c = load(from + 8), e = load(from + 12);
+        store(d, a);
+        store(d + 4, b);
+        store(d + 16, c);
+        store(d + 20, e);
+    }
+    if (n > 0) {
+        const uint32_t a = load(from), b = load(from + 4);
+        store(d, a);
+        store(d + 4, b);
+    }
+}
+
+static void zero_halves(int n, char *d)
+{
+    for (; n > 0; n -= 2, d += 16) {
+        store(d, 0);
+        store(d + 4, 0);
+    }
+}
+
 /* Both windows of a pair side by side, (y, x) and (y, x + 1), C even (`wpp` words a pixel):
  * one pass over the window rows, window 1's words those of window 0 shifted by one pixel. A
  * word of window w comes from the input when its row and column are inside (columns lo[w] to
@@ -114,20 +140,23 @@ static void gather_pair_words(const int16_t *input, int height, int width, int w
     for (ky = 0; ky < k; ky++, at += (long)width * wpp) {
         const int inside = y + ky >= 0 && y + ky < height;
         const int a_lo = inside ? lo0 : row, b_lo = inside ? lo1 : row;
-        if (two) {
-            for (m = 0; m < row; m += 2, d += 16) {
-                uint32_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;
-                if (m >= a_lo && m < hi0) a0 = load(in + 4 * (at + m)), a1 = load(in + 4 * (at + m) + 4);
-                if (m >= b_lo && m < hi1) b0 = load(in + 4 * (at + wpp + m)), b1 = load(in + 4 * (at + wpp + m) + 4);
-                store(d, a0);
-                store(d + 4, a1);
-                store(d + 8, b0);
-                store(d + 12, b1);
+        const char *from = inside ? in + 4 * at : NULL;
+        if (two) { /* each window's row: zeros, the input's words, zeros; whole group halves */
+            if (inside) {
+                zero_halves(lo0, d);
+                copy_halves(from + 4 * lo0, hi0 - lo0, d + 8 * lo0);
+                zero_halves(row - hi0, d + 8 * hi0);
+                zero_halves(lo1, d + 8);
+                copy_halves(from + 4 * (wpp + lo1), hi1 - lo1, d + 8 + 8 * lo1);
+                zero_halves(row - hi1, d + 8 + 8 * hi1);
+            } else {
+                zero_halves(row, d);
+                zero_halves(row, d + 8);
             }
+            d += 8 * row;
             continue;
         }
         if (inside && lo0 == 0 && lo1 == 0 && hi0 == row && hi1 == row) { /* both rows whole */
-            const char *from = in + 4 * at;
             for (m = 0; m < row; m++, from += 4) {
                 const uint32_t a = load(from), b = load(from + 4 * wpp);
                 store(d, a);
