@@ -183,7 +183,7 @@ static void gather_pair_words(const int16_t *input, int height, int width, int w
  * 14 registers (accumulators r3-r6, inputs r7-r10, weights r11 r12, lr, patch r0, rounds r1,
  * kernel r2), so the rest is a frame on the stack:
  *   [sp] patch, rounds, kernel block, bias, acc, acc[1] - acc in bytes, bytes of a block's
- *   weights, blocks left, 56 x steps skipped, mode
+ *   weights, blocks left, the two passes' loop entries, mode
  * A pass ends by storing its four accumulators (mode 0) or the max of the two windows' (mode 1),
  * with the stored one (mode 2): CMP and a conditional MOV each. */
 #pragma GCC diagnostic push
@@ -209,21 +209,18 @@ __attribute__((naked)) void hp_conv2d_s8_pair(const int16_t *patch, int groups, 
         "smlad r6, r12, r10, r6\n\t"
 #define MAX(a, b) "cmp " a ", " b "\n\t" "it lt\n\t" "movlt " a ", " b "\n\t"
 /* One pass: r2 the kernel of its first filter; bias and acc from the frame, both advanced. */
-#define PASS(a) \
+#define PASS(a, entry) \
         "ldr r0, [sp, #12]\n\t" \
         "ldrd r3, r4, [r0], #8\n\t" \
         "str r0, [sp, #12]\n\t" \
         "mov r5, r3\n\t" \
         "mov r6, r4\n\t" \
         "ldrd r0, r1, [sp]\n\t" \
-        "ldr lr, [sp, #32]\n\t" \
-        "adr r7, " a "f + 1\n\t" /* + 1: Thumb state for BX */ \
-        "add lr, lr, r7\n\t" \
-        "bx lr\n" \
+        "ldr pc, [sp, #" entry "]\n" \
         a ":\n\t" STEP STEP STEP STEP \
         "subs r1, r1, #1\n\t" \
         "bne " a "b\n\t" \
-        "ldr r7, [sp, #36]\n\t" \
+        "ldr r7, [sp, #40]\n\t" \
         "ldrd r0, r1, [sp, #16]\n\t" \
         "cbz r7, 1f\n\t" \
         MAX("r3", "r5") MAX("r4", "r6") \
@@ -255,20 +252,22 @@ __attribute__((naked)) void hp_conv2d_s8_pair(const int16_t *patch, int groups, 
         "rsb r8, r8, r1, lsl #2\n\t" /* steps skipped: 4 rounds - groups */
         "lsls r8, r8, #3\n\t"
         "rsb r8, r8, r8, lsl #3\n\t" /* 56 bytes each */
-        "push {r0-r9}\n"
-        "3:\n\t"
-        "ldr r2, [sp, #8]\n\t" PASS("4")
+        "mov r10, r9\n\t" /* mode */
+        "adr r9, 5f + 1\n\t" /* + 1: Thumb state for LDR pc */
+        "add r9, r9, r8\n\t" /* the second pass's entry */
+        "adr r11, 4f + 1\n\t"
+        "add r8, r8, r11\n\t" /* the first pass's */
+        "push {r0-r10}\n"
+        "3:\n\t" PASS("4", "32") /* r2: the block's kernel */
         "ldr r2, [sp, #8]\n\t"
-        "adds r2, r2, #8\n\t" PASS("5")
-        "ldr r2, [sp, #8]\n\t"
-        "ldr r1, [sp, #24]\n\t"
-        "add r2, r2, r1\n\t"
+        "adds r2, r2, #8\n\t" PASS("5", "36")
+        "subs r2, r2, #8\n\t" /* the next block's kernel: past the last group's filters 2, 3 */
         "str r2, [sp, #8]\n\t"
         "ldr r7, [sp, #28]\n\t"
         "subs r7, r7, #1\n\t"
         "str r7, [sp, #28]\n\t"
         "bne 3b\n\t"
-        "add sp, sp, #40\n\t"
+        "add sp, sp, #44\n\t"
         "pop {r4-r11, pc}");
 #undef PASS
 #undef MAX
