@@ -118,9 +118,10 @@ void hp_dense_s8_s32(const int16_t *input, int inputs4, const int8_t *kernel, co
  * The same integer scheme for any layer list: activations held as int16 q - zero point, the
  * network's input int16 symmetric, int8 weights symmetric per output channel, int32 biases, and
  * requantization by SMMULR with per-channel multipliers, clamped to the int8 range of the output
- * ([0, 255] after a ReLU, whose zero point is -128). Convolutions run as im2col (a window's
- * values gathered into a patch, the padding 0 = the input's zero point) then the four-row dot of
- * hp_dense_s8_s32: the Cortex-M4/M7 SMLAD path for every layer. */
+ * ([0, 255] after a ReLU, whose zero point is -128). Convolutions run as im2col two windows at a
+ * time (both windows' values gathered into one patch, the padding 0 = the input's zero point),
+ * multiplied by hp_conv2d_s8_pair; dense layers by hp_dense_s8(_s32): the Cortex-M4/M7 SMLAD
+ * path for every layer. */
 
 /* q = clamp(trunc(x * (1 / scale)), -limit, limit) (NaN -> 0) for n values; the limit keeps
  * the first layer's accumulators in int32 (the quantizer picks it). q may be x itself (each value
