@@ -64,6 +64,22 @@ hp::Model odd_model(uint32_t seed)
     return m;
 }
 
+// Even channel counts unpooled (C = 2 and 8 on a 6x5 input: pairs of windows across rows, padding
+// on every side), then C = 4 pooled: the word-gathering paths of the convolution.
+hp::Model even_channels_model(uint32_t seed)
+{
+    using A = hp::Activation;
+    hp::Model m = hp::train::initial_model(
+        hp::with_output_layer({6, 5, 2},
+                              {hp::conv2d_layer(8, 3, true, true, A::relu), hp::conv2d_layer(4, 3, true, true, A::relu),
+                               hp::conv2d_layer(6, 3, false, true, A::relu), hp::layer_of_kind(hp::LayerKind::max_pool),
+                               hp::layer_of_kind(hp::LayerKind::flatten), hp::dense_layer(5, A::relu)},
+                              3),
+        seed);
+    for (int i = 0; i < m.classes(); i++) m.class_names.push_back("c" + std::to_string(i));
+    return m;
+}
+
 std::vector<float> random_frames(size_t count, uint32_t seed, size_t size = 128)
 {
     std::mt19937 gen(seed);
@@ -107,7 +123,7 @@ bool tools() { return shell("command -v arm-none-eabi-gcc >/dev/null && command 
 TEST(QuantNetDeploy, QemuCortexMMatchesHostBitExactly)
 {
     if (!tools()) GTEST_SKIP() << "needs arm-none-eabi-gcc and qemu-system-arm";
-    for (const hp::Model& model : {custom_model(7, 8), custom_model(7, 2), odd_model(9)}) {
+    for (const hp::Model& model : {custom_model(7, 8), custom_model(7, 2), odd_model(9), even_channels_model(3)}) {
         Package p;
         make_package(p, model, 72);
         const int classes = model.classes();
