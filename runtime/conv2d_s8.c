@@ -123,11 +123,11 @@ static void zero_halves(int n, char *d)
 }
 
 /* Both windows of a pair side by side, (y, x) and (y, x + 1), C even (`wpp` words a pixel):
- * one pass over the window rows, window 1's words those of window 0 shifted by one pixel. A
+ * one pass over `rows` window rows (k, or k + 1 for both pairs of a pooling, see hp_conv2d_s8), window 1's words those of window 0 shifted by one pixel. A
  * word of window w comes from the input when its row and column are inside (columns lo[w] to
  * hi[w] - 1 of the row's k wpp words), else it is 0; each step writes two words of both windows
  * (a group's half) when wpp is even, one otherwise. */
-static void gather_pair_words(const int16_t *input, int height, int width, int wpp, int k, int y, int x,
+static void gather_pair_words(const int16_t *input, int height, int width, int wpp, int k, int rows, int y, int x,
                               int16_t *patch)
 {
     const int row = k * wpp, two = (wpp & 1) == 0;
@@ -137,7 +137,7 @@ static void gather_pair_words(const int16_t *input, int height, int width, int w
     char *d = (char *)patch;
     long at = ((long)y * width + x) * wpp; /* word of window 0's row start (outside rows: unused) */
     int ky, m, second = 0;
-    for (ky = 0; ky < k; ky++, at += (long)width * wpp) {
+    for (ky = 0; ky < rows; ky++, at += (long)width * wpp) {
         const int inside = y + ky >= 0 && y + ky < height;
         const int a_lo = inside ? lo0 : row, b_lo = inside ? lo1 : row;
         const char *from = inside ? in + 4 * at : NULL;
@@ -308,7 +308,7 @@ static void pair(const int16_t *input, int height, int width, int channels, int 
                  const int8_t *kernel, const int32_t *bias, int filters, int16_t *patch, int32_t *acc, int mode)
 {
     if ((channels & 1) == 0 && yx[2] == yx[0] && yx[3] == yx[1] + 1) {
-        gather_pair_words(input, height, width, channels / 2, k, yx[0], yx[1], patch);
+        gather_pair_words(input, height, width, channels / 2, k, k, yx[0], yx[1], patch);
     } else {
         gather(input, height, width, channels, k, yx[0], yx[1], patch);
         gather(input, height, width, channels, k, yx[2], yx[3], patch + 4);
@@ -324,6 +324,20 @@ void hp_conv2d_s8(const int16_t *input, int height, int width, int channels, int
     const int taps = kernel_size * kernel_size * channels, f4 = hp_round4(filters);
     int i, yx[4];
     for (i = taps; i < hp_round4(taps); i++) patch[slot(i)] = patch[slot(i) + 4] = 0; /* the padding to 4, once */
+    if (pool && hp_conv2d_s8_tall(channels)) {
+        /* A window row is whole groups: the top pair's rows 1 .. k - 1 are the bottom pair's
+         * 0 .. k - 2, so one gathering of k + 1 rows serves both (the bottom pair's patch starts
+         * one window row, 2 k C values, later). */
+        const int out_w = conv_w / 2, out_n = (conv_h / 2) * out_w;
+        for (i = 0; i < out_n; i++, output += filters) {
+            const int y = 2 * (i / out_w) - padding, x = 2 * (i % out_w) - padding;
+            gather_pair_words(input, height, width, channels / 2, kernel_size, kernel_size + 1, y, x, patch);
+            hp_conv2d_s8_pair(patch, taps / 4, kernel, bias, filters, acc, 1);
+            hp_conv2d_s8_pair(patch + 2 * kernel_size * channels, taps / 4, kernel, bias, filters, acc, 2);
+            hp_requantize_s8(acc, filters, multiplier, out_min, out_max, output);
+        }
+        return;
+    }
     if (pool) { /* the max of the top pair, then of it and the bottom pair */
         const int out_w = conv_w / 2, out_n = (conv_h / 2) * out_w;
         for (i = 0; i < out_n; i++, output += filters) {

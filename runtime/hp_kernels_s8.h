@@ -140,11 +140,16 @@ void hp_requantize_s8(const int32_t *acc, int n, const int32_t *multiplier, int 
  *   kernel  int8 dense layout (above) of [filters][k * k * channels], the Keras kernel
  *           [k][k][C][F] read as [k k C][F]; bias, multiplier [round4(filters)] int32
  *   output  [OH][OW][filters] int16, OH = height + 2 padding - k + 1 (halved, floor, when pooled)
- *   patch   2 * round4(k * k * channels) int16, acc 2 * round4(filters) int32: work memory,
- *           4-byte aligned */
+ *   patch   2 * round4(k * k * channels) int16, plus 2 k channels when pooled and
+ *           hp_conv2d_s8_tall(channels); acc 2 * round4(filters) int32: work memory, 4-byte
+ *           aligned */
 void hp_conv2d_s8(const int16_t *input, int height, int width, int channels, int kernel_size, int padding,
                   const int8_t *kernel, const int32_t *bias, const int32_t *multiplier, int filters, int out_min,
                   int out_max, int pool, int16_t *output, int16_t *patch, int32_t *acc);
+
+/* Whether a pooled convolution gathers its four windows as k + 1 rows of a pair (channels a
+ * multiple of 4: a window row is whole groups of four taps), one window row more of patch. */
+static inline int hp_conv2d_s8_tall(int channels) { return channels % 4 == 0; }
 
 /* Two windows against all filters: a[f] = bias[f] + filter f . window 0, b[f] = bias[f] + filter
  * f . window 1, for f < round4(filters), stored by `mode`: 0: acc[f] = a[f], acc[round4(filters)
