@@ -3,7 +3,7 @@
  * windows of a pooling, else consecutive pixels): the two windows' k * k * C values are gathered
  * into one patch (0 outside the input: the zero point of q - zero point), interleaved four
  * values at a time, and one pass over the filters' weights multiplies both windows. On the
- * Cortex-M4/M7 a step is one LDM of the four input words (two values of each window twice),
+ * Cortex-M4/M7 a step is one LDM of four input words (two, four values, of each window),
  * one LDRD of two filters' weight words, four SXTB16 and eight SMLAD: 14 instructions for 16
  * multiply-adds, each weight load serving both windows. */
 #include <string.h>
