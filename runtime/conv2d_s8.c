@@ -1,9 +1,11 @@
 /* k x k convolution of int16 activations with int8 weights (hp_kernels_s8.h), optionally
- * max-pooled 2x2 on its accumulators. Each output pixel is im2col then a matrix-vector product:
- * the window's k * k * C values are gathered into `patch` (0 outside the input: the zero point
- * of q - zero point), and hp_dense_s8_s32 multiplies it by the [filters][k k C] kernel four rows
- * at a time (on the Cortex-M4/M7 two multiply-adds per SMLAD). The gather costs k * k * C copies
- * for k * k * C * filters multiply-adds. */
+ * max-pooled 2x2 on its accumulators. Output pixels go in pairs (the two top and the two bottom
+ * windows of a pooling, else consecutive pixels): the two windows' k * k * C values are gathered
+ * into one patch (0 outside the input: the zero point of q - zero point), interleaved four
+ * values at a time, and one pass over the filters' weights multiplies both windows. On the
+ * Cortex-M4/M7 a step is one LDM of four input words (two, four values, of each window),
+ * one LDRD of two filters' weight words, four SXTB16 and eight SMLAD: 14 instructions for 16
+ * multiply-adds, each weight load serving both windows. */
 #include <string.h>
 
 #include "hp_kernels_s8.h"
@@ -16,68 +18,302 @@
 #define ALIGNED4(p) (p)
 #endif
 
-/* Copies n int16 values: two words a round when both are 4-byte aligned, else one by one. */
-static void copy_values(const int16_t *from, int n, int16_t *to)
+/* The patch of a pair: for each group of four taps (g), window 0's four values then window
+ * 1's, so patch index of window w's value i is (i / 4) * 8 + 4 w + i % 4. */
+static int slot(int i) { return ((i >> 2) << 3) + (i & 3); }
+
+/* Values one by one (C odd): n values of a window row (from `from`, or zeros if NULL) to the
+ * window's values at..at + n - 1 in the patch `to` (window 1: `to` + 4). */
+static void put_values(const int16_t *from, int at, int n, int16_t *to)
 {
-    int i = 0;
-    if ((((uintptr_t)from | (uintptr_t)to) & 3) == 0) {
-        const char *f = (const char *)ALIGNED4(from);
-        char *t = (char *)ALIGNED4(to);
-        for (; i + 4 <= n; i += 4) {
-            uint32_t w[2];
-            memcpy(w, f + 2 * i, 8);
-            memcpy(t + 2 * i, w, 8);
-        }
-        for (; i + 2 <= n; i += 2) {
-            uint32_t w;
-            memcpy(&w, f + 2 * i, 4);
-            memcpy(t + 2 * i, &w, 4);
-        }
-    }
-    for (; i < n; i++) to[i] = from[i];
+    int i;
+    for (i = 0; i < n; i++) to[slot(at + i)] = from != NULL ? from[i] : 0;
 }
 
-/* Sets n int16 values to zero (both halves of `zero2`), a word at a time when aligned. */
-static void zero_values(int16_t *to, int n, uint32_t zero2)
+/* One 32-bit word (a pair of values) read or written; memcpy keeps the types apart, the
+ * compiler makes it one LDR or STR. */
+static uint32_t load(const char *p)
 {
-    int i = 0;
-    if (((uintptr_t)to & 3) == 0) {
-        char *t = (char *)ALIGNED4(to);
-        for (; i + 2 <= n; i += 2) memcpy(t + 2 * i, &zero2, 4);
-    }
-    for (; i < n; i++) to[i] = (int16_t)zero2;
+    uint32_t w;
+    memcpy(&w, ALIGNED4(p), 4);
+    return w;
 }
 
-/* Zero, read once per convolution: a stored value the compiler cannot know keeps it from
- * turning the few padding stores of a window into a memset call. */
-static volatile uint32_t padding_value;
+static void store(char *p, uint32_t w) { memcpy(ALIGNED4(p), &w, 4); }
 
-/* patch = the k x k x C window whose top-left input pixel is (y, x), row by row: a window row is
- * k C consecutive input values, less the columns outside the input (padding, `zero`). */
-static void gather(const int16_t *input, int height, int width, int channels, int k, int y, int x, uint32_t zero,
-                   int16_t *patch)
+/* Words (C even: every run of a window row is whole channel pairs): n words from `from` (zeros
+ * if NULL) to the window's words at..at + n - 1, word j of a window being patch word
+ * (j / 2) * 4 + j % 2 (window 1: `to` + 2 words). */
+static void put_words(const int16_t *from, int at, int n, int16_t *to)
 {
-    const int left = x < 0 ? -x : 0, right = x + k > width ? x + k - width : 0, row = k * channels;
-    int ky;
-    for (ky = 0; ky < k; ky++, patch += row) {
+    const char *f = (const char *)from;
+    char *t = (char *)to + 16 * (at >> 1);
+    if (n <= 0) return;
+    if ((at & 1) != 0) { /* the second word of a group first */
+        store(t + 4, f != NULL ? load(f) : 0);
+        f = f != NULL ? f + 4 : NULL;
+        t += 16;
+        n--;
+    }
+    if (f == NULL) {
+        for (; n >= 2; n -= 2, t += 16) store(t, 0), store(t + 4, 0);
+        if (n > 0) store(t, 0);
+        return;
+    }
+    for (; n >= 4; n -= 4, f += 16, t += 32) {
+        const uint32_t a = load(f), b = load(f + 4), c = load(f + 8), d = load(f + 12);
+        store(t, a);
+        store(t + 4, b);
+        store(t + 16, c);
+        store(t + 20, d);
+    }
+    for (; n >= 2; n -= 2, f += 8, t += 16) {
+        const uint32_t a = load(f), b = load(f + 4);
+        store(t, a);
+        store(t + 4, b);
+    }
+    if (n > 0) store(t, load(f));
+}
+
+/* Window w (0, 1) of the patch (`patch` + 4 w) = the k x k x C window whose top-left input pixel
+ * is (y, x), row by row: a window row is k C consecutive input values, less the columns outside
+ * the input (zeros). In words (pairs of values) when C is even, values otherwise. */
+static void gather(const int16_t *input, int height, int width, int channels, int k, int y, int x, int16_t *patch)
+{
+    const int left = x < 0 ? -x : 0, right = x + k > width ? x + k - width : 0;
+    const int even = (channels & 1) == 0, unit = even ? channels / 2 : channels, row = k * unit;
+    void (*const put)(const int16_t *, int, int, int16_t *) = even ? put_words : put_values;
+    int ky, at;
+    for (ky = 0, at = 0; ky < k; ky++, at += row) {
         const int yy = y + ky;
         if (yy < 0 || yy >= height) {
-            zero_values(patch, row, zero);
+            put(NULL, at, row, patch);
             continue;
         }
-        if (left > 0) zero_values(patch, left * channels, zero);
-        copy_values(input + ((long)yy * width + x + left) * channels, (k - left - right) * channels,
-                    patch + left * channels);
-        if (right > 0) zero_values(patch + (k - right) * channels, right * channels, zero);
+        if (left > 0) put(NULL, at, left * unit, patch);
+        put(input + ((long)yy * width + x + left) * channels, at + left * unit, (k - left - right) * unit, patch);
+        if (right > 0) put(NULL, at + (k - right) * unit, right * unit, patch);
     }
 }
 
-/* acc = bias + kernel . window at (y, x) */
-static void window(const int16_t *input, int height, int width, int channels, int k, int y, int x, uint32_t zero,
-                   const int8_t *kernel, const int32_t *bias, int filters, int16_t *patch, int32_t *acc)
+/* n words (n even) to the window halves of consecutive groups from d (16 bytes a group, the
+ * window's two words first): from `from`, or zeros. */
+static void copy_halves(const char *from, int n, char *d)
 {
-    gather(input, height, width, channels, k, y, x, zero, patch);
-    hp_dense_s8_s32(patch, hp_round4(k * k * channels), kernel, bias, filters, acc);
+    for (; n >= 4; n -= 4, from += 16, d += 32) {
+        const uint32_t a = load(from), b = load(from + 4), c = load(from + 8), e = load(from + 12);
+        store(d, a);
+        store(d + 4, b);
+        store(d + 16, c);
+        store(d + 20, e);
+    }
+    if (n > 0) {
+        const uint32_t a = load(from), b = load(from + 4);
+        store(d, a);
+        store(d + 4, b);
+    }
+}
+
+static void zero_halves(int n, char *d)
+{
+    for (; n > 0; n -= 2, d += 16) {
+        store(d, 0);
+        store(d + 4, 0);
+    }
+}
+
+/* Both windows of a pair side by side, (y, x) and (y, x + 1), C even (`wpp` words a pixel):
+ * one pass over `rows` window rows (k, or k + 1 for both pairs of a pooling, see hp_conv2d_s8), window 1's words those of window 0 shifted by one pixel. A
+ * word of window w comes from the input when its row and column are inside (columns lo[w] to
+ * hi[w] - 1 of the row's k wpp words), else it is 0; each step writes two words of both windows
+ * (a group's half) when wpp is even, one otherwise. */
+static void gather_pair_words(const int16_t *input, int height, int width, int wpp, int k, int rows, int y, int x,
+                              int16_t *patch)
+{
+    const int row = k * wpp, two = (wpp & 1) == 0;
+    const int lo0 = x < 0 ? -x * wpp : 0, hi0 = (x + k > width ? width - x : k) * wpp;
+    const int lo1 = x + 1 < 0 ? (-x - 1) * wpp : 0, hi1 = (x + 1 + k > width ? width - x - 1 : k) * wpp;
+    const char *in = (const char *)input;
+    char *d = (char *)patch;
+    long at = ((long)y * width + x) * wpp; /* word of window 0's row start (outside rows: unused) */
+    int ky, m, second = 0;
+    for (ky = 0; ky < rows; ky++, at += (long)width * wpp) {
+        const int inside = y + ky >= 0 && y + ky < height;
+        const int a_lo = inside ? lo0 : row, b_lo = inside ? lo1 : row;
+        const char *from = inside ? in + 4 * at : NULL;
+        if (two) { /* each window's row: zeros, the input's words, zeros; whole group halves */
+            if (inside) {
+                zero_halves(lo0, d);
+                copy_halves(from + 4 * lo0, hi0 - lo0, d + 8 * lo0);
+                zero_halves(row - hi0, d + 8 * hi0);
+                zero_halves(lo1, d + 8);
+                copy_halves(from + 4 * (wpp + lo1), hi1 - lo1, d + 8 + 8 * lo1);
+                zero_halves(row - hi1, d + 8 + 8 * hi1);
+            } else {
+                zero_halves(row, d);
+                zero_halves(row, d + 8);
+            }
+            d += 8 * row;
+            continue;
+        }
+        if (inside && lo0 == 0 && lo1 == 0 && hi0 == row && hi1 == row) { /* both rows whole */
+            for (m = 0; m < row; m++, from += 4) {
+                const uint32_t a = load(from), b = load(from + 4 * wpp);
+                store(d, a);
+                store(d + 8, b);
+                d += 4 + 8 * second; /* past a group's second word: the next group */
+                second ^= 1;
+            }
+            continue;
+        }
+        for (m = 0; m < row; m++) {
+            store(d, m >= a_lo && m < hi0 ? load(in + 4 * (at + m)) : 0);
+            store(d + 8, m >= b_lo && m < hi1 ? load(in + 4 * (at + wpp + m)) : 0);
+            d += 4 + 8 * second;
+            second ^= 1;
+        }
+    }
+}
+
+/* Arm (Thumb-2) code only: a host that defines __ARM_FEATURE_DSP cannot assemble the asm. */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__) && defined(__thumb2__)
+/* hp_conv2d_s8_pair (hp_kernels_s8.h): per block of four filters two passes over the patch,
+ * filters (0, 1) then (2, 3), four steps a loop round (the first round enters at the step that
+ * leaves a whole number of rounds: a step is 14 32-bit instructions, 56 bytes). A pass takes all
+ * 14 registers (accumulators r3-r6, inputs r7-r10, weights r11 r12, lr, patch r0, rounds r1,
+ * kernel r2), so the rest is a frame on the stack:
+ *   [sp] patch, rounds, kernel block, bias, acc, acc[1] - acc in bytes, bytes of a block's
+ *   weights, blocks left, the two passes' loop entries, mode
+ * A pass ends by storing its four accumulators (mode 0) or the max of the two windows' (mode 1),
+ * with the stored one (mode 2): CMP and a conditional MOV each. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+__attribute__((naked)) void hp_conv2d_s8_pair(const int16_t *patch, int groups, const int8_t *kernel,
+                                              const int32_t *bias, int filters, int32_t *acc, int mode)
+{
+    __asm__(
+#define STEP \
+        "ldm r0!, {r7-r10}\n\t" \
+        "ldrd r11, r12, [r2], #16\n\t" \
+        "sxtb16 lr, r11\n\t" \
+        "smlad r3, lr, r7, r3\n\t" \
+        "smlad r5, lr, r9, r5\n\t" \
+        "sxtb16 r11, r11, ror #8\n\t" \
+        "smlad r3, r11, r8, r3\n\t" \
+        "smlad r5, r11, r10, r5\n\t" \
+        "sxtb16 lr, r12\n\t" \
+        "smlad r4, lr, r7, r4\n\t" \
+        "smlad r6, lr, r9, r6\n\t" \
+        "sxtb16 r12, r12, ror #8\n\t" \
+        "smlad r4, r12, r8, r4\n\t" \
+        "smlad r6, r12, r10, r6\n\t"
+#define MAX(a, b) "cmp " a ", " b "\n\t" "it lt\n\t" "movlt " a ", " b "\n\t"
+/* One pass: r2 the kernel of its first filter; bias and acc from the frame, both advanced. */
+#define PASS(a, entry) \
+        "ldr r0, [sp, #12]\n\t" \
+        "ldrd r3, r4, [r0], #8\n\t" \
+        "str r0, [sp, #12]\n\t" \
+        "mov r5, r3\n\t" \
+        "mov r6, r4\n\t" \
+        "ldrd r0, r1, [sp]\n\t" \
+        "ldr pc, [sp, #" entry "]\n" \
+        a ":\n\t" STEP STEP STEP STEP \
+        "subs r1, r1, #1\n\t" \
+        "bne " a "b\n\t" \
+        "ldr r7, [sp, #40]\n\t" \
+        "ldrd r0, r1, [sp, #16]\n\t" \
+        "cbz r7, 1f\n\t" \
+        MAX("r3", "r5") MAX("r4", "r6") \
+        "cmp r7, #1\n\t" \
+        "beq 2f\n\t" \
+        "ldrd r5, r6, [r0]\n\t" \
+        MAX("r3", "r5") MAX("r4", "r6") \
+        "2:\n\t" \
+        "strd r3, r4, [r0], #8\n\t" \
+        "str r0, [sp, #16]\n\t" \
+        "b 8f\n" \
+        "1:\n\t" \
+        "strd r3, r4, [r0], #8\n\t" \
+        "str r0, [sp, #16]\n\t" \
+        "add r0, r0, r1\n\t" \
+        "strd r5, r6, [r0, #-8]\n" \
+        "8:\n\t"
+        ".p2align 2\n\t" /* a word-aligned section: the ADRs below are resolved before linking */
+        "push {r4-r11, lr}\n\t"
+        "ldrd r7, r4, [sp, #36]\n\t" /* filters, acc */
+        "ldr r9, [sp, #44]\n\t" /* mode */
+        "adds r7, r7, #3\n\t"
+        "lsrs r7, r7, #2\n\t" /* blocks */
+        "lsls r5, r7, #4\n\t" /* acc[1] - acc: 4 round4(filters) bytes */
+        "lsls r6, r1, #4\n\t" /* a block's weights: 16 bytes a group */
+        "mov r8, r1\n\t"
+        "adds r1, r1, #3\n\t"
+        "lsrs r1, r1, #2\n\t" /* rounds: ceil(groups / 4) */
+        "rsb r8, r8, r1, lsl #2\n\t" /* steps skipped: 4 rounds - groups */
+        "lsls r8, r8, #3\n\t"
+        "rsb r8, r8, r8, lsl #3\n\t" /* 56 bytes each */
+        "mov r10, r9\n\t" /* mode */
+        "adr r9, 5f + 1\n\t" /* + 1: Thumb state for LDR pc */
+        "add r9, r9, r8\n\t" /* the second pass's entry */
+        "adr r11, 4f + 1\n\t"
+        "add r8, r8, r11\n\t" /* the first pass's */
+        "push {r0-r10}\n"
+        "3:\n\t" PASS("4", "32") /* r2: the block's kernel */
+        "ldr r2, [sp, #8]\n\t"
+        "adds r2, r2, #8\n\t" PASS("5", "36")
+        "subs r2, r2, #8\n\t" /* the next block's kernel: past the last group's filters 2, 3 */
+        "str r2, [sp, #8]\n\t"
+        "ldr r7, [sp, #28]\n\t"
+        "subs r7, r7, #1\n\t"
+        "str r7, [sp, #28]\n\t"
+        "bne 3b\n\t"
+        "add sp, sp, #44\n\t"
+        "pop {r4-r11, pc}");
+#undef PASS
+#undef MAX
+#undef STEP
+}
+#pragma GCC diagnostic pop
+
+#else
+/* The same integers in C: filter f's weights for group g are kernel[(f / 4) 16 groups + 16 g +
+ * 4 (f % 4)], stored w0 w2 w1 w3 (hp_kernels_s8.h). */
+void hp_conv2d_s8_pair(const int16_t *patch, int groups, const int8_t *kernel, const int32_t *bias, int filters,
+                       int32_t *acc, int mode)
+{
+    const int f4 = hp_round4(filters);
+    int f, g;
+    for (f = 0; f < f4; f++) {
+        const int8_t *w = kernel + (long)(f >> 2) * 16 * groups + 4 * (f & 3);
+        const int16_t *x = patch;
+        int32_t a = bias[f], b = bias[f];
+        for (g = 0; g < groups; g++, w += 16, x += 8) {
+            a += w[0] * x[0] + w[2] * x[1] + w[1] * x[2] + w[3] * x[3];
+            b += w[0] * x[4] + w[2] * x[5] + w[1] * x[6] + w[3] * x[7];
+        }
+        if (mode == 0) {
+            acc[f] = a;
+            acc[f4 + f] = b;
+            continue;
+        }
+        if (b > a) a = b;
+        if (mode == 2 && acc[f] > a) a = acc[f];
+        acc[f] = a;
+    }
+}
+#endif
+
+/* The windows at (y0, x0) and (y1, x1) against the filters, into acc as hp_conv2d_s8_pair's mode. */
+static void pair(const int16_t *input, int height, int width, int channels, int k, const int *yx,
+                 const int8_t *kernel, const int32_t *bias, int filters, int16_t *patch, int32_t *acc, int mode)
+{
+    if ((channels & 1) == 0 && yx[2] == yx[0] && yx[3] == yx[1] + 1) {
+        gather_pair_words(input, height, width, channels / 2, k, k, yx[0], yx[1], patch);
+    } else {
+        gather(input, height, width, channels, k, yx[0], yx[1], patch);
+        gather(input, height, width, channels, k, yx[2], yx[3], patch + 4);
+    }
+    hp_conv2d_s8_pair(patch, hp_round4(k * k * channels) / 4, kernel, bias, filters, acc, mode);
 }
 
 void hp_conv2d_s8(const int16_t *input, int height, int width, int channels, int kernel_size, int padding,
@@ -85,22 +321,44 @@ void hp_conv2d_s8(const int16_t *input, int height, int width, int channels, int
                   int out_max, int pool, int16_t *output, int16_t *patch, int32_t *acc)
 {
     const int conv_h = height + 2 * padding - kernel_size + 1, conv_w = width + 2 * padding - kernel_size + 1;
-    const int step = pool ? 2 : 1, out_h = conv_h / step, out_w = conv_w / step;
-    const int taps = kernel_size * kernel_size * channels;
-    const uint32_t zero = padding_value;
-    int32_t *best = acc + hp_round4(filters);
-    int oy, ox, d, f, i;
-    for (i = taps; i < hp_round4(taps); i++) patch[i] = (int16_t)zero; /* the patch's padding to 4 values, once */
-    for (oy = 0; oy < out_h; oy++)
-        for (ox = 0; ox < out_w; ox++, output += filters) {
-            const int y = oy * step - padding, x = ox * step - padding;
-            window(input, height, width, channels, kernel_size, y, x, zero, kernel, bias, filters, patch, best);
-            for (d = 1; pool && d < 4; d++) { /* the other three windows of the pooling */
-                window(input, height, width, channels, kernel_size, y + (d >> 1), x + (d & 1), zero, kernel, bias,
-                       filters, patch, acc);
-                for (f = 0; f < filters; f++)
-                    if (acc[f] > best[f]) best[f] = acc[f];
-            }
-            hp_requantize_s8(best, filters, multiplier, out_min, out_max, output);
+    const int taps = kernel_size * kernel_size * channels, f4 = hp_round4(filters);
+    int i, yx[4];
+    for (i = taps; i < hp_round4(taps); i++) patch[slot(i)] = patch[slot(i) + 4] = 0; /* the padding to 4, once */
+    if (pool && hp_conv2d_s8_tall(channels)) {
+        /* A window row is whole groups: the top pair's rows 1 .. k - 1 are the bottom pair's
+         * 0 .. k - 2, so one gathering of k + 1 rows serves both (the bottom pair's patch starts
+         * one window row, 2 k C values, later). */
+        const int out_w = conv_w / 2, out_n = (conv_h / 2) * out_w;
+        for (i = 0; i < out_n; i++, output += filters) {
+            const int y = 2 * (i / out_w) - padding, x = 2 * (i % out_w) - padding;
+            gather_pair_words(input, height, width, channels / 2, kernel_size, kernel_size + 1, y, x, patch);
+            hp_conv2d_s8_pair(patch, taps / 4, kernel, bias, filters, acc, 1);
+            hp_conv2d_s8_pair(patch + 2 * kernel_size * channels, taps / 4, kernel, bias, filters, acc, 2);
+            hp_requantize_s8(acc, filters, multiplier, out_min, out_max, output);
         }
+        return;
+    }
+    if (pool) { /* the max of the top pair, then of it and the bottom pair */
+        const int out_w = conv_w / 2, out_n = (conv_h / 2) * out_w;
+        for (i = 0; i < out_n; i++, output += filters) {
+            yx[0] = yx[2] = 2 * (i / out_w) - padding;
+            yx[1] = 2 * (i % out_w) - padding;
+            yx[3] = yx[1] + 1;
+            pair(input, height, width, channels, kernel_size, yx, kernel, bias, filters, patch, acc, 1);
+            yx[0] = yx[2] = yx[0] + 1;
+            pair(input, height, width, channels, kernel_size, yx, kernel, bias, filters, patch, acc, 2);
+            hp_requantize_s8(acc, filters, multiplier, out_min, out_max, output);
+        }
+        return;
+    }
+    for (i = 0; i < conv_h * conv_w; i += 2) {
+        const int j = i + 1 < conv_h * conv_w ? i + 1 : i; /* an odd last pixel: twice */
+        yx[0] = i / conv_w - padding;
+        yx[1] = i % conv_w - padding;
+        yx[2] = j / conv_w - padding;
+        yx[3] = j % conv_w - padding;
+        pair(input, height, width, channels, kernel_size, yx, kernel, bias, filters, patch, acc, 0);
+        hp_requantize_s8(acc, filters, multiplier, out_min, out_max, output + (long)i * filters);
+        if (j != i) hp_requantize_s8(acc + f4, filters, multiplier, out_min, out_max, output + (long)j * filters);
+    }
 }

@@ -118,9 +118,10 @@ void hp_dense_s8_s32(const int16_t *input, int inputs4, const int8_t *kernel, co
  * The same integer scheme for any layer list: activations held as int16 q - zero point, the
  * network's input int16 symmetric, int8 weights symmetric per output channel, int32 biases, and
  * requantization by SMMULR with per-channel multipliers, clamped to the int8 range of the output
- * ([0, 255] after a ReLU, whose zero point is -128). Convolutions run as im2col (a window's
- * values gathered into a patch, the padding 0 = the input's zero point) then the four-row dot of
- * hp_dense_s8_s32: the Cortex-M4/M7 SMLAD path for every layer. */
+ * ([0, 255] after a ReLU, whose zero point is -128). Convolutions run as im2col two windows at a
+ * time (both windows' values gathered into one patch, the padding 0 = the input's zero point),
+ * multiplied by hp_conv2d_s8_pair; dense layers by hp_dense_s8(_s32): the Cortex-M4/M7 SMLAD
+ * path for every layer. */
 
 /* q = clamp(trunc(x * (1 / scale)), -limit, limit) (NaN -> 0) for n values; the limit keeps
  * the first layer's accumulators in int32 (the quantizer picks it). q may be x itself (each value
@@ -133,15 +134,33 @@ void hp_requantize_s8(const int32_t *acc, int n, const int32_t *multiplier, int 
 /* k x k convolution (stride 1, padding 0 .. k/2 of value 0: the input's zero point), requantized
  * (hp_requantize_s8), optionally followed by a 2x2 max pooling (stride 2, floor) taken on the
  * accumulators (requantizing and clamping never decrease, so it equals pooling the output).
+ * Output pixels go in pairs through hp_conv2d_s8_pair (the two top, then the two bottom windows
+ * of a pooling; else consecutive pixels).
  *   input   [height][width][channels] int16 q - zero point, 4-byte aligned
  *   kernel  int8 dense layout (above) of [filters][k * k * channels], the Keras kernel
  *           [k][k][C][F] read as [k k C][F]; bias, multiplier [round4(filters)] int32
  *   output  [OH][OW][filters] int16, OH = height + 2 padding - k + 1 (halved, floor, when pooled)
- *   patch   round4(k * k * channels) int16, acc 2 * round4(filters) int32: work memory, 4-byte
+ *   patch   2 * round4(k * k * channels) int16, plus 2 k channels when pooled and
+ *           hp_conv2d_s8_tall(channels); acc 2 * round4(filters) int32: work memory, 4-byte
  *           aligned */
 void hp_conv2d_s8(const int16_t *input, int height, int width, int channels, int kernel_size, int padding,
                   const int8_t *kernel, const int32_t *bias, const int32_t *multiplier, int filters, int out_min,
                   int out_max, int pool, int16_t *output, int16_t *patch, int32_t *acc);
+
+/* Whether a pooled convolution gathers its four windows as k + 1 rows of a pair (channels a
+ * multiple of 4: a window row is whole groups of four taps), one window row more of patch. */
+static inline int hp_conv2d_s8_tall(int channels) { return channels % 4 == 0; }
+
+/* Two windows against all filters: a[f] = bias[f] + filter f . window 0, b[f] = bias[f] + filter
+ * f . window 1, for f < round4(filters), stored by `mode`: 0: acc[f] = a[f], acc[round4(filters)
+ * + f] = b[f]; 1: acc[f] = max(a[f], b[f]); 2: acc[f] = max(acc[f], a[f], b[f]) (a pooling's max
+ * over two pairs). `patch` holds both windows' taps interleaved four at a time: per group of
+ * four taps, window 0's four values then window 1's (8 int16 a group, `groups` = round4(taps) /
+ * 4 >= 1); kernel in the dense layout of [filters][4 groups]. Every array 4-byte aligned (the
+ * Cortex-M4/M7 path loads words: per step one LDM of four input words and one LDRD of two
+ * filters' weights feed eight SMLAD). */
+void hp_conv2d_s8_pair(const int16_t *patch, int groups, const int8_t *kernel, const int32_t *bias, int filters,
+                       int32_t *acc, int mode);
 
 /* 2x2 max pooling (stride 2, floor) of int16 activations [height][width][channels]. */
 void hp_maxpool2x2_s8(const int16_t *input, int height, int width, int channels, int16_t *output);

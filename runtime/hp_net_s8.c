@@ -89,12 +89,19 @@ static int step_output(const hp_net_s8 *net, int i, shape in, shape *out, int *l
     return layer_output(net, i + 1, conv, out);
 }
 
+/* int16 values of a convolution's patch (hp_conv2d_s8). */
+static long patch_values(const hp_layer_s8 *l, shape in, int pooled)
+{
+    const int k = l->kernel_size;
+    return 2L * hp_round4(k * k * in.channels) + (pooled && hp_conv2d_s8_tall(in.channels) ? 2L * k * in.channels : 0);
+}
+
 /* Work memory of the step at layer i (a conv's patch and accumulators, a dense layer's
  * accumulators unless it requantizes as hp_dense_s8 does); a multiple of 4 bytes. */
-static long work_bytes(const hp_layer_s8 *l, shape in)
+static long work_bytes(const hp_layer_s8 *l, shape in, int pooled)
 {
     const long acc = 4L * hp_round4(l->outputs);
-    if (l->kind == HP_S8_CONV2D) return 2L * hp_round4(l->kernel_size * l->kernel_size * in.channels) + 2 * acc;
+    if (l->kind == HP_S8_CONV2D) return 2L * patch_values(l, in, pooled) + 2 * acc;
     if (l->kind == HP_S8_DENSE && (l->multiplier == NULL || l->out_min != 0 || l->out_max != 255)) return acc;
     return 0;
 }
@@ -118,7 +125,7 @@ size_t hp_net_s8_scratch_bytes(const hp_net_s8 *net)
     for (i = 0; i < net->layer_count; i += step) {
         long here;
         if (!step_output(net, i, in, &out, &step)) return 0;
-        here = act_bytes(in) + work_bytes(&net->layers[i], in) + out_bytes(out, i + step == net->layer_count);
+        here = act_bytes(in) + work_bytes(&net->layers[i], in, step == 2) + out_bytes(out, i + step == net->layer_count);
         if (here > need) need = here;
         in = out;
     }
@@ -134,13 +141,11 @@ static void run_step(const hp_layer_s8 *l, int layers, shape in, const int16_t *
     const int n = (int)values_of(in);
     int32_t *acc = (int32_t *)work;
     switch (l->kind) {
-    case HP_S8_CONV2D: {
-        const int taps4 = hp_round4(l->kernel_size * l->kernel_size * in.channels);
+    case HP_S8_CONV2D:
         hp_conv2d_s8(x, in.height, in.width, in.channels, l->kernel_size, l->padding, l->kernel, l->bias,
                      l->multiplier, l->outputs, l->out_min, l->out_max, layers == 2, (int16_t *)y, (int16_t *)work,
-                     (int32_t *)((int16_t *)work + taps4));
+                     (int32_t *)((int16_t *)work + patch_values(l, in, layers == 2)));
         break;
-    }
     case HP_S8_MAXPOOL2X2:
         hp_maxpool2x2_s8(x, in.height, in.width, in.channels, (int16_t *)y);
         break;

@@ -20,6 +20,7 @@
 #include "model/model_file.hpp"
 #include "model/predict.hpp"
 #include "quant/quant_net.hpp"
+#include "core/postures.hpp"
 #include "test_support.hpp"
 #include "train/init.hpp"
 #include "train/trainer.hpp"
@@ -39,8 +40,8 @@ hp::Model custom_model(uint32_t seed, int classes)
             for (float& v : l.weights[1]) v = u(gen);
             for (float& v : l.weights[2]) v = u(gen);
         }
-    m.class_names.clear();
-    for (int i = 0; i < m.classes(); i++) m.class_names.push_back("c" + std::to_string(i));
+    m.class_names = hp::st_default_classes();  // in output order: the first P are a P-class model's
+    m.class_names.resize(size_t(m.classes()));
     return m;
 }
 
@@ -60,7 +61,25 @@ hp::Model odd_model(uint32_t seed)
                                layer(K::max_pool), layer(K::flatten), layer(K::dense, 5), layer(K::dense, 7, 0, false, hp::Activation::relu)},
                               4),
         seed);
-    for (int i = 0; i < m.classes(); i++) m.class_names.push_back("c" + std::to_string(i));
+    m.class_names = hp::st_default_classes();
+    m.class_names.resize(size_t(m.classes()));
+    return m;
+}
+
+// Even channel counts unpooled (C = 2 and 8 on a 6x5 input: pairs of windows across rows, padding
+// on every side), then C = 4 pooled: the word-gathering paths of the convolution.
+hp::Model even_channels_model(uint32_t seed)
+{
+    using A = hp::Activation;
+    hp::Model m = hp::train::initial_model(
+        hp::with_output_layer({6, 5, 2},
+                              {hp::conv2d_layer(8, 3, true, true, A::relu), hp::conv2d_layer(4, 3, true, true, A::relu),
+                               hp::conv2d_layer(6, 3, false, true, A::relu), hp::layer_of_kind(hp::LayerKind::max_pool),
+                               hp::layer_of_kind(hp::LayerKind::flatten), hp::dense_layer(5, A::relu)},
+                              3),
+        seed);
+    m.class_names = hp::st_default_classes();
+    m.class_names.resize(size_t(m.classes()));
     return m;
 }
 
@@ -107,7 +126,7 @@ bool tools() { return shell("command -v arm-none-eabi-gcc >/dev/null && command 
 TEST(QuantNetDeploy, QemuCortexMMatchesHostBitExactly)
 {
     if (!tools()) GTEST_SKIP() << "needs arm-none-eabi-gcc and qemu-system-arm";
-    for (const hp::Model& model : {custom_model(7, 8), custom_model(7, 2), odd_model(9)}) {
+    for (const hp::Model& model : {custom_model(7, 8), custom_model(7, 2), odd_model(9), even_channels_model(3)}) {
         Package p;
         make_package(p, model, 72);
         const int classes = model.classes();
@@ -162,10 +181,11 @@ TEST(QuantNetDeploy, CustomModelInstructionsPerMacOnCortexM4)
                 b.stack_hp_run);
     for (const auto& [function, n] : b.instructions_by_function) std::printf("  %-28s %ld\n", function.c_str(), n);
     RecordProperty("instructions", std::to_string(b.instructions));
-    // The goal is 1.0 per MAC, not met: the dot products take about 1.2 (SMLAD, dense_blocks), the
-    // gathering of windows (im2col), requantization and calls the rest. The bound catches a
+    // The goal is 1.0 per MAC, not met (1.30 measured): the convolutions' two-window dot products
+    // take about 1.06 per MAC of theirs, the gathering of windows (im2col), the dense layers,
+    // requantization and calls the rest. The bound (the figure plus a margin) catches a
     // regression; the figure is printed.
-    EXPECT_LE(per_mac, 2.0);
+    EXPECT_LE(per_mac, 1.33);
     EXPECT_GE(per_mac, 0.5);
 }
 

@@ -90,6 +90,18 @@ hp::Model pool_pool_model(uint32_t seed)
     return randomized(hp::with_output_layer({8, 8, 1}, hidden, 3), seed);
 }
 
+// Convolutions on even channel counts, unpooled and pooled, that ST's models lack: C = 2 (one
+// word a pixel) and 8 (four) on a 6x5 input, whose odd width puts a row's last pixel and the next
+// row's first in one pair of windows, "same" padding on every side; then C = 4 pooled.
+hp::Model even_channels_model(uint32_t seed)
+{
+    using A = hp::Activation;
+    std::vector<hp::Layer> hidden = {conv(8, 3, true, true, A::relu),  conv(4, 3, true, true, A::relu),
+                                     conv(6, 3, false, true, A::relu), simple(hp::LayerKind::max_pool),
+                                     simple(hp::LayerKind::flatten),   dense(5, A::relu)};
+    return randomized(hp::with_output_layer({6, 5, 2}, hidden, 3), seed);
+}
+
 // Frames like normalized sensor frames: mostly in [-1, 1], some zones at a far "no target" value.
 std::vector<float> random_frames(size_t count, size_t size, uint32_t seed)
 {
@@ -204,6 +216,9 @@ TEST(QuantNet, OtherListsMatchIntegerReference)
     const hp::Model p = pool_pool_model(2);
     const std::vector<float> frames = random_frames(20, p.input.size(), 3);
     expect_matches_reference(hp::quantize_net(p, frames.data(), 20, hp::CalibrationMethod::minmax), frames, 20);
+    const hp::Model e = even_channels_model(5);
+    const std::vector<float> even_frames = random_frames(20, e.input.size(), 4);
+    expect_matches_reference(hp::quantize_net(e, even_frames.data(), 20, hp::CalibrationMethod::minmax), even_frames, 20);
 }
 
 // The general scheme takes ST's family too (its plan: conv 3x3 valid, pool, dense, dense).

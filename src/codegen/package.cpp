@@ -365,6 +365,8 @@ std::map<std::string, std::string> package_files(const NetworkIo& shape, const D
     DeployOptions options = given;
     options.preprocess.distance_mode = network.distance_mode;
     if (int(options.class_names.size()) != shape.classes) throw Error("deploy: class names not resolved for the model");
+    for (const std::string& name : options.class_names)  // hp_app_class_codes holds each one's posture code
+        if (!posture_code(name)) throw Error("deploy", "class '" + name + "' is not one of ST's postures");
     std::map<std::string, std::string> files = {{"hp_model_data.h", network.model_data_h},
                                                 {"hp_model_data.c", network.model_data_c},
                                                 {"hp_app.h", app_h(shape, options, network)},
