@@ -415,8 +415,9 @@ TEST(NetS8Runtime, CustomModelScratch)
     const std::vector<float> frames = random_frames(8, 128, 5);
     const hp::QuantNet q = hp::quantize_net(m, frames.data(), 8, hp::CalibrationMethod::minmax);
     const hp::QuantNetView view(q);
-    // conv 2 step: its input 4x4x16 + patch 144 + two accumulator rows of 32 + its pooled output 2x2x32
-    const size_t expected = 2 * 256 + (2 * 144 + 2 * 4 * 32) + 2 * 128;
+    // conv 2 step, int16 activations: its input 4x4x16; a patch of two 3x3x16 windows plus a window
+    // row for each (16 channels gather k + 1 rows); two accumulator rows of 32 int32; its pooled output 2x2x32
+    const size_t expected = 2 * 256 + 2 * (2 * 144 + 2 * 3 * 16) + 2 * 4 * 32 + 2 * 128;
     EXPECT_EQ(hp_net_s8_scratch_bytes(view.get()), expected);
     std::printf("ST custom model, int8 scratch: %zu bytes\n", expected);
 }
