@@ -292,55 +292,35 @@ std::map<std::string, std::string> package_files(const Model& model, const Deplo
     return package_files(NetworkIo{model.input, model.classes()}, options, float_app_network(model));
 }
 
-// The specialised network of CNN2D_ST_HandPosture (hp_model.h: fused kernels).
-static AppNetwork cnn2d_st_app_network(const Model& model, const Cnn2dSt& st)
-{
-    const hp_model_f32 view = runtime_view(st);
-    AppNetwork net;
-    net.model_data_h = model_data_h("hp_model.h", "hp_model_f32");
-    net.model_data_c = model_data_c(model, st);
-    // What hp_model_f32.c calls: no unused kernels.
-    net.runtime_files = {"hp_model.h",  "hp_model_f32.c", "hp_kernels_f32.h", "hp_vfma8.h",
-                         "conv2d_3x3_relu_maxpool2x2_f32.c", "dense_f32.c", "dot_f32.c",
-                         "relu_f32.c",  "softmax_f32.c",  "sigmoid_f32.c"};
-    net.includes = "#include \"hp_model.h\"\n";
-    net.buffers = "#define HP_APP_SCRATCH_FLOATS " + std::to_string(hp_model_f32_scratch_floats(&view)) +
-                  " /* hp_model_f32_scratch_floats() at generation */\n\n"
-                  "static float scratch[HP_APP_SCRATCH_FLOATS];\n"
-                  "static float tensor[HP_APP_INPUT_SIZE];\n";
-    net.run = "return hp_model_f32_run(&hp_model_data, input, scores, scratch);";
-    return net;
-}
-
 std::vector<std::string> general_net_runtime_files()
 {
     return {"hp_net.h",      "hp_net_f32.c", "hp_kernels_f32.h", "hp_vfma8.h",    "conv2d_f32.c", "maxpool2x2_f32.c",
             "dense_f32.c",   "dot_f32.c",    "relu_f32.c",       "softmax_f32.c", "sigmoid_f32.c"};
 }
 
-// Any other network: its layer list run by hp_net_f32.c.
-static AppNetwork general_app_network(const Model& model)
-{
-    const RuntimeModel runtime(model);
-    AppNetwork net;
-    net.model_data_h = model_data_h("hp_net.h", "hp_net_f32");
-    net.model_data_c = net_data_c(model, inference_plan(model));
-    net.runtime_files = general_net_runtime_files();
-    net.includes = "#include \"hp_net.h\"\n";
-    net.buffers = "#define HP_APP_SCRATCH_FLOATS " + std::to_string(runtime.scratch_floats()) +
-                  " /* hp_net_f32_scratch_floats() at generation */\n\n"
-                  "static float scratch[HP_APP_SCRATCH_FLOATS];\n"
-                  "static float tensor[HP_APP_INPUT_SIZE];\n";
-    net.run = "return hp_net_f32_run(&hp_model_data, input, scores, scratch);";
-    return net;
-}
-
 AppNetwork float_app_network(const Model& model)
 {
+    // The runtime the host runs the model on: CNN2D_ST_HandPosture's fused kernels (hp_model.h),
+    // else the layer list (hp_net.h).
+    const RuntimeModel runtime(model);
     const std::optional<Cnn2dSt> st = as_cnn2d_st(model);
-    AppNetwork net = st ? cnn2d_st_app_network(model, *st) : general_app_network(model);
+    const std::string api = st ? "hp_model_f32" : "hp_net_f32", header = st ? "hp_model.h" : "hp_net.h";
+    AppNetwork net;
     net.distance_mode = model.distance_mode;
+    net.model_data_h = model_data_h(header, api);
+    net.model_data_c = st ? model_data_c(model, *st) : net_data_c(model, inference_plan(model));
+    // What the runtime calls: no unused kernels.
+    net.runtime_files = st ? std::vector<std::string>{"hp_model.h", "hp_model_f32.c", "hp_kernels_f32.h", "hp_vfma8.h",
+                                                      "conv2d_3x3_relu_maxpool2x2_f32.c", "dense_f32.c", "dot_f32.c",
+                                                      "relu_f32.c", "softmax_f32.c", "sigmoid_f32.c"}
+                           : general_net_runtime_files();
+    net.includes = "#include \"" + header + "\"\n";
+    net.buffers = "#define HP_APP_SCRATCH_FLOATS " + std::to_string(runtime.scratch_floats()) + " /* " + api +
+                  "_scratch_floats() at generation */\n\n"
+                  "static float scratch[HP_APP_SCRATCH_FLOATS];\n"
+                  "static float tensor[HP_APP_INPUT_SIZE];\n";
     net.tensor = "tensor";
+    net.run = "return " + api + "_run(&hp_model_data, input, scores, scratch);";
     net.readme_kind = "float32";
     net.readme_data = "the weights as `const float` arrays (flash)";
     return net;

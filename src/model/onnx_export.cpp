@@ -106,7 +106,7 @@ static std::string add_plan_layer(onnx::GraphProto& g, const PlanLayer& l, const
         }
         const int I = int(l.in.size()), O = l.out.channels;
         add_float_initializer(g, n + "_weight", {I, O}, l.kernel);
-        add_float_initializer(g, n + "_bias", {O}, l.bias.empty() ? std::vector<float>(size_t(O), 0.0f) : l.bias);
+        add_float_initializer(g, n + "_bias", {O}, l.bias);  // the plan gives every dense layer one
         add_node(g, "Gemm", n, {flat, n + "_weight", n + "_bias"}, out);
     }
     if (!l.relu) return out;
