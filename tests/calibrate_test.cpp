@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <map>
 #include <regex>
 #include <set>
+
+#include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
@@ -12,6 +15,7 @@
 #include "model/model_file.hpp"
 #include "test_support.hpp"
 #include "train/calibrate.hpp"
+#include "train/trainer.hpp"
 
 namespace {
 
@@ -55,6 +59,57 @@ TEST(Calibrate, SplitTakesTheFirstFramesOfEachPosturesFirstRecording)
     ASSERT_EQ(spread.calibration.size(), 4u);
     EXPECT_GT(spread.calibration[1], 1u);  // not the first two frames of Like's recording
     EXPECT_THROW(hp::train::split_for_calibration(person, 0, false), hp::Error);
+}
+
+// The guard: the best mean gain among the methods that made nobody worse, else none.
+TEST(Calibrate, ChoiceTakesTheBestMethodThatMadeNobodyWorse)
+{
+    using hp::train::Adaptation;
+    using hp::train::choose_adaptation;
+    EXPECT_EQ(choose_adaptation({{Adaptation::none, {0, 0, 0}},
+                                 {Adaptation::fine_tune, {0.05, 0.01, 0.02}},
+                                 {Adaptation::last_layer, {0.01, 0.01, 0.01}},
+                                 {Adaptation::retrain, {0.20, 0.10, -0.001}}}),
+              Adaptation::fine_tune);  // retrain's mean is best, but one person lost
+    EXPECT_EQ(choose_adaptation({{Adaptation::fine_tune, {0.05, -0.01}}, {Adaptation::retrain, {-0.02, 0.3}}}),
+              Adaptation::none);
+    EXPECT_EQ(choose_adaptation({{Adaptation::fine_tune, {0, 0}}}), Adaptation::none);  // no gain: change nothing
+    EXPECT_EQ(choose_adaptation({{Adaptation::last_layer, {0.0, 0.01}}}), Adaptation::last_layer);
+    EXPECT_EQ(choose_adaptation({}), Adaptation::none);
+    EXPECT_EQ(hp::train::parse_adaptation("last-layer", "x"), Adaptation::last_layer);
+    EXPECT_THROW(hp::train::parse_adaptation("fine_tune", "--method"), hp::Error);
+}
+
+// Each method on a synthetic task: none changes nothing, last-layer moves the output layer
+// alone, fine-tune and retrain move every layer, and each calibrated model still does the task.
+TEST(Calibrate, EachMethodAdaptsTheLayersItSays)
+{
+    using hp::train::Adaptation;
+    const hp::Dataset base_data = hp::test::quadrant_dataset(400, 1, 8, 0.3f, 3);
+    const hp::Dataset person = hp::test::quadrant_dataset(80, 9, 8, 0.3f, 1);
+    hp::train::TrainOptions t;
+    t.epochs = 4;
+    t.seed = 7;
+    t.flip = hp::train::Flip::none;
+    const hp::Model base = hp::train::train_model(base_data, person, t).last_model;
+    hp::train::CalibrationOptions c;
+    c.augment = {};
+    c.replay_frames = 200;
+    for (Adaptation m : {Adaptation::none, Adaptation::last_layer, Adaptation::fine_tune, Adaptation::retrain}) {
+        c.method = m;
+        const hp::Model mine = hp::train::calibrate_model(base, person, base_data, c);
+        const std::string name = hp::train::adaptation_name(m);
+        EXPECT_EQ(mine.layers[0] == base.layers[0], m == Adaptation::none || m == Adaptation::last_layer) << name;
+        EXPECT_EQ(mine.layers.back() == base.layers.back(), m == Adaptation::none) << name;
+        EXPECT_GT(hp::train::accuracy_of(mine, person), 0.9) << name;
+    }
+    // retrain starts afresh: the base's weights do not matter, only its layers
+    t.seed = 8;
+    const hp::Model other_base = hp::train::train_model(base_data, person, t).last_model;
+    ASSERT_NE(other_base, base);
+    c.method = Adaptation::retrain;
+    EXPECT_EQ(hp::train::calibrate_model(other_base, person, base_data, c),
+              hp::train::calibrate_model(base, person, base_data, c));
 }
 
 TEST(Calibrate, CliImprovesHeldBackFramesOfAPersonAndEvaluateTakesTheirPostures)
@@ -107,6 +162,42 @@ TEST(Calibrate, CliImprovesHeldBackFramesOfAPersonAndEvaluateTakesTheirPostures)
     EXPECT_NE(zero.exit_code, 0);
     EXPECT_NE(zero.output.find("--frames"), std::string::npos) << zero.output;
     EXPECT_FALSE(fs::exists(dir / "x.h5"));
+}
+
+// The study of docs/cross-user.md, small: per user and setting one row per method, exactly one
+// chosen, and the choice is the guard's on the gains the training users showed.
+TEST(Calibrate, StudyChoosesEachUsersMethodOnTheOtherUsers)
+{
+    HP_REQUIRE_SHARED();
+    hp::test::ScratchDir dir;
+    auto study = hp::test::run_cli("crossval --data " + hp::test::shell_quoted(hp::test::public_dataset_zip()) +
+                                   " --classes Like,Dislike,Fist --epochs 2 --quiet --calibration-study"
+                                   " --calibration-k 5 --calibration-methods none,last-layer --json " +
+                                   hp::test::shell_quoted(dir / "study.json"));
+    ASSERT_EQ(study.exit_code, 0) << study.output;
+    const nlohmann::json rows = nlohmann::json::parse(hp::test::read_text(dir / "study.json"))["calibration"];
+    ASSERT_EQ(rows.size(), 4u * 2 * 2);  // users x (first, spread) x methods
+    std::map<std::string, int> chosen;
+    for (size_t i = 0; i < rows.size(); i += 2) {
+        const nlohmann::json& none = rows[i];
+        const nlohmann::json& last = rows[i + 1];
+        ASSERT_EQ(none["method"], "none");
+        ASSERT_EQ(last["method"], "last-layer");
+        EXPECT_EQ(none["after"], none["before"]);
+        EXPECT_EQ(last["before"], none["before"]);
+        EXPECT_EQ(last["training_user_gains"].size(), 3u);  // the fold's three training users
+        const std::vector<double> gains = last["training_user_gains"];
+        const auto pick = hp::train::choose_adaptation(
+            {{hp::train::Adaptation::none, none["training_user_gains"]}, {hp::train::Adaptation::last_layer, gains}});
+        EXPECT_EQ(last["chosen"].get<bool>(), pick == hp::train::Adaptation::last_layer) << last.dump();
+        EXPECT_NE(none["chosen"].get<bool>(), last["chosen"].get<bool>()) << last.dump();
+        chosen[none["user"]]++;
+    }
+    EXPECT_EQ(chosen.size(), 4u);
+    auto by_recording = hp::test::run_cli("crossval --data " + hp::test::shell_quoted(hp::test::public_dataset_zip()) +
+                                          " --split-by recording --calibration-study");
+    EXPECT_EQ(by_recording.exit_code, 1);
+    EXPECT_NE(by_recording.output.find("--split-by user"), std::string::npos) << by_recording.output;
 }
 
 }  // namespace

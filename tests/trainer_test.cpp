@@ -87,6 +87,24 @@ static TrainOptions short_recipe(int epochs)
     return o;
 }
 
+// Fine-tuning with frozen layers moves the last layer alone: weights and batch normalization's
+// moving statistics of the others stay bit for bit.
+TEST(Trainer, FrozenLayersKeepTheirWeights)
+{
+    Dataset train = quadrant_dataset(300, 1), val = quadrant_dataset(100, 2);
+    TrainOptions o = short_recipe(2);
+    o.hidden_layers = hp::st_custom_hidden_layers(0.1f);
+    const hp::Model base = train_model(train, val, o).last_model;
+    o.frozen_layers = base.layers.size() - 1;
+    const hp::Model tuned = train_model(base, train, val, o).last_model;
+    for (size_t l = 0; l + 1 < base.layers.size(); l++) EXPECT_EQ(tuned.layers[l], base.layers[l]) << "layer " << l;
+    EXPECT_NE(tuned.layers.back().weights, base.layers.back().weights);
+    o.frozen_layers = 0;
+    const hp::Model all = train_model(base, train, val, o).last_model;
+    EXPECT_NE(all.layers[0].weights, base.layers[0].weights);
+    EXPECT_NE(all.layers[1].weights[2], base.layers[1].weights[2]);  // moving mean
+}
+
 TEST(Trainer, LearnsASyntheticTask)
 {
     Dataset train = quadrant_dataset(600, 1), val = quadrant_dataset(200, 2);

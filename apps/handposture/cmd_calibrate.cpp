@@ -23,6 +23,7 @@ struct CalibrateArgs {
     std::vector<std::string> classes;
     int frames = 100;
     bool spread = false;
+    std::string method = "fine-tune";
     train::CalibrationOptions options;
 };
 
@@ -35,8 +36,9 @@ Model read_base_model(const fs::path& path, const std::vector<std::string>& clas
     return model;
 }
 
-void run_calibrate(const CalibrateArgs& a)
+void run_calibrate(CalibrateArgs a)
 {
+    a.options.method = train::parse_adaptation(a.method, "--method");
     const Model base = read_base_model(a.model, a.classes);
     // a person's recordings may lack postures; the base data has them all
     const Dataset person = load_dataset_for_model(a.data, base, base.class_names, MissingClasses::report);
@@ -44,8 +46,9 @@ void run_calibrate(const CalibrateArgs& a)
                                                   base, base.class_names, MissingClasses::fail);
     train::CalibrationOutcome c = train::calibrate_person(base, person, replay, a.frames, a.spread, a.options);
     write_keras_h5(a.out, c.model);
-    std::printf("calibrated on %zu frames (%d per posture, %s) in %.1f s; held back %zu frames\n",
-                c.calibration_frames, a.frames, a.spread ? "spread" : "first", c.seconds, c.held_back_frames);
+    std::printf("calibrated (%s) on %zu frames (%d per posture, %s) in %.1f s; held back %zu frames\n",
+                a.method.c_str(), c.calibration_frames, a.frames, a.spread ? "spread" : "first", c.seconds,
+                c.held_back_frames);
     if (c.held_back_frames == 0)
         std::printf("no held-back frames to measure on (record a posture twice, or longer than --frames)\n");
     else
@@ -70,6 +73,10 @@ void add_calibrate_commands(CLI::App& app)
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
     cmd->add_flag("--spread", a->spread, "Take them spread over the first recording instead of its first ones");
+    cmd->add_option("--method", a->method,
+                    "fine-tune (every layer), last-layer (the output layer alone), retrain (a fresh model on the base "
+                    "data and yours) or none")
+        ->capture_default_str();
     cmd->add_option("--epochs", a->options.epochs, "Fine-tuning epochs")->check(CLI::PositiveNumber)->capture_default_str();
     cmd->add_option("--lr", a->options.learning_rate, "Fine-tuning learning rate")->check(CLI::PositiveNumber)->capture_default_str();
     cmd->add_option("--base-share", a->options.base_share, "Share of the base's weights in the calibrated model")

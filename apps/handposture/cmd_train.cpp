@@ -21,6 +21,7 @@
 #include "quant/model_any.hpp"
 #include "quant/quant_crossval.hpp"
 #include "train/calibrate.hpp"
+#include "train/calibration_study.hpp"
 #include "train/experiment.hpp"
 
 namespace hp::cli {
@@ -201,6 +202,8 @@ struct CrossvalArgs {
     std::string json;
     bool quantize = false, calibration_study = false;
     train::CalibrationOptions calibration;  // --calibration-study's fine-tuning
+    std::vector<std::string> calibration_methods = {"none", "fine-tune", "last-layer", "retrain"};
+    std::vector<int> calibration_ks = {10, 25, 50, 100};
     size_t calibration_frames = 1000;
     std::string method = "minmax";
 };
@@ -242,34 +245,47 @@ void run_crossval_int8(const CrossvalArgs& a, const Dataset& data, train::SplitB
                                               .dump(2) + "\n");
 }
 
-// crossval --calibration-study: each fold's model calibrated on the held-out user's first K
-// frames per posture (first ones, then spread over the first recordings), scored on the rest.
+// crossval --calibration-study: each user's fold model calibrated on that user's first K frames
+// per posture with every method, and one method chosen per fold on its training users only.
 void run_calibration_study(const CrossvalArgs& a, const Dataset& data, train::SplitBy by,
                            const train::TrainOptions& options)
 {
-    const std::vector<int> ks = {10, 25, 50, 100};
+    if (by != train::SplitBy::user) throw Error("--calibration-study", "calibrates people: use --split-by user");
+    train::CalibrationStudy study;
+    study.calibration = a.calibration;
+    study.methods.clear();
+    for (const std::string& m : a.calibration_methods)
+        study.methods.push_back(train::parse_adaptation(m, "--calibration-methods"));
+    for (bool spread : {false, true})
+        for (int k : a.calibration_ks) study.settings.push_back({spread, k});
     nlohmann::json rows = nlohmann::json::array();
-    std::printf("%-8s %-7s %5s %9s %9s %9s %8s\n", "user", "frames", "K", "held", "before", "after", "seconds");
-    train::FoldCallback study = [&](const train::FoldResult& fold, const Model& base, const Dataset& training,
-                                    const Dataset& held_out) {
-        for (bool spread : {false, true})
-            for (int k : ks) {
-                train::CalibrationOptions c = a.calibration;
-                c.seed = options.seed;
-                const train::CalibrationOutcome r = train::calibrate_person(base, held_out, training, k, spread, c);
-                std::printf("%-8s %-7s %5d %9zu %8.2f%% %8.2f%% %8.1f\n", fold.group.c_str(), spread ? "spread" : "first",
-                            k, r.held_back_frames, r.before * 100, r.after * 100, r.seconds);
-                std::fflush(stdout);
-                rows.push_back({{"user", fold.group},
-                                {"frames", spread ? "spread" : "first"},
-                                {"k", k},
-                                {"held_back_frames", r.held_back_frames},
-                                {"before", r.before},
-                                {"after", r.after},
-                                {"seconds", r.seconds}});
-            }
+    std::printf("%-8s %-7s %5s %-11s %9s %9s %9s %8s %-6s %s\n", "user", "frames", "K", "method", "held", "before",
+                "after", "seconds", "chosen", "gains on the training users");
+    auto print_row = [&](const train::CalibrationStudyRow& r) {
+        std::string gains;
+        for (double g : r.training_user_gains) {
+            char cell[16];
+            std::snprintf(cell, sizeof cell, "%+.2f ", g * 100);
+            gains += cell;
+        }
+        const std::string frames = r.setting.spread ? "spread" : "first";
+        std::printf("%-8s %-7s %5d %-11s %9zu %8.2f%% %8.2f%% %8.1f %-6s %s\n", r.user.c_str(), frames.c_str(),
+                    r.setting.frames_per_class, train::adaptation_name(r.method).c_str(), r.held_back_frames,
+                    r.before * 100, r.after * 100, r.seconds, r.chosen ? "yes" : "", gains.c_str());
+        std::fflush(stdout);
+        rows.push_back({{"user", r.user},
+                        {"frames", frames},
+                        {"k", r.setting.frames_per_class},
+                        {"method", train::adaptation_name(r.method)},
+                        {"calibration_frames", r.calibration_frames},
+                        {"held_back_frames", r.held_back_frames},
+                        {"before", r.before},
+                        {"after", r.after},
+                        {"seconds", r.seconds},
+                        {"training_user_gains", r.training_user_gains},
+                        {"chosen", r.chosen}});
     };
-    train::run_crossval(data, by, a.recipe.validation_split, options, std::cerr, a.recipe.quiet, study);
+    train::run_calibration_study(data, a.recipe.validation_split, options, study, std::cerr, a.recipe.quiet, print_row);
     if (!a.json.empty())
         write_text_atomically(a.json, nlohmann::json{{"recipe", a.recipe.recipe}, {"seed", a.recipe.options.seed},
                                                      {"calibration", rows}}
@@ -354,8 +370,17 @@ void add_train_commands(CLI::App& app)
     crossval->add_option("--method", cv->method, "With --quantize: calibration, minmax or percentile")
         ->capture_default_str();
     crossval->add_flag("--calibration-study", cv->calibration_study,
-                       "Also calibrate each fold's model on the held-out group's first K = 10, 25, 50, 100 frames per "
-                       "posture (first ones, then spread over its first recordings) and score the rest before and after");
+                       "Calibrate each user's fold model on that user's first K frames per posture (first ones, then "
+                       "spread over its first recordings) with each method, score the rest before and after, and "
+                       "choose a method per fold on its training users only");
+    crossval->add_option("--calibration-methods", cv->calibration_methods,
+                         "With --calibration-study: methods compared (none, fine-tune, last-layer, retrain)")
+        ->delimiter(',')
+        ->capture_default_str();
+    crossval->add_option("--calibration-k", cv->calibration_ks, "With --calibration-study: frames per posture")
+        ->delimiter(',')
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
     crossval->add_option("--calibration-epochs", cv->calibration.epochs, "With --calibration-study: fine-tuning epochs")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();

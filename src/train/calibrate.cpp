@@ -8,6 +8,8 @@
 #include "eval/metrics.hpp"
 #include "model/predict.hpp"
 #include "quant/quant_model.hpp"
+#include "train/init.hpp"
+#include "train/splits.hpp"
 
 namespace hp::train {
 
@@ -56,21 +58,58 @@ double accuracy_of(const Model& model, const Dataset& data)
     return compute_metrics(scores, model.outputs(), data.labels, data.class_names).accuracy;
 }
 
-Model calibrate_model(const Model& base, const Dataset& calibration, const Dataset& replay,
-                      const CalibrationOptions& options)
+Adaptation parse_adaptation(const std::string& name, const std::string& where)
 {
-    if (calibration.size() == 0) throw Error("calibration", "no frames of the person to calibrate on");
-    if (replay.size() == 0) throw Error("base data", "no frames to replay");
-    if (calibration.class_names != replay.class_names)
-        throw Error("base data", "its classes differ from the person's (both must be the model's)");
-    // The person's frames oversampled to as many as the replayed ones: each set is half of every epoch.
+    for (Adaptation m : {Adaptation::none, Adaptation::fine_tune, Adaptation::last_layer, Adaptation::retrain})
+        if (name == adaptation_name(m)) return m;
+    throw Error(where, "unknown calibration method '" + name + "' (use none, fine-tune, last-layer or retrain)");
+}
+
+std::string adaptation_name(Adaptation method)
+{
+    switch (method) {
+    case Adaptation::none: return "none";
+    case Adaptation::fine_tune: return "fine-tune";
+    case Adaptation::last_layer: return "last-layer";
+    case Adaptation::retrain: return "retrain";
+    }
+    return "?";
+}
+
+// The person's frames repeated to about `frames` frames (at least once each).
+static Dataset oversampled(const Dataset& calibration, size_t frames)
+{
+    const size_t repeats = std::max<size_t>(1, frames / calibration.size());
+    std::vector<size_t> picks;
+    for (size_t r = 0; r < repeats; r++)
+        for (size_t i = 0; i < calibration.size(); i++) picks.push_back(i);
+    return calibration.subset(picks);
+}
+
+// A fresh model of `base`'s layers trained on all of `replay` (less the 20 % that stop it early)
+// beside the person's frames.
+static Model retrained(const Model& base, const Dataset& calibration, const Dataset& replay,
+                       const CalibrationOptions& options)
+{
+    TrainOptions o;
+    o.seed = options.seed;
+    o.augment = options.augment;
+    const Split split = random_split(replay.size(), 0.2, options.seed);
+    Dataset mixed = replay.subset(split.train);
+    mixed.append(oversampled(calibration, size_t(options.replay_frames)));
+    Model fresh = initial_model(base, options.seed);
+    return std::move(train_model(std::move(fresh), mixed, replay.subset(split.validation), o).best_model);
+}
+
+// `base` fine-tuned on the person's frames beside `replay_frames` of the base data (every layer,
+// or the output layer alone), then averaged with the base by `base_share`.
+static Model fine_tuned(const Model& base, const Dataset& calibration, const Dataset& replay,
+                        const CalibrationOptions& options)
+{
+    // each set is half of every epoch
     const std::vector<size_t> replayed = calibration_subset(replay.size(), size_t(options.replay_frames));
     Dataset mixed = replay.subset(replayed);
-    const size_t repeats = std::max<size_t>(1, replayed.size() / calibration.size());
-    std::vector<size_t> person_frames;
-    for (size_t r = 0; r < repeats; r++)
-        for (size_t i = 0; i < calibration.size(); i++) person_frames.push_back(i);
-    mixed.append(calibration.subset(person_frames));
+    mixed.append(oversampled(calibration, replayed.size()));
 
     TrainOptions o;
     o.epochs = options.epochs;
@@ -79,10 +118,10 @@ Model calibrate_model(const Model& base, const Dataset& calibration, const Datas
     o.augment = options.augment;
     o.reduce_lr.reset();
     o.early_stopping.reset();
+    if (options.method == Adaptation::last_layer) o.frozen_layers = base.layers.size() - 1;
     // The last epoch's weights are kept: checkpointing on the person's frames would pick the
     // epoch that fits them best, not the one that generalizes.
-    TrainResult r = train_model(base, mixed, calibration, o);
-    Model out = std::move(r.last_model);
+    Model out = std::move(train_model(base, mixed, calibration, o).last_model);
     const float b = options.base_share;
     for (size_t l = 0; l < out.layers.size(); l++)
         for (size_t t = 0; t < out.layers[l].weights.size(); t++) {
@@ -91,6 +130,38 @@ Model calibrate_model(const Model& base, const Dataset& calibration, const Datas
             for (size_t i = 0; i < tuned.size(); i++) tuned[i] = b * from_base[i] + (1 - b) * tuned[i];
         }
     return out;
+}
+
+Model calibrate_model(const Model& base, const Dataset& calibration, const Dataset& replay,
+                      const CalibrationOptions& options)
+{
+    if (calibration.size() == 0) throw Error("calibration", "no frames of the person to calibrate on");
+    if (replay.size() == 0) throw Error("base data", "no frames to replay");
+    if (calibration.class_names != replay.class_names)
+        throw Error("base data", "its classes differ from the person's (both must be the model's)");
+    switch (options.method) {
+    case Adaptation::none: return base;
+    case Adaptation::retrain: return retrained(base, calibration, replay, options);
+    default: return fine_tuned(base, calibration, replay, options);
+    }
+}
+
+Adaptation choose_adaptation(const std::vector<std::pair<Adaptation, std::vector<double>>>& gains)
+{
+    Adaptation best = Adaptation::none;
+    double best_mean = 0;
+    for (const auto& [method, per_person] : gains) {
+        if (per_person.empty()) continue;
+        const bool nobody_worse =
+            std::all_of(per_person.begin(), per_person.end(), [](double gain) { return gain >= 0; });
+        double mean = 0;
+        for (double g : per_person) mean += g / double(per_person.size());
+        if (nobody_worse && mean > best_mean) {
+            best = method;
+            best_mean = mean;
+        }
+    }
+    return best;
 }
 
 CalibrationOutcome calibrate_person(const Model& base, const Dataset& person, const Dataset& replay,

@@ -1,8 +1,9 @@
-// Calibration: a trained model fine-tuned on a few seconds of one person's postures, with a
-// replay of the data it was trained on so it forgets nothing of the others (docs/cross-user.md).
+// Calibration: a trained model adapted to a few seconds of one person's postures, with the data
+// it was trained on beside them so it forgets nothing of the others (docs/cross-user.md).
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "data/dataset.hpp"
@@ -22,20 +23,36 @@ struct CalibrationSplit {
 // class's other recordings is held back; when it has only one, that recording's other frames are.
 CalibrationSplit split_for_calibration(const Dataset& person, int frames_per_class, bool spread);
 
+// How a base model is adapted to a person's frames.
+enum class Adaptation {
+    none,        // the base model as it is
+    fine_tune,   // every layer fine-tuned on the person's frames beside a replay of the base data
+    last_layer,  // the output layer alone fine-tuned, the same way
+    retrain,     // a fresh model trained on the base data and the person's frames, oversampled
+};
+// "none", "fine-tune", "last-layer", "retrain"; throws hp::Error naming `where`.
+Adaptation parse_adaptation(const std::string& name, const std::string& where);
+std::string adaptation_name(Adaptation method);
+
 struct CalibrationOptions {
-    int epochs = 6;
-    float learning_rate = 0.001f;
-    int replay_frames = 3000;  // frames of the base data mixed in, evenly spread
+    Adaptation method = Adaptation::fine_tune;
+    int replay_frames = 3000;  // frames of the base data mixed in, evenly spread (retrain: all of it,
+                               // the person's frames still oversampled to this many)
     uint32_t seed = 42;
     Augmentation augment = cross_user_augmentation();
-    // Share of the base's weights in the result, w = b * base + (1 - b) * fine-tuned: between the
-    // two, a model keeps more of what the base knew (docs/cross-user.md: 0.5 loses less than 0).
+    // fine-tune and last-layer: epochs, learning rate, and the share of the base's weights in the
+    // result, w = b * base + (1 - b) * fine-tuned (between the two, a model keeps more of what the
+    // base knew: docs/cross-user.md).
+    int epochs = 6;
+    float learning_rate = 0.001f;
     float base_share = 0.5f;
+    // retrain trains as `train` does (TrainOptions' defaults, these `augment` and `seed`) on the
+    // whole base data, less 20 % of it that stops it early, beside the person's frames.
 };
 
-// Fine-tunes every layer of `base` on `calibration` (oversampled to as many frames as the replay)
-// mixed with `replay` (the base's training data, same classes and preprocessing). Throws hp::Error
-// if the sets do not fit the model.
+// `base` adapted by options.method to `calibration` (the person's frames, oversampled to as many
+// as the replayed ones) mixed with `replay` (the base's training data, same classes and
+// preprocessing). Throws hp::Error if the sets do not fit the model.
 Model calibrate_model(const Model& base, const Dataset& calibration, const Dataset& replay,
                       const CalibrationOptions& options);
 
@@ -50,6 +67,11 @@ struct CalibrationOutcome {
 // frames and scored on the held-back ones before and after.
 CalibrationOutcome calibrate_person(const Model& base, const Dataset& person, const Dataset& replay,
                                     int frames_per_class, bool spread, const CalibrationOptions& options);
+
+// The guard of a method chosen on other people: given each candidate's accuracy gains (after -
+// before) on a set of people, the one with the best mean gain among those that made nobody
+// worse; Adaptation::none when none did (or no candidate has gains).
+Adaptation choose_adaptation(const std::vector<std::pair<Adaptation, std::vector<double>>>& gains);
 
 // Fraction of `data`'s frames `model` classifies right (0 for no frames).
 double accuracy_of(const Model& model, const Dataset& data);

@@ -1,5 +1,6 @@
 #include "train/trainer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -112,6 +113,19 @@ static Model fresh_model(const Dataset& train, const TrainOptions& options)
     return initial_model(std::move(model), options.seed);
 }
 
+// The frozen layers (`frozen`: their weights before training) do not move: their gradients are
+// zeroed, so Adam leaves them as they are, and batch normalization's moving statistics, which the
+// forward pass updates, are put back.
+static void keep_frozen(Model& model, const std::vector<Layer>& frozen, Tensors& grads)
+{
+    size_t tensor = 0;
+    for (size_t l = 0; l < frozen.size(); l++) {
+        for (size_t t = 0; t < model.layers[l].trainable_tensors(); t++, tensor++)
+            std::fill(grads[tensor].begin(), grads[tensor].end(), 0.0f);
+        model.layers[l].weights = frozen[l].weights;
+    }
+}
+
 // Training frame k of `train`, augmented as measured and preprocessed again, into `tensor`.
 static void augmented_input(const Dataset& train, size_t k, const Augmentation& augment, Rng& rng,
                             std::vector<float>& raw, float* tensor)
@@ -204,6 +218,8 @@ static TrainResult train_epochs(Model model, const Dataset& train, const TrainOp
     adam.learning_rate = o.learning_rate;
     adam.reset(model);
     Tensors grads = zeros_like_trainable(model);
+    const std::vector<Layer> frozen(model.layers.begin(),
+                                    model.layers.begin() + std::ptrdiff_t(std::min(o.frozen_layers, model.layers.size())));
     std::vector<size_t> order;
     std::vector<float> x(size_t(B) * frame);
     std::vector<int> labels(static_cast<size_t>(B));
@@ -256,6 +272,7 @@ static TrainResult train_epochs(Model model, const Dataset& train, const TrainOp
             int correct = 0;
             loss_sum += net.forward_backward(model, x.data(), labels.data(), count, dropout_rng, grads, correct);
             correct_sum += correct;
+            keep_frozen(model, frozen, grads);
             adam.step(model, grads);
             if (callbacks.on_batch) callbacks.on_batch(batch + 1, batches);
         }

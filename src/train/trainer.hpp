@@ -39,6 +39,9 @@ struct TrainOptions {
     int threads = 1;  // for validation inference
     // Applied to each training frame's raw form before preprocessing (augment.hpp); none in ST's recipe.
     Augmentation augment;
+    // The first frozen_layers layers keep their weights (and batch normalization its moving
+    // statistics): fine-tuning only the layers after them.
+    size_t frozen_layers = 0;
 };
 
 // The two recipes: ST's (its model zoo's training, bit for bit) and the cross-user one (ST's plus
