@@ -4,23 +4,23 @@
 # ones of the first recording, then spread over it), scored on that user's other frames, with
 # every method and with the one chosen for that user on the other users only.
 # Usage: bench/calibration_study.sh [build-dir] [dataset.zip|folder]   (or HP_CLI: the handposture binary;
-# extra crossval flags in HP_CALIBRATION_FLAGS, e.g. "--calibration-lr 1e-4")
+# extra crossval flags in HP_CALIBRATION_FLAGS, e.g. "--calibration-lr 1e-4"; HP_STUDY_OUT: a folder
+# to keep the JSON results in)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cli=${HP_CLI:-build/apps/handposture/handposture}
 if [ $# -gt 0 ] && [ -x "$1/apps/handposture/handposture" ]; then cli=$1/apps/handposture/handposture; shift; fi
 data=${1:-${HP_DATASET:-../shared/data/ST_VL53L8CX_handposture_dataset.zip}}
 [ -x "$cli" ] || { echo "no handposture binary at $cli (build first or set HP_CLI)" >&2; exit 1; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+if [ -n "${HP_STUDY_OUT:-}" ]; then out=$HP_STUDY_OUT; mkdir -p "$out"; else out=$(mktemp -d); trap 'rm -rf "$out"' EXIT; fi
 
 for recipe in st cross-user; do
   "$cli" crossval --recipe "$recipe" --data "$data" --split-by user --quiet --json "$out/louo_$recipe.json" >/dev/null 2>&1
 done
-# Every method at K = 10, 25, 50; retrain (a whole training, over 10 s) only at K = 100.
+# Every method at K = 10, 25, 50 but retrain (a whole training, over 10 s), which runs at K = 100.
 # shellcheck disable=SC2086
 "$cli" crossval --data "$data" --split-by user --quiet --calibration-study --calibration-k 10,25,50 \
-  --calibration-methods none,fine-tune,last-layer ${HP_CALIBRATION_FLAGS:-} --json "$out/calibration_small.json" >/dev/null 2>&1
+  --calibration-methods none,fine-tune,last-layer,resume ${HP_CALIBRATION_FLAGS:-} --json "$out/calibration_small.json" >/dev/null 2>&1
 # shellcheck disable=SC2086
 "$cli" crossval --data "$data" --split-by user --quiet --calibration-study --calibration-k 100 \
   ${HP_CALIBRATION_FLAGS:-} --json "$out/calibration_100.json" >/dev/null 2>&1
@@ -36,7 +36,7 @@ for recipe in ("st", "cross-user"):
 rows = sum((json.load(open(f"{out}/calibration_{n}.json"))["calibration"] for n in ("small", "100")), [])
 users = sorted({r["user"] for r in rows})
 settings = sorted({(r["frames"], r["k"]) for r in rows}, key=lambda s: (s[0] != "first", s[1]))
-methods = [m for m in ("none", "fine-tune", "last-layer", "retrain") if any(r["method"] == m for r in rows)]
+methods = [m for m in ("none", "fine-tune", "last-layer", "resume", "retrain") if any(r["method"] == m for r in rows)]
 def pct(x): return f"{x * 100:.1f}"
 def mean(xs): return sum(xs) / len(xs)
 

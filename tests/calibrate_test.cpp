@@ -81,7 +81,7 @@ TEST(Calibrate, ChoiceTakesTheBestMethodThatMadeNobodyWorse)
 }
 
 // Each method on a synthetic task: none changes nothing, last-layer moves the output layer
-// alone, fine-tune and retrain move every layer, and each calibrated model still does the task.
+// alone, the others move every layer, and each calibrated model still does the task.
 TEST(Calibrate, EachMethodAdaptsTheLayersItSays)
 {
     using hp::train::Adaptation;
@@ -95,7 +95,8 @@ TEST(Calibrate, EachMethodAdaptsTheLayersItSays)
     hp::train::CalibrationOptions c;
     c.augment = {};
     c.replay_frames = 200;
-    for (Adaptation m : {Adaptation::none, Adaptation::last_layer, Adaptation::fine_tune, Adaptation::retrain}) {
+    for (Adaptation m :
+         {Adaptation::none, Adaptation::last_layer, Adaptation::fine_tune, Adaptation::retrain, Adaptation::resume}) {
         c.method = m;
         const hp::Model mine = hp::train::calibrate_model(base, person, base_data, c);
         const std::string name = hp::train::adaptation_name(m);
@@ -103,12 +104,16 @@ TEST(Calibrate, EachMethodAdaptsTheLayersItSays)
         EXPECT_EQ(mine.layers.back() == base.layers.back(), m == Adaptation::none) << name;
         EXPECT_GT(hp::train::accuracy_of(mine, person), 0.9) << name;
     }
-    // retrain starts afresh: the base's weights do not matter, only its layers
+    // retrain starts afresh: the base's weights do not matter, only its layers; resume starts
+    // from them
     t.seed = 8;
     const hp::Model other_base = hp::train::train_model(base_data, person, t).last_model;
     ASSERT_NE(other_base, base);
     c.method = Adaptation::retrain;
     EXPECT_EQ(hp::train::calibrate_model(other_base, person, base_data, c),
+              hp::train::calibrate_model(base, person, base_data, c));
+    c.method = Adaptation::resume;
+    EXPECT_NE(hp::train::calibrate_model(other_base, person, base_data, c),
               hp::train::calibrate_model(base, person, base_data, c));
 }
 

@@ -75,7 +75,7 @@ void add_calibrate_commands(CLI::App& app)
     cmd->add_flag("--spread", a->spread, "Take them spread over the first recording instead of its first ones");
     cmd->add_option("--method", a->method,
                     "fine-tune (every layer), last-layer (the output layer alone), retrain (a fresh model on the base "
-                    "data and yours) or none")
+                    "data and yours), resume (the base's training resumed on both) or none")
         ->capture_default_str();
     cmd->add_option("--epochs", a->options.epochs, "Fine-tuning epochs")->check(CLI::PositiveNumber)->capture_default_str();
     cmd->add_option("--lr", a->options.learning_rate, "Fine-tuning learning rate")->check(CLI::PositiveNumber)->capture_default_str();

@@ -202,7 +202,7 @@ struct CrossvalArgs {
     std::string json;
     bool quantize = false, calibration_study = false;
     train::CalibrationOptions calibration;  // --calibration-study's fine-tuning
-    std::vector<std::string> calibration_methods = {"none", "fine-tune", "last-layer", "retrain"};
+    std::vector<std::string> calibration_methods = {"none", "fine-tune", "last-layer", "retrain", "resume"};
     std::vector<int> calibration_ks = {10, 25, 50, 100};
     size_t calibration_frames = 1000;
     std::string method = "minmax";
@@ -374,7 +374,7 @@ void add_train_commands(CLI::App& app)
                        "spread over its first recordings) with each method, score the rest before and after, and "
                        "choose a method per fold on its training users only");
     crossval->add_option("--calibration-methods", cv->calibration_methods,
-                         "With --calibration-study: methods compared (none, fine-tune, last-layer, retrain)")
+                         "With --calibration-study: methods compared (none, fine-tune, last-layer, retrain, resume)")
         ->delimiter(',')
         ->capture_default_str();
     crossval->add_option("--calibration-k", cv->calibration_ks, "With --calibration-study: frames per posture")

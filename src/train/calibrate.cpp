@@ -60,9 +60,10 @@ double accuracy_of(const Model& model, const Dataset& data)
 
 Adaptation parse_adaptation(const std::string& name, const std::string& where)
 {
-    for (Adaptation m : {Adaptation::none, Adaptation::fine_tune, Adaptation::last_layer, Adaptation::retrain})
+    for (Adaptation m :
+         {Adaptation::none, Adaptation::fine_tune, Adaptation::last_layer, Adaptation::retrain, Adaptation::resume})
         if (name == adaptation_name(m)) return m;
-    throw Error(where, "unknown calibration method '" + name + "' (use none, fine-tune, last-layer or retrain)");
+    throw Error(where, "unknown calibration method '" + name + "' (use none, fine-tune, last-layer, retrain or resume)");
 }
 
 std::string adaptation_name(Adaptation method)
@@ -72,6 +73,7 @@ std::string adaptation_name(Adaptation method)
     case Adaptation::fine_tune: return "fine-tune";
     case Adaptation::last_layer: return "last-layer";
     case Adaptation::retrain: return "retrain";
+    case Adaptation::resume: return "resume";
     }
     return "?";
 }
@@ -86,19 +88,23 @@ static Dataset oversampled(const Dataset& calibration, size_t frames)
     return calibration.subset(picks);
 }
 
-// A fresh model of `base`'s layers trained on all of `replay` (less the 20 % that stop it early)
-// beside the person's frames.
+// A model of `base`'s layers trained on all of `replay` (less the 20 % that stop it early) beside
+// the person's frames: afresh (retrain) or from the base's weights (resume).
 static Model retrained(const Model& base, const Dataset& calibration, const Dataset& replay,
                        const CalibrationOptions& options)
 {
     TrainOptions o;
     o.seed = options.seed;
     o.augment = options.augment;
+    if (options.method == Adaptation::resume) {
+        o.learning_rate = options.learning_rate;
+        o.early_stopping->patience = options.resume_patience;
+    }
     const Split split = random_split(replay.size(), 0.2, options.seed);
     Dataset mixed = replay.subset(split.train);
     mixed.append(oversampled(calibration, size_t(options.replay_frames)));
-    Model fresh = initial_model(base, options.seed);
-    return std::move(train_model(std::move(fresh), mixed, replay.subset(split.validation), o).best_model);
+    Model start = options.method == Adaptation::resume ? base : initial_model(base, options.seed);
+    return std::move(train_model(std::move(start), mixed, replay.subset(split.validation), o).best_model);
 }
 
 // `base` fine-tuned on the person's frames beside `replay_frames` of the base data (every layer,
@@ -141,7 +147,8 @@ Model calibrate_model(const Model& base, const Dataset& calibration, const Datas
         throw Error("base data", "its classes differ from the person's (both must be the model's)");
     switch (options.method) {
     case Adaptation::none: return base;
-    case Adaptation::retrain: return retrained(base, calibration, replay, options);
+    case Adaptation::retrain:
+    case Adaptation::resume: return retrained(base, calibration, replay, options);
     default: return fine_tuned(base, calibration, replay, options);
     }
 }

@@ -29,8 +29,9 @@ enum class Adaptation {
     fine_tune,   // every layer fine-tuned on the person's frames beside a replay of the base data
     last_layer,  // the output layer alone fine-tuned, the same way
     retrain,     // a fresh model trained on the base data and the person's frames, oversampled
+    resume,      // the base's training resumed on the same data as retrain, from the base's weights
 };
-// "none", "fine-tune", "last-layer", "retrain"; throws hp::Error naming `where`.
+// "none", "fine-tune", "last-layer", "retrain", "resume"; throws hp::Error naming `where`.
 Adaptation parse_adaptation(const std::string& name, const std::string& where);
 std::string adaptation_name(Adaptation method);
 
@@ -47,7 +48,10 @@ struct CalibrationOptions {
     float learning_rate = 0.001f;
     float base_share = 0.5f;
     // retrain trains as `train` does (TrainOptions' defaults, these `augment` and `seed`) on the
-    // whole base data, less 20 % of it that stops it early, beside the person's frames.
+    // whole base data, less 20 % of it that stops it early, beside the person's frames; resume
+    // the same from the base's weights at `learning_rate`, stopping after `resume_patience`
+    // epochs without a better validation accuracy.
+    int resume_patience = 10;
 };
 
 // `base` adapted by options.method to `calibration` (the person's frames, oversampled to as many

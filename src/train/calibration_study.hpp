@@ -34,7 +34,7 @@ struct CalibrationStudyRow {
 
 struct CalibrationStudy {
     std::vector<Adaptation> methods = {Adaptation::none, Adaptation::fine_tune, Adaptation::last_layer,
-                                       Adaptation::retrain};
+                                       Adaptation::retrain, Adaptation::resume};
     std::vector<CalibrationSetting> settings;  // empty: K = 10, 25, 50, 100, first then spread
     CalibrationOptions calibration;            // its method is each of `methods` in turn
 };
