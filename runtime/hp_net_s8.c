@@ -35,7 +35,7 @@ static int input_matches(const hp_layer_s8 *l, shape in)
 
 static int weights_ok(const hp_layer_s8 *l, int last)
 {
-    return l->kernel != NULL && l->bias != NULL && (last || l->multiplier != NULL) && l->outputs >= 1 &&
+    return (l->kind == HP_S8_CONV2D ? l->conv_kernel != NULL : l->kernel != NULL) && l->bias != NULL && (last || l->multiplier != NULL) && l->outputs >= 1 &&
            l->out_min >= -255 && l->out_max <= 255 && l->out_min <= l->out_max;
 }
 
@@ -142,7 +142,7 @@ static void run_step(const hp_layer_s8 *l, int layers, shape in, const int16_t *
     int32_t *acc = (int32_t *)work;
     switch (l->kind) {
     case HP_S8_CONV2D:
-        hp_conv2d_s8(x, in.height, in.width, in.channels, l->kernel_size, l->padding, l->kernel, l->bias,
+        hp_conv2d_s8(x, in.height, in.width, in.channels, l->kernel_size, l->padding, l->conv_kernel, l->bias,
                      l->multiplier, l->outputs, l->out_min, l->out_max, layers == 2, (int16_t *)y, (int16_t *)work,
                      (int32_t *)((int16_t *)work + patch_values(l, in, layers == 2)));
         break;
