@@ -272,12 +272,57 @@ void hp_conv2d_s8_pair(const int16_t *patch, int groups, const int16_t *kernel, 
 }
 #endif
 
+/* One window row of both windows of a pair, 3x3 on two channels (one word a pixel): u0..u3 the
+ * row's four pixels (x .. x + 3), window 0 taking u0 u1 u2, window 1 u1 u2 u3, as words j = 3 r
+ * .. 3 r + 2 of each window (patch word (j / 2) 4 + j % 2, window 1 two words later). */
+static void row_c2_k3(char *p, int r, uint32_t u0, uint32_t u1, uint32_t u2, uint32_t u3)
+{
+#define AT(j, w) (16 * ((j) >> 1) + 4 * ((j)&1) + 8 * (w))
+    store(p + AT(3 * r, 0), u0);
+    store(p + AT(3 * r + 1, 0), u1);
+    store(p + AT(3 * r + 2, 0), u2);
+    store(p + AT(3 * r, 1), u1);
+    store(p + AT(3 * r + 1, 1), u2);
+    store(p + AT(3 * r + 2, 1), u3);
+#undef AT
+}
+
+/* Row r of both windows of a pair (y, x), (y, x + 1), 3x3 on two channels: the input row's four
+ * words x .. x + 3, each 0 outside the input; `whole`: all four columns inside. */
+static inline void gather_row_c2_k3(const char *in, int height, int width, int y, int x, int whole, int r, char *p)
+{
+    const int yy = y + r;
+    const char *q = in + 4 * ((long)yy * width + x);
+    if (yy < 0 || yy >= height) {
+        row_c2_k3(p, r, 0, 0, 0, 0);
+    } else if (whole) {
+        row_c2_k3(p, r, load(q), load(q + 4), load(q + 8), load(q + 12));
+    } else {
+        row_c2_k3(p, r, x >= 0 ? load(q) : 0, x + 1 >= 0 && x + 1 < width ? load(q + 4) : 0,
+                  x + 2 < width ? load(q + 8) : 0, x + 3 < width ? load(q + 12) : 0);
+    }
+}
+
+/* Both windows of a pair (y, x), (y, x + 1), 3x3 on two channels, the common first layer of a
+ * time-of-flight network (8 x 8 zones, distance and signal): each input row's four words are
+ * read once for both windows, 0 outside the input (x >= -2, x + 1 < width). */
+static void gather_pair_c2_k3(const int16_t *input, int height, int width, int y, int x, int16_t *patch)
+{
+    const char *in = (const char *)input;
+    const int whole = x >= 0 && x + 3 < width;
+    gather_row_c2_k3(in, height, width, y, x, whole, 0, (char *)patch);
+    gather_row_c2_k3(in, height, width, y, x, whole, 1, (char *)patch);
+    gather_row_c2_k3(in, height, width, y, x, whole, 2, (char *)patch);
+}
+
 /* The windows at (y0, x0) and (y1, x1) against the filters, into acc as hp_conv2d_s8_pair's mode. */
 static void pair(const int16_t *input, int height, int width, int channels, int k, const int *yx,
                  const int16_t *kernel, const int32_t *bias, int filters, int16_t *patch, int32_t *acc, int mode)
 {
     if ((channels & 3) == 0 && yx[2] == yx[0] && yx[3] == yx[1] + 1) {
         gather_pair_words(input, height, width, channels / 2, k, k, yx[0], yx[1], patch);
+    } else if (channels == 2 && k == 3 && yx[2] == yx[0] && yx[3] == yx[1] + 1) {
+        gather_pair_c2_k3(input, height, width, yx[0], yx[1], patch);
     } else {
         gather(input, height, width, channels, k, yx[0], yx[1], patch);
         gather(input, height, width, channels, k, yx[2], yx[3], patch + 4);
