@@ -315,19 +315,40 @@ static void gather_pair_c2_k3(const int16_t *input, int height, int width, int y
     gather_row_c2_k3(in, height, width, y, x, whole, 2, (char *)patch);
 }
 
-/* The windows at (y0, x0) and (y1, x1) against the filters, into acc as hp_conv2d_s8_pair's mode. */
-static void pair(const int16_t *input, int height, int width, int channels, int k, const int *yx,
-                 const int16_t *kernel, const int32_t *bias, int filters, int16_t *patch, int32_t *acc, int mode)
+/* The windows at (y0, x0) and (y1, x1) into a pair's patch. */
+static void gather_two(const int16_t *input, int height, int width, int channels, int k, const int *yx,
+                       int16_t *patch)
 {
-    if ((channels & 3) == 0 && yx[2] == yx[0] && yx[3] == yx[1] + 1) {
+    const int beside = yx[2] == yx[0] && yx[3] == yx[1] + 1;
+    if ((channels & 3) == 0 && beside) {
         gather_pair_words(input, height, width, channels / 2, k, k, yx[0], yx[1], patch);
-    } else if (channels == 2 && k == 3 && yx[2] == yx[0] && yx[3] == yx[1] + 1) {
+    } else if (channels == 2 && k == 3 && beside) {
         gather_pair_c2_k3(input, height, width, yx[0], yx[1], patch);
     } else {
         gather(input, height, width, channels, k, yx[0], yx[1], patch);
         gather(input, height, width, channels, k, yx[2], yx[3], patch + 4);
     }
-    hp_conv2d_s8_pair(patch, hp_round4(k * k * channels) / 4, kernel, bias, filters, acc, mode);
+}
+
+/* A pooling's four windows, the top pair's patch and the bottom pair's, to its output pixel:
+ * hp_conv2d_s8_maxpool for an even filter count (two outputs a word), else the max through acc. */
+static void pool_four(const int16_t *top, const int16_t *bottom, int groups, const int16_t *kernel, const int32_t *bias,
+                      const int32_t *multiplier, int filters, int out_min, int out_max, int16_t *output, int32_t *acc)
+{
+    if ((filters & 1) == 0) {
+        hp_conv2d_s8_maxpool(top, bottom, groups, kernel, bias, multiplier, filters, out_min, out_max, output);
+        return;
+    }
+    hp_conv2d_s8_pair(top, groups, kernel, bias, filters, acc, 1);
+    hp_conv2d_s8_pair(bottom, groups, kernel, bias, filters, acc, 2);
+    hp_requantize_s8(acc, filters, multiplier, out_min, out_max, output);
+}
+
+/* The padding of a pair's patch to whole groups: zeros, written once. */
+static void pad_patch(int16_t *patch, int taps)
+{
+    int i;
+    for (i = taps; i < hp_round4(taps); i++) patch[slot(i)] = patch[slot(i) + 4] = 0;
 }
 
 void hp_conv2d_s8(const int16_t *input, int height, int width, int channels, int kernel_size, int padding,
@@ -335,33 +356,29 @@ void hp_conv2d_s8(const int16_t *input, int height, int width, int channels, int
                   int out_max, int pool, int16_t *output, int16_t *patch, int32_t *acc)
 {
     const int conv_h = height + 2 * padding - kernel_size + 1, conv_w = width + 2 * padding - kernel_size + 1;
-    const int taps = kernel_size * kernel_size * channels, f4 = hp_round4(filters);
+    const int taps = kernel_size * kernel_size * channels, f4 = hp_round4(filters), groups = hp_round4(taps) / 4;
     int i, yx[4];
-    for (i = taps; i < hp_round4(taps); i++) patch[slot(i)] = patch[slot(i) + 4] = 0; /* the padding to 4, once */
-    if (pool && hp_conv2d_s8_tall(channels)) {
-        /* A window row is whole groups: the top pair's rows 1 .. k - 1 are the bottom pair's
-         * 0 .. k - 2, so one gathering of k + 1 rows serves both (the bottom pair's patch starts
-         * one window row, 2 k C values, later). */
-        const int out_w = conv_w / 2, out_n = (conv_h / 2) * out_w;
-        for (i = 0; i < out_n; i++, output += filters) {
-            const int y = 2 * (i / out_w) - padding, x = 2 * (i % out_w) - padding;
-            gather_pair_words(input, height, width, channels / 2, kernel_size, kernel_size + 1, y, x, patch);
-            hp_conv2d_s8_pair(patch, taps / 4, kernel, bias, filters, acc, 1);
-            hp_conv2d_s8_pair(patch + 2 * kernel_size * channels, taps / 4, kernel, bias, filters, acc, 2);
-            hp_requantize_s8(acc, filters, multiplier, out_min, out_max, output);
-        }
-        return;
-    }
-    if (pool) { /* the max of the top pair, then of it and the bottom pair */
-        const int out_w = conv_w / 2, out_n = (conv_h / 2) * out_w;
+    pad_patch(patch, taps);
+    if (pool) {
+        /* With C a multiple of 4 a window row is whole groups: the top pair's rows 1 .. k - 1 are
+         * the bottom pair's 0 .. k - 2, so one gathering of k + 1 rows serves both (the bottom
+         * pair's patch starts one window row, 2 k C values, later). Else the bottom pair has its
+         * own patch after the top pair's. */
+        const int out_w = conv_w / 2, out_n = (conv_h / 2) * out_w, tall = hp_conv2d_s8_tall(channels);
+        int16_t *const bottom = tall ? patch + 2 * kernel_size * channels : patch + 8 * groups;
+        if (!tall) pad_patch(bottom, taps);
         for (i = 0; i < out_n; i++, output += filters) {
             yx[0] = yx[2] = 2 * (i / out_w) - padding;
             yx[1] = 2 * (i % out_w) - padding;
             yx[3] = yx[1] + 1;
-            pair(input, height, width, channels, kernel_size, yx, kernel, bias, filters, patch, acc, 1);
-            yx[0] = yx[2] = yx[0] + 1;
-            pair(input, height, width, channels, kernel_size, yx, kernel, bias, filters, patch, acc, 2);
-            hp_requantize_s8(acc, filters, multiplier, out_min, out_max, output);
+            if (tall) {
+                gather_pair_words(input, height, width, channels / 2, kernel_size, kernel_size + 1, yx[0], yx[1], patch);
+            } else {
+                gather_two(input, height, width, channels, kernel_size, yx, patch);
+                yx[0] = yx[2] = yx[0] + 1;
+                gather_two(input, height, width, channels, kernel_size, yx, bottom);
+            }
+            pool_four(patch, bottom, groups, kernel, bias, multiplier, filters, out_min, out_max, output, acc);
         }
         return;
     }
@@ -371,7 +388,8 @@ void hp_conv2d_s8(const int16_t *input, int height, int width, int channels, int
         yx[1] = i % conv_w - padding;
         yx[2] = j / conv_w - padding;
         yx[3] = j % conv_w - padding;
-        pair(input, height, width, channels, kernel_size, yx, kernel, bias, filters, patch, acc, 0);
+        gather_two(input, height, width, channels, kernel_size, yx, patch);
+        hp_conv2d_s8_pair(patch, groups, kernel, bias, filters, acc, 0);
         hp_requantize_s8(acc, filters, multiplier, out_min, out_max, output + (long)i * filters);
         if (j != i) hp_requantize_s8(acc + f4, filters, multiplier, out_min, out_max, output + (long)j * filters);
     }

@@ -150,15 +150,16 @@ static inline long hp_conv2d_s8_kernel_values(int filters, int taps)
 /* k x k convolution (stride 1, padding 0 .. k/2 of value 0: the input's zero point), requantized
  * (hp_requantize_s8), optionally followed by a 2x2 max pooling (stride 2, floor) taken on the
  * accumulators (requantizing and clamping never decrease, so it equals pooling the output).
- * Output pixels go in pairs through hp_conv2d_s8_pair (the two top, then the two bottom windows
- * of a pooling; else consecutive pixels).
+ * Output pixels go in pairs through hp_conv2d_s8_pair (consecutive pixels), or a pooling's four
+ * windows through hp_conv2d_s8_maxpool (even filter counts).
  *   input   [height][width][channels] int16 q - zero point, 4-byte aligned
  *   kernel  int16 in the convolution layout (above) of the Keras kernel [k][k][C][F] read as
  *           [k k C][F] transposed; bias, multiplier [round4(filters)] int32
  *   output  [OH][OW][filters] int16, OH = height + 2 padding - k + 1 (halved, floor, when pooled)
- *   patch   2 * round4(k * k * channels) int16, plus 2 k channels when pooled and
- *           hp_conv2d_s8_tall(channels); acc 2 * round4(filters) int32: work memory, 4-byte
- *           aligned */
+ *   patch   2 * round4(k * k * channels) int16; when pooled, plus 2 k channels if
+ *           hp_conv2d_s8_tall(channels), else twice that (the bottom pair's own patch); acc 2 *
+ *           round4(filters) int32, unused (may be NULL) when pooled with an even filter count
+ *           (hp_conv2d_s8_maxpool): work memory, 4-byte aligned */
 void hp_conv2d_s8(const int16_t *input, int height, int width, int channels, int kernel_size, int padding,
                   const int16_t *kernel, const int32_t *bias, const int32_t *multiplier, int filters, int out_min,
                   int out_max, int pool, int16_t *output, int16_t *patch, int32_t *acc);
@@ -177,6 +178,15 @@ static inline int hp_conv2d_s8_tall(int channels) { return channels % 4 == 0; }
  * filters' four weight words feed eight SMLAD). */
 void hp_conv2d_s8_pair(const int16_t *patch, int groups, const int16_t *kernel, const int32_t *bias, int filters,
                        int32_t *acc, int mode);
+
+/* The four windows of a 2x2 max pooling against all filters, requantized: output[f] =
+ * clamp(SMMULR(max over the windows w of bias[f] + filter f . w, multiplier[f]), out_min,
+ * out_max), for f < filters (even). `top` and `bottom` are the patches of the top and the bottom
+ * pair of windows (as hp_conv2d_s8_pair's), `groups` each; kernel in the convolution layout.
+ * Every array 4-byte aligned (the Cortex-M4/M7 path reads words and stores two outputs a word). */
+void hp_conv2d_s8_maxpool(const int16_t *top, const int16_t *bottom, int groups, const int16_t *kernel,
+                          const int32_t *bias, const int32_t *multiplier, int filters, int out_min, int out_max,
+                          int16_t *output);
 
 /* 2x2 max pooling (stride 2, floor) of int16 activations [height][width][channels]. */
 void hp_maxpool2x2_s8(const int16_t *input, int height, int width, int channels, int16_t *output);

@@ -46,7 +46,8 @@ hp::Model custom_model(uint32_t seed, int classes)
 }
 
 // Layers the custom model lacks: an odd input (7x9x3: unaligned channel runs), a 1x1 linear
-// convolution (signed zero points), a 5x5 "same" one, a pooling of a pooling, a linear dense layer.
+// convolution (signed zero points), a 5x5 "same" one with an odd filter count pooled (its maxima
+// through the accumulators), a pooling of a pooling, a linear dense layer.
 hp::Model odd_model(uint32_t seed)
 {
     auto layer = [](hp::LayerKind kind, int units = 0, int k = 0, bool same = false, hp::Activation a = hp::Activation::linear) {
@@ -57,7 +58,7 @@ hp::Model odd_model(uint32_t seed)
     using K = hp::LayerKind;
     hp::Model m = hp::train::initial_model(
         hp::with_output_layer({7, 9, 3},
-                              {layer(K::conv2d, 3, 1), layer(K::conv2d, 6, 5, true, hp::Activation::relu), layer(K::max_pool),
+                              {layer(K::conv2d, 3, 1), layer(K::conv2d, 5, 5, true, hp::Activation::relu), layer(K::max_pool),
                                layer(K::max_pool), layer(K::flatten), layer(K::dense, 5), layer(K::dense, 7, 0, false, hp::Activation::relu)},
                               4),
         seed);
