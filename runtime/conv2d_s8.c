@@ -1,11 +1,13 @@
-/* k x k convolution of int16 activations with int8 weights (hp_kernels_s8.h), optionally
- * max-pooled 2x2 on its accumulators. Output pixels go in pairs (the two top and the two bottom
- * windows of a pooling, else consecutive pixels): the two windows' k * k * C values are gathered
- * into one patch (0 outside the input: the zero point of q - zero point), interleaved four
- * values at a time, and one pass over the filters' weights multiplies both windows. On the
- * Cortex-M4/M7 a step is one LDM of four input words (two, four values, of each window),
- * one LDRD of two filters' weight words, four SXTB16 and eight SMLAD: 14 instructions for 16
- * multiply-adds, each weight load serving both windows. */
+/* k x k convolution of int16 activations with int8 weights held as int16 (hp_kernels_s8.h),
+ * optionally max-pooled 2x2 on its accumulators. Output pixels go in pairs (the two top and the
+ * two bottom windows of a pooling, else consecutive pixels): the two windows' k * k * C values are
+ * gathered into one patch (0 outside the input: the zero point of q - zero point), interleaved
+ * four values at a time, and one pass over a pair of filters' weights multiplies both windows. On
+ * the Cortex-M4/M7 a step is one LDM of four input words (two, four values, of each window), one
+ * LDM of the two filters' four weight words (the weights widened to int16 when the layout was
+ * derived, so no unpacking) and eight SMLAD: 10 instructions for 16 multiply-adds, each weight
+ * load serving both windows. A pooling's four windows go through hp_conv2d_s8_maxpool
+ * (conv2d_maxpool_s8.c), which pools and requantizes in registers. */
 #include <string.h>
 
 #include "hp_kernels_s8.h"

@@ -182,11 +182,11 @@ TEST(QuantNetDeploy, CustomModelInstructionsPerMacOnCortexM4)
                 b.stack_hp_run);
     for (const auto& [function, n] : b.instructions_by_function) std::printf("  %-28s %ld\n", function.c_str(), n);
     RecordProperty("instructions", std::to_string(b.instructions));
-    // The goal is 1.0 per MAC, not met (1.30 measured): the convolutions' two-window dot products
-    // take about 1.06 per MAC of theirs, the gathering of windows (im2col), the dense layers,
-    // requantization and calls the rest. The bound (the figure plus a margin) catches a
-    // regression; the figure is printed.
-    EXPECT_LE(per_mac, 1.33);
+    // The goal: at most 1.0 per MAC (0.942 measured): the convolutions' two-window, two-filter
+    // passes with int16 weights take 10 instructions per 16 multiply-adds in their steps, the
+    // gathering of windows (im2col), the dense layers, quantization and calls the rest. The
+    // figure is printed.
+    EXPECT_LE(per_mac, 1.0);
     EXPECT_GE(per_mac, 0.5);
 }
 
