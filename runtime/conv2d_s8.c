@@ -141,18 +141,16 @@ static void gather_pair_words(const int16_t *input, int height, int width, int w
     long at = ((long)y * width + x) * wpp; /* word of window 0's row start (outside rows: unused) */
     int ky;
     for (ky = 0; ky < rows; ky++, at += (long)width * wpp, d += 8 * row) {
-        const char *from;
         if (y + ky < 0 || y + ky >= height) {
             zero_halves(row, d);
             zero_halves(row, d + 8);
             continue;
         }
-        from = in + 4 * at;
         zero_halves(lo0, d); /* each window's row: zeros, the input's words, zeros */
-        copy_halves(from + 4 * lo0, hi0 - lo0, d + 8 * lo0);
+        copy_halves(in + 4 * (at + lo0), hi0 - lo0, d + 8 * lo0);
         zero_halves(row - hi0, d + 8 * hi0);
         zero_halves(lo1, d + 8);
-        copy_halves(from + 4 * (wpp + lo1), hi1 - lo1, d + 8 + 8 * lo1);
+        copy_halves(in + 4 * (at + wpp + lo1), hi1 - lo1, d + 8 + 8 * lo1);
         zero_halves(row - hi1, d + 8 + 8 * hi1);
     }
 }
@@ -294,20 +292,23 @@ static void row_c2_k3(char *p, int r, uint32_t u0, uint32_t u1, uint32_t u2, uin
 static inline void gather_row_c2_k3(const char *in, int height, int width, int y, int x, int whole, int r, char *p)
 {
     const int yy = y + r;
-    const char *q = in + 4 * ((long)yy * width + x);
+    const char *row;
     if (yy < 0 || yy >= height) {
         row_c2_k3(p, r, 0, 0, 0, 0);
-    } else if (whole) {
-        row_c2_k3(p, r, load(q), load(q + 4), load(q + 8), load(q + 12));
-    } else {
-        row_c2_k3(p, r, x >= 0 ? load(q) : 0, x + 1 >= 0 && x + 1 < width ? load(q + 4) : 0,
-                  x + 2 < width ? load(q + 8) : 0, x + 3 < width ? load(q + 12) : 0);
+        return;
     }
+    row = in + 4 * (long)yy * width;
+    if (whole) {
+        row_c2_k3(p, r, load(row + 4 * x), load(row + 4 * x + 4), load(row + 4 * x + 8), load(row + 4 * x + 12));
+        return;
+    }
+    row_c2_k3(p, r, x >= 0 ? load(row + 4 * x) : 0, x + 1 < width ? load(row + 4 * (x + 1)) : 0,
+              x + 2 < width ? load(row + 4 * (x + 2)) : 0, x + 3 < width ? load(row + 4 * (x + 3)) : 0);
 }
 
 /* Both windows of a pair (y, x), (y, x + 1), 3x3 on two channels, the common first layer of a
  * time-of-flight network (8 x 8 zones, distance and signal): each input row's four words are
- * read once for both windows, 0 outside the input (x >= -2, x + 1 < width). */
+ * read once for both windows, 0 outside the input (x >= -1, x + 1 < width: padding at most 1). */
 static void gather_pair_c2_k3(const int16_t *input, int height, int width, int y, int x, int16_t *patch)
 {
     const char *in = (const char *)input;
