@@ -120,7 +120,8 @@ void hp_dense_s8_s32(const int16_t *input, int inputs4, const int8_t *kernel, co
  * requantization by SMMULR with per-channel multipliers, clamped to the int8 range of the output
  * ([0, 255] after a ReLU, whose zero point is -128). Convolutions run as im2col two windows at a
  * time (both windows' values gathered into one patch, the padding 0 = the input's zero point),
- * multiplied by hp_conv2d_s8_pair; their int8 weights are held as int16 (widened when the
+ * multiplied by hp_conv2d_s8_pair (a pooling's four windows by hp_conv2d_s8_maxpool, pooled and
+ * requantized in registers); their int8 weights are held as int16 (widened when the
  * runtime layout is derived, not per inference), so a value pair of the kernel is an SMLAD
  * operand as loaded. Dense layers run by hp_dense_s8(_s32): the Cortex-M4/M7 SMLAD path for
  * every layer. */
