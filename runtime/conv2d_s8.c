@@ -20,6 +20,14 @@
 #define ALIGNED4(p) (p)
 #endif
 
+/* Inlined at every optimization level (-Os too): the 3x3 two-channel gathering's store offsets
+ * are then constants. */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
 /* The patch of a pair: for each group of four taps (g), window 0's four values then window
  * 1's, so patch index of window w's value i is (i / 4) * 8 + 4 w + i % 4. */
 static int slot(int i) { return ((i >> 2) << 3) + (i & 3); }
@@ -275,7 +283,7 @@ void hp_conv2d_s8_pair(const int16_t *patch, int groups, const int16_t *kernel, 
 /* One window row of both windows of a pair, 3x3 on two channels (one word a pixel): u0..u3 the
  * row's four pixels (x .. x + 3), window 0 taking u0 u1 u2, window 1 u1 u2 u3, as words j = 3 r
  * .. 3 r + 2 of each window (patch word (j / 2) 4 + j % 2, window 1 two words later). */
-static void row_c2_k3(char *p, int r, uint32_t u0, uint32_t u1, uint32_t u2, uint32_t u3)
+static ALWAYS_INLINE void row_c2_k3(char *p, int r, uint32_t u0, uint32_t u1, uint32_t u2, uint32_t u3)
 {
 #define AT(j, w) (16 * ((j) >> 1) + 4 * ((j)&1) + 8 * (w))
     store(p + AT(3 * r, 0), u0);
@@ -289,7 +297,7 @@ static void row_c2_k3(char *p, int r, uint32_t u0, uint32_t u1, uint32_t u2, uin
 
 /* Row r of both windows of a pair (y, x), (y, x + 1), 3x3 on two channels: the input row's four
  * words x .. x + 3, each 0 outside the input; `whole`: all four columns inside. */
-static inline void gather_row_c2_k3(const char *in, int height, int width, int y, int x, int whole, int r, char *p)
+static ALWAYS_INLINE void gather_row_c2_k3(const char *in, int height, int width, int y, int x, int whole, int r, char *p)
 {
     const int yy = y + r;
     const char *row;
