@@ -297,7 +297,8 @@ static ALWAYS_INLINE void row_c2_k3(char *p, int r, uint32_t u0, uint32_t u1, ui
 
 /* Row r of both windows of a pair (y, x), (y, x + 1), 3x3 on two channels: the input row's four
  * words x .. x + 3, each 0 outside the input; `whole`: all four columns inside. */
-static ALWAYS_INLINE void gather_row_c2_k3(const char *in, int height, int width, int y, int x, int whole, int r, char *p)
+static ALWAYS_INLINE void gather_row_c2_k3(const char *in, int height, int width, int y, int x, int whole, int r,
+                                           char *p)
 {
     const int yy = y + r;
     const char *row;
@@ -383,7 +384,8 @@ void hp_conv2d_s8(const int16_t *input, int height, int width, int channels, int
             yx[1] = 2 * (i % out_w) - padding;
             yx[3] = yx[1] + 1;
             if (tall) {
-                gather_pair_words(input, height, width, channels / 2, kernel_size, kernel_size + 1, yx[0], yx[1], patch);
+                gather_pair_words(input, height, width, channels / 2, kernel_size, kernel_size + 1, yx[0], yx[1],
+                                  patch);
             } else {
                 gather_two(input, height, width, channels, kernel_size, yx, patch);
                 yx[0] = yx[2] = yx[0] + 1;

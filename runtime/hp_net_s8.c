@@ -35,8 +35,9 @@ static int input_matches(const hp_layer_s8 *l, shape in)
 
 static int weights_ok(const hp_layer_s8 *l, int last)
 {
-    return (l->kind == HP_S8_CONV2D ? l->conv_kernel != NULL : l->kernel != NULL) && l->bias != NULL && (last || l->multiplier != NULL) && l->outputs >= 1 &&
-           l->out_min >= -255 && l->out_max <= 255 && l->out_min <= l->out_max;
+    const int kernel = l->kind == HP_S8_CONV2D ? l->conv_kernel != NULL : l->kernel != NULL;
+    return kernel && l->bias != NULL && (last || l->multiplier != NULL) && l->outputs >= 1 && l->out_min >= -255 &&
+           l->out_max <= 255 && l->out_min <= l->out_max;
 }
 
 /* The output shape of layer i on input `in`; 0 if the layer is malformed there. */
@@ -104,7 +105,8 @@ static long patch_values(const hp_layer_s8 *l, shape in, int pooled)
 static long work_bytes(const hp_layer_s8 *l, shape in, int pooled)
 {
     const long acc = 4L * hp_round4(l->outputs);
-    if (l->kind == HP_S8_CONV2D) return 2L * patch_values(l, in, pooled) + (pooled && l->outputs % 2 == 0 ? 0 : 2 * acc);
+    if (l->kind == HP_S8_CONV2D)
+        return 2L * patch_values(l, in, pooled) + (pooled && l->outputs % 2 == 0 ? 0 : 2 * acc);
     if (l->kind == HP_S8_DENSE && (l->multiplier == NULL || l->out_min != 0 || l->out_max != 255)) return acc;
     return 0;
 }

@@ -73,7 +73,8 @@ std::vector<int16_t> conv_layout(const std::vector<int8_t>& kernel, int filters,
 {
     std::vector<int16_t> out(size_t(hp_conv2d_s8_kernel_values(filters, taps)), 0);
     for (int f = 0; f < filters; f++)
-        for (int t = 0; t < taps; t++) out[size_t(hp_conv2d_s8_weight_index(f, t, taps))] = kernel[size_t(f) * size_t(taps) + size_t(t)];
+        for (int t = 0; t < taps; t++)
+            out[size_t(hp_conv2d_s8_weight_index(f, t, taps))] = kernel[size_t(f) * size_t(taps) + size_t(t)];
     return out;
 }
 
