@@ -120,8 +120,11 @@ void hp_dense_s8_s32(const int16_t *input, int inputs4, const int8_t *kernel, co
  * requantization by SMMULR with per-channel multipliers, clamped to the int8 range of the output
  * ([0, 255] after a ReLU, whose zero point is -128). Convolutions run as im2col two windows at a
  * time (both windows' values gathered into one patch, the padding 0 = the input's zero point),
- * multiplied by hp_conv2d_s8_pair; dense layers by hp_dense_s8(_s32): the Cortex-M4/M7 SMLAD
- * path for every layer. */
+ * multiplied by hp_conv2d_s8_pair (a pooling's four windows by hp_conv2d_s8_maxpool, pooled and
+ * requantized in registers); their int8 weights are held as int16 (widened when the
+ * runtime layout is derived, not per inference), so a value pair of the kernel is an SMLAD
+ * operand as loaded. Dense layers run by hp_dense_s8(_s32): the Cortex-M4/M7 SMLAD path for
+ * every layer. */
 
 /* q = clamp(trunc(x * (1 / scale)), -limit, limit) (NaN -> 0) for n values; the limit keeps
  * the first layer's accumulators in int32 (the quantizer picks it). q may be x itself (each value
@@ -131,20 +134,35 @@ void hp_quantize_input_s16(const float *x, int n, float scale, int limit, int16_
 /* out[i] = clamp(round(acc[i] * multiplier[i] / 2^32) (SMMULR), out_min, out_max), n values. */
 void hp_requantize_s8(const int32_t *acc, int n, const int32_t *multiplier, int out_min, int out_max, int16_t *out);
 
+/* The convolution kernel layout: int16, in blocks of two filters (2p, 2p + 1); per group of four
+ * taps, filter 2p's four weights then filter 2p + 1's (taps in the Keras order ky, kx, c, padded
+ * with 0 to a multiple of 4; an odd filter count padded with a zero filter). Index of filter f's
+ * tap t for `taps` taps a filter, and the kernel's size in int16 values: */
+static inline long hp_conv2d_s8_weight_index(int f, int t, int taps)
+{
+    return (long)(f >> 1) * 2 * hp_round4(taps) + (long)(t >> 2) * 8 + (f & 1) * 4 + (t & 3);
+}
+
+static inline long hp_conv2d_s8_kernel_values(int filters, int taps)
+{
+    return (long)((filters + 1) & ~1) * hp_round4(taps);
+}
+
 /* k x k convolution (stride 1, padding 0 .. k/2 of value 0: the input's zero point), requantized
  * (hp_requantize_s8), optionally followed by a 2x2 max pooling (stride 2, floor) taken on the
  * accumulators (requantizing and clamping never decrease, so it equals pooling the output).
- * Output pixels go in pairs through hp_conv2d_s8_pair (the two top, then the two bottom windows
- * of a pooling; else consecutive pixels).
+ * Output pixels go in pairs through hp_conv2d_s8_pair (consecutive pixels), or a pooling's four
+ * windows through hp_conv2d_s8_maxpool (even filter counts).
  *   input   [height][width][channels] int16 q - zero point, 4-byte aligned
- *   kernel  int8 dense layout (above) of [filters][k * k * channels], the Keras kernel
- *           [k][k][C][F] read as [k k C][F]; bias, multiplier [round4(filters)] int32
+ *   kernel  int16 in the convolution layout (above) of the Keras kernel [k][k][C][F] read as
+ *           [k k C][F] transposed; bias, multiplier [round4(filters)] int32
  *   output  [OH][OW][filters] int16, OH = height + 2 padding - k + 1 (halved, floor, when pooled)
- *   patch   2 * round4(k * k * channels) int16, plus 2 k channels when pooled and
- *           hp_conv2d_s8_tall(channels); acc 2 * round4(filters) int32: work memory, 4-byte
- *           aligned */
+ *   patch   2 * round4(k * k * channels) int16; when pooled, plus 2 k channels if
+ *           hp_conv2d_s8_tall(channels), else twice that (the bottom pair's own patch); acc 2 *
+ *           round4(filters) int32, unused (may be NULL) when pooled with an even filter count
+ *           (hp_conv2d_s8_maxpool): work memory, 4-byte aligned */
 void hp_conv2d_s8(const int16_t *input, int height, int width, int channels, int kernel_size, int padding,
-                  const int8_t *kernel, const int32_t *bias, const int32_t *multiplier, int filters, int out_min,
+                  const int16_t *kernel, const int32_t *bias, const int32_t *multiplier, int filters, int out_min,
                   int out_max, int pool, int16_t *output, int16_t *patch, int32_t *acc);
 
 /* Whether a pooled convolution gathers its four windows as k + 1 rows of a pair (channels a
@@ -152,15 +170,24 @@ void hp_conv2d_s8(const int16_t *input, int height, int width, int channels, int
 static inline int hp_conv2d_s8_tall(int channels) { return channels % 4 == 0; }
 
 /* Two windows against all filters: a[f] = bias[f] + filter f . window 0, b[f] = bias[f] + filter
- * f . window 1, for f < round4(filters), stored by `mode`: 0: acc[f] = a[f], acc[round4(filters)
+ * f . window 1, for f < round2(filters), stored by `mode`: 0: acc[f] = a[f], acc[round4(filters)
  * + f] = b[f]; 1: acc[f] = max(a[f], b[f]); 2: acc[f] = max(acc[f], a[f], b[f]) (a pooling's max
  * over two pairs). `patch` holds both windows' taps interleaved four at a time: per group of
  * four taps, window 0's four values then window 1's (8 int16 a group, `groups` = round4(taps) /
- * 4 >= 1); kernel in the dense layout of [filters][4 groups]. Every array 4-byte aligned (the
- * Cortex-M4/M7 path loads words: per step one LDM of four input words and one LDRD of two
- * filters' weights feed eight SMLAD). */
-void hp_conv2d_s8_pair(const int16_t *patch, int groups, const int8_t *kernel, const int32_t *bias, int filters,
+ * 4 >= 1); kernel in the convolution layout (above). Every array 4-byte aligned (the
+ * Cortex-M4/M7 path loads words: per step one LDM of four input words and one LDM of two
+ * filters' four weight words feed eight SMLAD). */
+void hp_conv2d_s8_pair(const int16_t *patch, int groups, const int16_t *kernel, const int32_t *bias, int filters,
                        int32_t *acc, int mode);
+
+/* The four windows of a 2x2 max pooling against all filters, requantized: output[f] =
+ * clamp(SMMULR(max over the windows w of bias[f] + filter f . w, multiplier[f]), out_min,
+ * out_max), for f < filters (even). `top` and `bottom` are the patches of the top and the bottom
+ * pair of windows (as hp_conv2d_s8_pair's), `groups` each; kernel in the convolution layout.
+ * Every array 4-byte aligned (the Cortex-M4/M7 path reads words and stores two outputs a word). */
+void hp_conv2d_s8_maxpool(const int16_t *top, const int16_t *bottom, int groups, const int16_t *kernel,
+                          const int32_t *bias, const int32_t *multiplier, int filters, int out_min, int out_max,
+                          int16_t *output);
 
 /* 2x2 max pooling (stride 2, floor) of int16 activations [height][width][channels]. */
 void hp_maxpool2x2_s8(const int16_t *input, int height, int width, int channels, int16_t *output);

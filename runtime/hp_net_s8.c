@@ -35,8 +35,9 @@ static int input_matches(const hp_layer_s8 *l, shape in)
 
 static int weights_ok(const hp_layer_s8 *l, int last)
 {
-    return l->kernel != NULL && l->bias != NULL && (last || l->multiplier != NULL) && l->outputs >= 1 &&
-           l->out_min >= -255 && l->out_max <= 255 && l->out_min <= l->out_max;
+    const int kernel = l->kind == HP_S8_CONV2D ? l->conv_kernel != NULL : l->kernel != NULL;
+    return kernel && l->bias != NULL && (last || l->multiplier != NULL) && l->outputs >= 1 && l->out_min >= -255 &&
+           l->out_max <= 255 && l->out_min <= l->out_max;
 }
 
 /* The output shape of layer i on input `in`; 0 if the layer is malformed there. */
@@ -93,15 +94,19 @@ static int step_output(const hp_net_s8 *net, int i, shape in, shape *out, int *l
 static long patch_values(const hp_layer_s8 *l, shape in, int pooled)
 {
     const int k = l->kernel_size;
-    return 2L * hp_round4(k * k * in.channels) + (pooled && hp_conv2d_s8_tall(in.channels) ? 2L * k * in.channels : 0);
+    const long pair = 2L * hp_round4(k * k * in.channels);
+    if (!pooled) return pair;
+    return hp_conv2d_s8_tall(in.channels) ? pair + 2L * k * in.channels : 2 * pair;
 }
 
-/* Work memory of the step at layer i (a conv's patch and accumulators, a dense layer's
- * accumulators unless it requantizes as hp_dense_s8 does); a multiple of 4 bytes. */
+/* Work memory of the step at layer i (a conv's patch, and accumulators unless it is pooled with
+ * an even filter count; a dense layer's accumulators unless it requantizes as hp_dense_s8
+ * does); a multiple of 4 bytes. */
 static long work_bytes(const hp_layer_s8 *l, shape in, int pooled)
 {
     const long acc = 4L * hp_round4(l->outputs);
-    if (l->kind == HP_S8_CONV2D) return 2L * patch_values(l, in, pooled) + 2 * acc;
+    if (l->kind == HP_S8_CONV2D)
+        return 2L * patch_values(l, in, pooled) + (pooled && l->outputs % 2 == 0 ? 0 : 2 * acc);
     if (l->kind == HP_S8_DENSE && (l->multiplier == NULL || l->out_min != 0 || l->out_max != 255)) return acc;
     return 0;
 }
@@ -142,7 +147,7 @@ static void run_step(const hp_layer_s8 *l, int layers, shape in, const int16_t *
     int32_t *acc = (int32_t *)work;
     switch (l->kind) {
     case HP_S8_CONV2D:
-        hp_conv2d_s8(x, in.height, in.width, in.channels, l->kernel_size, l->padding, l->kernel, l->bias,
+        hp_conv2d_s8(x, in.height, in.width, in.channels, l->kernel_size, l->padding, l->conv_kernel, l->bias,
                      l->multiplier, l->outputs, l->out_min, l->out_max, layers == 2, (int16_t *)y, (int16_t *)work,
                      (int32_t *)((int16_t *)work + patch_values(l, in, layers == 2)));
         break;

@@ -15,9 +15,10 @@
  * Numbers (hp_kernels_s8.h): the float input is quantized to int16, q = trunc(x / input_scale)
  * clamped to +-input_limit (zero point 0); every other activation is int8 with a zero point,
  * held as int16 q - zero point, so that padding and zero-point corrections vanish and SMLAD
- * takes pairs directly; weights are int8 symmetric per output channel, stored in the dense
- * layout of hp_kernels_s8.h as [round4(outputs)][round4(taps)] (conv taps k * k * C in the Keras
- * order, dense inputs); biases and multipliers [round4(outputs)] int32 (padded with 0). A layer's
+ * takes pairs directly; weights are int8 symmetric per output channel: a dense layer's stored in
+ * the dense layout of hp_kernels_s8.h as [round4(outputs)][round4(inputs)], a convolution's
+ * widened to int16 in the convolution layout of hp_kernels_s8.h (taps k * k * C in the Keras
+ * order); biases and multipliers [round4(outputs)] int32 (padded with 0). A layer's
  * output is clamp(SMMULR(acc, multiplier[c]), out_min, out_max), the int8 range [-128, 127]
  * minus its zero point: [0, 255] after a ReLU (zero point -128). BatchNorm is folded and ReLU
  * fused by the quantizer; Flatten and Dropout are no layers. The caller guarantees that no
@@ -47,7 +48,8 @@ typedef struct {
     int height, width, channels; /* the layer's input shape */
     int outputs;                 /* conv: filters; dense: units; maxpool: 0 */
     int kernel_size, padding;    /* conv only */
-    const int8_t *kernel;        /* conv, dense: [round4(outputs)][round4(taps)], dense layout */
+    const int8_t *kernel;        /* dense: int8 [round4(outputs)][round4(inputs)], dense layout */
+    const int16_t *conv_kernel;  /* conv: int16 (values in [-127, 127]), convolution layout */
     const int32_t *bias;         /* conv, dense: [round4(outputs)] */
     const int32_t *multiplier;   /* conv, dense: [round4(outputs)] in [0, 2^31); NULL for the last */
     int out_min, out_max;        /* conv, dense: the clamp of q - zero point (within [-255, 255]) */

@@ -183,9 +183,9 @@ std::map<std::string, std::string> quant_test_vector_files(const QuantNet& q, co
 
 std::vector<std::string> general_net_s8_runtime_files()
 {
-    return {"hp_net_s8.h",        "hp_net_s8.c",   "hp_kernels_s8.h",       "conv2d_s8.c",     "maxpool2x2_s8.c",
-            "requantize_s8.c",    "dense_s8.c",    "quantize_input_s16.c",  "hp_kernels_f32.h", "softmax_f32.c",
-            "sigmoid_f32.c"};
+    return {"hp_net_s8.h",     "hp_net_s8.c",          "hp_kernels_s8.h", "conv2d_s8.c",      "conv2d_maxpool_s8.c",
+            "maxpool2x2_s8.c", "requantize_s8.c",      "dense_s8.c",      "quantize_input_s16.c", "hp_kernels_f32.h",
+            "softmax_f32.c",   "sigmoid_f32.c"};
 }
 
 namespace {
@@ -206,7 +206,8 @@ std::string net_model_data_c(const QuantNet& q)
 {
     std::ostringstream o, layers;
     o << kBanner << "#include \"hp_model_data.h\"\n\n"
-      << "/* int8 weights (symmetric per output channel), int32 biases and requantization multipliers; "
+      << "/* int8 weights (symmetric per output channel; a convolution's held as int16), int32 biases and\n"
+      << " * requantization multipliers; "
       << q.weight_bytes() << " bytes.\n * Calibrated (" << calibration_method_name(q.method) << ") on "
       << q.calibration_frames << " frames. */\n\n"
       << "/* The Cortex-M path loads the kernels a word at a time (LDM needs 4-byte alignment). */\n"
@@ -219,14 +220,20 @@ std::string net_model_data_c(const QuantNet& q)
         layers << "    {.kind = " << kind_name(l.kind) << ", .height = " << l.in.height << ", .width = " << l.in.width
                << ", .channels = " << l.in.channels;
         if (l.has_weights()) {
-            o << int_array("int8_t", p + "kernel", l.kernel_runtime,
-                           what + ", int8 kernel in blocks of 4 rows x 4 inputs (hp_kernels_s8.h)", 16, " HP_WORD_ALIGNED")
-              << int32_array(p + "bias", l.bias_runtime, what + ", bias");
+            if (l.kind == PlanLayer::Kind::conv2d)
+                o << int_array("int16_t", p + "kernel", l.conv_kernel_runtime,
+                               what + ", int8 kernel widened to int16, blocks of 2 filters x 4 taps (hp_kernels_s8.h)", 16,
+                               " HP_WORD_ALIGNED");
+            else
+                o << int_array("int8_t", p + "kernel", l.kernel_runtime,
+                               what + ", int8 kernel in blocks of 4 rows x 4 inputs (hp_kernels_s8.h)", 16, " HP_WORD_ALIGNED");
+            o << int32_array(p + "bias", l.bias_runtime, what + ", bias");
             if (!l.multiplier_runtime.empty())
                 o << int32_array(p + "multiplier", l.multiplier_runtime, what + ", requantization multiplier");
             layers << ",\n     .outputs = " << l.out.channels;
             if (l.kind == PlanLayer::Kind::conv2d) layers << ", .kernel_size = " << l.kernel_size << ", .padding = " << l.padding;
-            layers << ", .kernel = " << p << "kernel, .bias = " << p << "bias, .multiplier = "
+            layers << (l.kind == PlanLayer::Kind::conv2d ? ", .conv_kernel = " : ", .kernel = ") << p
+                   << "kernel, .bias = " << p << "bias, .multiplier = "
                    << (l.multiplier_runtime.empty() ? std::string("NULL") : p + "multiplier") << ",\n     .out_min = "
                    << -128 - l.output_zero_point << ", .out_max = " << 127 - l.output_zero_point;
         }

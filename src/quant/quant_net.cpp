@@ -68,6 +68,16 @@ std::vector<int8_t> dense_layout(const std::vector<int8_t>& kernel, size_t outpu
     return out;
 }
 
+// A convolution's kernel [filters][taps] widened to int16 in the convolution layout (hp_kernels_s8.h).
+std::vector<int16_t> conv_layout(const std::vector<int8_t>& kernel, int filters, int taps)
+{
+    std::vector<int16_t> out(size_t(hp_conv2d_s8_kernel_values(filters, taps)), 0);
+    for (int f = 0; f < filters; f++)
+        for (int t = 0; t < taps; t++)
+            out[size_t(hp_conv2d_s8_weight_index(f, t, taps))] = kernel[size_t(f) * size_t(taps) + size_t(t)];
+    return out;
+}
+
 std::vector<int32_t> padded4(std::vector<int32_t> v)
 {
     v.resize(size_t(hp_round4(int(v.size()))), 0);
@@ -155,6 +165,7 @@ void QuantNet::validate(const std::string& where) const
     if (derived.output_scales != output_scales) throw Error(where, "output scales do not match the layers' scales");
     for (size_t i = 0; i < layers.size(); i++)
         if (derived.layers[i].kernel_runtime != layers[i].kernel_runtime ||
+            derived.layers[i].conv_kernel_runtime != layers[i].conv_kernel_runtime ||
             derived.layers[i].bias_runtime != layers[i].bias_runtime ||
             derived.layers[i].multiplier_runtime != layers[i].multiplier_runtime)
             throw Error(where, "runtime kernels of layer " + std::to_string(i) + " do not match its kernels");
@@ -165,7 +176,13 @@ void QuantNet::set_derived()
     float in_scale = input_scale;
     for (QuantNetLayer& l : layers) {
         if (!l.has_weights()) continue;
-        l.kernel_runtime = dense_layout(l.kernel, size_t(l.out.channels), l.taps());
+        if (l.kind == Kind::conv2d) {
+            l.conv_kernel_runtime = conv_layout(l.kernel, l.out.channels, int(l.taps()));
+            l.kernel_runtime.clear();
+        } else {
+            l.kernel_runtime = dense_layout(l.kernel, size_t(l.out.channels), l.taps());
+            l.conv_kernel_runtime.clear();
+        }
         l.bias_runtime = padded4(l.bias);
         l.multiplier_runtime = l.multiplier.empty() ? std::vector<int32_t>{} : padded4(l.multiplier);
         if (&l == &layers.back()) {
@@ -196,7 +213,7 @@ size_t QuantNet::weight_bytes() const
 {
     size_t n = 4 * output_scales.size();
     for (const QuantNetLayer& l : layers)
-        n += l.kernel_runtime.size() + 4 * (l.bias_runtime.size() + l.multiplier_runtime.size());
+        n += l.kernel_runtime.size() + 2 * l.conv_kernel_runtime.size() + 4 * (l.bias_runtime.size() + l.multiplier_runtime.size());
     return n;
 }
 
@@ -246,7 +263,10 @@ QuantNetView::QuantNetView(const QuantNet& q)
         v.channels = l.in.channels;
         if (l.has_weights()) {
             v.outputs = l.out.channels;
-            v.kernel = l.kernel_runtime.data();
+            if (l.kind == Kind::conv2d)
+                v.conv_kernel = l.conv_kernel_runtime.data();
+            else
+                v.kernel = l.kernel_runtime.data();
             v.bias = l.bias_runtime.data();
             v.multiplier = l.multiplier_runtime.empty() ? nullptr : l.multiplier_runtime.data();
             v.out_min = -128 - l.output_zero_point;

@@ -33,7 +33,8 @@ struct QuantNetLayer {
     std::vector<int32_t> bias;               // [out channels]
     std::vector<int32_t> multiplier;         // [out channels]; empty for the last layer
     // The runtime's layouts (derived, see QuantNet::set_derived).
-    std::vector<int8_t> kernel_runtime;      // dense layout [round4(out)][round4(taps)]
+    std::vector<int8_t> kernel_runtime;      // dense: dense layout [round4(out)][round4(taps)]
+    std::vector<int16_t> conv_kernel_runtime;  // conv: the kernel widened to int16, convolution layout
     std::vector<int32_t> bias_runtime, multiplier_runtime;  // padded with 0 to round4(out)
     bool operator==(const QuantNetLayer&) const = default;
 
@@ -66,7 +67,7 @@ struct QuantNet {
     void set_derived();
     long parameter_count() const;
     long mac_count() const;
-    size_t weight_bytes() const;  // runtime kernels + int32 biases and multipliers + output scales
+    size_t weight_bytes() const;  // runtime kernels (conv int16) + int32 biases and multipliers + output scales
     // The float model this network came from, with zero weights (its layers, shapes and class
     // names: what commands that describe a model need).
     Model float_outline() const;
