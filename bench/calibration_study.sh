@@ -20,7 +20,7 @@ done
 # Every method at K = 10, 25, 50 but retrain (a whole training, over 10 s), which runs at K = 100.
 # shellcheck disable=SC2086
 "$cli" crossval --data "$data" --split-by user --quiet --calibration-study --calibration-k 10,25,50 \
-  --calibration-methods none,fine-tune,last-layer,resume ${HP_CALIBRATION_FLAGS:-} --json "$out/calibration_small.json" >/dev/null 2>&1
+  --calibration-methods none,fine-tune,last-layer,resume,auto ${HP_CALIBRATION_FLAGS:-} --json "$out/calibration_small.json" >/dev/null 2>&1
 # shellcheck disable=SC2086
 "$cli" crossval --data "$data" --split-by user --quiet --calibration-study --calibration-k 100 \
   ${HP_CALIBRATION_FLAGS:-} --json "$out/calibration_100.json" >/dev/null 2>&1
@@ -36,16 +36,17 @@ for recipe in ("st", "cross-user"):
 rows = sum((json.load(open(f"{out}/calibration_{n}.json"))["calibration"] for n in ("small", "100")), [])
 users = sorted({r["user"] for r in rows})
 settings = sorted({(r["frames"], r["k"]) for r in rows}, key=lambda s: (s[0] != "first", s[1]))
-methods = [m for m in ("none", "fine-tune", "last-layer", "resume", "retrain") if any(r["method"] == m for r in rows)]
+methods = [m for m in ("none", "fine-tune", "last-layer", "resume", "retrain", "auto") if any(r["method"] == m for r in rows)]
 def pct(x): return f"{x * 100:.1f}"
 def mean(xs): return sum(xs) / len(xs)
+def name(r): return r["method"] + (f": {r['applied']}" if r["method"] == "auto" else "")
 
 print("\nThe method chosen per user on the other users only (before -> after, %, chosen method)")
 print("| frames | K | " + " | ".join(users) + " | mean Users 2-4 |\n|---|---|" + "---|" * (len(users) + 1))
 for frames, k in settings:
     chosen = {r["user"]: r for r in rows if (r["frames"], r["k"]) == (frames, k) and r["chosen"]}
     rest = [chosen[u] for u in users if u != "User1"]
-    print(f"| {frames} | {k} | " + " | ".join(f"{pct(chosen[u]['before'])} -> {pct(chosen[u]['after'])} ({chosen[u]['method']})"
+    print(f"| {frames} | {k} | " + " | ".join(f"{pct(chosen[u]['before'])} -> {pct(chosen[u]['after'])} ({name(chosen[u])})"
                                            for u in users)
           + f" | {pct(mean([r['before'] for r in rest]))} -> {pct(mean([r['after'] for r in rest]))} |")
 

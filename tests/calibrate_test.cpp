@@ -59,6 +59,56 @@ TEST(Calibrate, SplitTakesTheFirstFramesOfEachPosturesFirstRecording)
     ASSERT_EQ(spread.calibration.size(), 4u);
     EXPECT_GT(spread.calibration[1], 1u);  // not the first two frames of Like's recording
     EXPECT_THROW(hp::train::split_for_calibration(person, 0, false), hp::Error);
+    EXPECT_TRUE(first.check.empty());  // no posture recorded three times
+
+    // Fist recorded twice more (recordings rank by their first frame, as datasets list them in file order)
+    for (auto [label, file] : std::vector<std::pair<int, int>>{{1, 4}, {0, 1}, {1, 3}, {1, 4}}) {
+        person.labels.push_back(label);
+        person.file_index.push_back(file);
+    }
+    const hp::train::CalibrationSplit checked = hp::train::split_for_calibration(person, 2, false);
+    EXPECT_EQ(checked.calibration, (std::vector<size_t>{0, 1, 9, 10}));
+    EXPECT_EQ(checked.check, (std::vector<size_t>{14, 17}));  // Fist's second recording: file 4
+    EXPECT_EQ(checked.held_back, (std::vector<size_t>{6, 7, 8, 15, 16}));
+}
+
+// auto: the candidate best on the check recordings, the base unless one beats it; without check
+// recordings, fine-tune.
+TEST(Calibrate, AutoKeepsTheBestOnTheCheckRecordings)
+{
+    using hp::train::Adaptation;
+    const hp::Dataset base_data = hp::test::quadrant_dataset(400, 1, 8, 0.3f, 3);
+    hp::Dataset person = hp::test::quadrant_dataset(120, 9, 8, 0.6f, 1);
+    for (size_t i = 0; i < person.size(); i++) person.file_index[i] = int(i % 3);  // every posture recorded 3 times
+    hp::train::TrainOptions t;
+    t.epochs = 1;
+    t.seed = 7;
+    t.flip = hp::train::Flip::none;
+    const hp::Model base = hp::train::train_model(base_data, person, t).last_model;
+    hp::train::CalibrationOptions c;
+    c.augment = {};
+    c.replay_frames = 200;
+    c.method = Adaptation::automatic;
+    const hp::train::CalibrationOutcome r = hp::train::calibrate_person(base, person, base_data, 10, false, c);
+    const hp::train::CalibrationSplit split = hp::train::split_for_calibration(person, 10, false);
+    ASSERT_EQ(r.check_frames, split.check.size());
+    ASSERT_GT(r.check_frames, 0u);
+    const hp::Dataset check = person.subset(split.check);
+    const double base_on_check = hp::train::accuracy_of(base, check);
+    for (Adaptation m : {Adaptation::fine_tune, Adaptation::last_layer, Adaptation::resume}) {
+        c.method = m;
+        const hp::Model candidate = hp::train::calibrate_model(base, person.subset(split.calibration), base_data, c);
+        EXPECT_GE(hp::train::accuracy_of(r.model, check), hp::train::accuracy_of(candidate, check))
+            << hp::train::adaptation_name(m);
+        if (m == r.method) EXPECT_EQ(r.model, candidate);
+    }
+    if (r.method == Adaptation::none) EXPECT_EQ(r.model, base);
+    else EXPECT_GT(hp::train::accuracy_of(r.model, check), base_on_check);
+
+    for (size_t i = 0; i < person.size(); i++) person.file_index[i] = int(i % 2);  // twice: nothing to check on
+    c.method = Adaptation::automatic;
+    EXPECT_EQ(hp::train::calibrate_person(base, person, base_data, 10, false, c).method, Adaptation::fine_tune);
+    EXPECT_THROW(hp::train::calibrate_model(base, person, base_data, c), hp::Error);
 }
 
 // The guard: the best mean gain among the methods that made nobody worse, else none.

@@ -47,8 +47,13 @@ void run_calibrate(CalibrateArgs a)
     train::CalibrationOutcome c = train::calibrate_person(base, person, replay, a.frames, a.spread, a.options);
     write_keras_h5(a.out, c.model);
     std::printf("calibrated (%s) on %zu frames (%d per posture, %s) in %.1f s; held back %zu frames\n",
-                a.method.c_str(), c.calibration_frames, a.frames, a.spread ? "spread" : "first", c.seconds,
-                c.held_back_frames);
+                train::adaptation_name(c.method).c_str(), c.calibration_frames, a.frames, a.spread ? "spread" : "first",
+                c.seconds, c.held_back_frames);
+    if (a.options.method == train::Adaptation::automatic && c.check_frames > 0)
+        std::printf("auto: %s was best on the %zu frames of the postures' second recordings\n",
+                    train::adaptation_name(c.method).c_str(), c.check_frames);
+    else if (a.options.method == train::Adaptation::automatic)
+        std::printf("auto: no posture recorded three times to check on, so fine-tune\n");
     if (c.held_back_frames == 0)
         std::printf("no held-back frames to measure on (record a posture twice, or longer than --frames)\n");
     else
@@ -75,7 +80,8 @@ void add_calibrate_commands(CLI::App& app)
     cmd->add_flag("--spread", a->spread, "Take them spread over the first recording instead of its first ones");
     cmd->add_option("--method", a->method,
                     "fine-tune (every layer), last-layer (the output layer alone), retrain (a fresh model on the base "
-                    "data and yours), resume (the base's training resumed on both) or none")
+                    "data and yours), resume (the base's training resumed on both), none, or auto (none, fine-tune, last-layer "
+                    "and resume tried, the best on each posture's second recording kept, when recorded three times)")
         ->capture_default_str();
     cmd->add_option("--epochs", a->options.epochs, "Fine-tuning epochs")->check(CLI::PositiveNumber)->capture_default_str();
     cmd->add_option("--lr", a->options.learning_rate, "Fine-tuning learning rate")->check(CLI::PositiveNumber)->capture_default_str();

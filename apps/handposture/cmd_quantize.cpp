@@ -65,7 +65,8 @@ void run_quantize(const QuantizeOptions& o)
         std::printf("wrote %s (%zu bytes of int16 conv and int8 dense weights, int32 biases and requantization)\n",
                     o.out.c_str(), st->weight_bytes());
     else
-        std::printf("wrote %s (general int8 network: %zu bytes of int8 weights, int32 biases and requantization)\n",
+        std::printf("wrote %s (general int8 network: %zu bytes of weights as the runtime holds them, conv widened "
+                    "to int16, int32 biases and requantization)\n",
                     o.out.c_str(), std::get<QuantNet>(q).weight_bytes());
 }
 

@@ -202,7 +202,7 @@ struct CrossvalArgs {
     std::string json;
     bool quantize = false, calibration_study = false;
     train::CalibrationOptions calibration;  // --calibration-study's fine-tuning
-    std::vector<std::string> calibration_methods = {"none", "fine-tune", "last-layer", "retrain", "resume"};
+    std::vector<std::string> calibration_methods = {"none", "fine-tune", "last-layer", "retrain", "resume", "auto"};
     std::vector<int> calibration_ks = {10, 25, 50, 100};
     size_t calibration_frames = 1000;
     std::string method = "minmax";
@@ -277,6 +277,7 @@ void run_calibration_study(const CrossvalArgs& a, const Dataset& data, train::Sp
                         {"frames", frames},
                         {"k", r.setting.frames_per_class},
                         {"method", train::adaptation_name(r.method)},
+                        {"applied", train::adaptation_name(r.applied)},
                         {"calibration_frames", r.calibration_frames},
                         {"held_back_frames", r.held_back_frames},
                         {"before", r.before},
@@ -374,7 +375,7 @@ void add_train_commands(CLI::App& app)
                        "spread over its first recordings) with each method, score the rest before and after, and "
                        "choose a method per fold on its training users only");
     crossval->add_option("--calibration-methods", cv->calibration_methods,
-                         "With --calibration-study: methods compared (none, fine-tune, last-layer, retrain, resume)")
+                         "With --calibration-study: methods compared (none, fine-tune, last-layer, retrain, resume, auto)")
         ->delimiter(',')
         ->capture_default_str();
     crossval->add_option("--calibration-k", cv->calibration_ks, "With --calibration-study: frames per posture")

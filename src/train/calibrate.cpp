@@ -16,21 +16,26 @@ namespace hp::train {
 CalibrationSplit split_for_calibration(const Dataset& person, int frames_per_class, bool spread)
 {
     if (frames_per_class < 1) throw Error("calibration", "frames per posture must be at least 1");
-    // frames of each class's first recording, in order
-    std::map<int, int> first_file;
-    for (size_t i = 0; i < person.size(); i++)
-        if (!first_file.count(person.labels[i])) first_file[person.labels[i]] = person.file_index[i];
+    // each class's recordings, in file order
+    std::map<int, std::vector<int>> recordings;
+    for (size_t i = 0; i < person.size(); i++) {
+        std::vector<int>& files = recordings[person.labels[i]];
+        if (std::find(files.begin(), files.end(), person.file_index[i]) == files.end())
+            files.push_back(person.file_index[i]);
+    }
     std::map<int, std::vector<size_t>> first_frames;
     CalibrationSplit split;
     for (size_t i = 0; i < person.size(); i++) {
-        if (person.file_index[i] == first_file[person.labels[i]])
+        const std::vector<int>& files = recordings[person.labels[i]];
+        if (person.file_index[i] == files[0])
             first_frames[person.labels[i]].push_back(i);
+        else if (files.size() >= 3 && person.file_index[i] == files[1])
+            split.check.push_back(i);
         else
             split.held_back.push_back(i);
     }
     std::vector<bool> calibrates(person.size(), false);
     for (const auto& [posture, frames] : first_frames) {
-        const int label = posture;  // a copy: Clang 14 cannot capture a structured binding
         const size_t k = std::min(size_t(frames_per_class), frames.size());
         const std::vector<size_t> picks = spread ? calibration_subset(frames.size(), k) : [&] {
             std::vector<size_t> first(k);
@@ -39,9 +44,7 @@ CalibrationSplit split_for_calibration(const Dataset& person, int frames_per_cla
         }();
         for (size_t j : picks) calibrates[frames[j]] = true;
         // a class recorded once: its other frames are the only ones to measure it on
-        const bool only_recording = std::none_of(split.held_back.begin(), split.held_back.end(),
-                                                 [&](size_t i) { return person.labels[i] == label; });
-        if (only_recording)
+        if (recordings[posture].size() == 1)
             for (size_t i : frames)
                 if (!calibrates[i]) split.held_back.push_back(i);
     }
@@ -60,10 +63,11 @@ double accuracy_of(const Model& model, const Dataset& data)
 
 Adaptation parse_adaptation(const std::string& name, const std::string& where)
 {
-    for (Adaptation m :
-         {Adaptation::none, Adaptation::fine_tune, Adaptation::last_layer, Adaptation::retrain, Adaptation::resume})
+    for (Adaptation m : {Adaptation::none, Adaptation::fine_tune, Adaptation::last_layer, Adaptation::retrain,
+                         Adaptation::resume, Adaptation::automatic})
         if (name == adaptation_name(m)) return m;
-    throw Error(where, "unknown calibration method '" + name + "' (use none, fine-tune, last-layer, retrain or resume)");
+    throw Error(where,
+                "unknown calibration method '" + name + "' (use none, fine-tune, last-layer, retrain, resume or auto)");
 }
 
 std::string adaptation_name(Adaptation method)
@@ -74,6 +78,7 @@ std::string adaptation_name(Adaptation method)
     case Adaptation::last_layer: return "last-layer";
     case Adaptation::retrain: return "retrain";
     case Adaptation::resume: return "resume";
+    case Adaptation::automatic: return "auto";
     }
     return "?";
 }
@@ -146,6 +151,7 @@ Model calibrate_model(const Model& base, const Dataset& calibration, const Datas
     if (calibration.class_names != replay.class_names)
         throw Error("base data", "its classes differ from the person's (both must be the model's)");
     switch (options.method) {
+    case Adaptation::automatic: throw Error("calibration", "auto chooses in calibrate_person, with check frames");
     case Adaptation::none: return base;
     case Adaptation::retrain:
     case Adaptation::resume: return retrained(base, calibration, replay, options);
@@ -171,6 +177,26 @@ Adaptation choose_adaptation(const std::vector<std::pair<Adaptation, std::vector
     return best;
 }
 
+// Adaptation::automatic: each candidate calibrated, the best on the check frames kept.
+static Model best_on_check(const Model& base, const Dataset& calibration, const Dataset& check, const Dataset& replay,
+                           CalibrationOptions options, Adaptation& picked)
+{
+    Model best = base;
+    double best_accuracy = accuracy_of(base, check);
+    picked = Adaptation::none;
+    for (Adaptation m : {Adaptation::fine_tune, Adaptation::last_layer, Adaptation::resume}) {
+        options.method = m;
+        Model candidate = calibrate_model(base, calibration, replay, options);
+        const double accuracy = accuracy_of(candidate, check);
+        if (accuracy > best_accuracy) {
+            best = std::move(candidate);
+            best_accuracy = accuracy;
+            picked = m;
+        }
+    }
+    return best;
+}
+
 CalibrationOutcome calibrate_person(const Model& base, const Dataset& person, const Dataset& replay,
                                     int frames_per_class, bool spread, const CalibrationOptions& options)
 {
@@ -178,10 +204,19 @@ CalibrationOutcome calibrate_person(const Model& base, const Dataset& person, co
     const Dataset calibration = person.subset(split.calibration), held_back = person.subset(split.held_back);
     CalibrationOutcome out;
     out.calibration_frames = calibration.size();
+    out.check_frames = split.check.size();
     out.held_back_frames = held_back.size();
     out.before = accuracy_of(base, held_back);
     const auto start = std::chrono::steady_clock::now();
-    out.model = calibrate_model(base, calibration, replay, options);
+    out.method = options.method;
+    if (options.method == Adaptation::automatic && split.check.empty()) out.method = Adaptation::fine_tune;
+    if (out.method == Adaptation::automatic) {
+        out.model = best_on_check(base, calibration, person.subset(split.check), replay, options, out.method);
+    } else {
+        CalibrationOptions o = options;
+        o.method = out.method;
+        out.model = calibrate_model(base, calibration, replay, o);
+    }
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     out.after = accuracy_of(out.model, held_back);
     return out;

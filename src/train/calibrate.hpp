@@ -12,15 +12,17 @@
 
 namespace hp::train {
 
-// Which of a person's frames calibrate and which are held back to measure it.
+// Which of a person's frames calibrate, which check the methods of `auto`, and which are held
+// back to measure the result.
 struct CalibrationSplit {
-    std::vector<size_t> calibration, held_back;
+    std::vector<size_t> calibration, check, held_back;
 };
 
 // For each class, the person's first recording (in file order) gives `frames_per_class` frames:
 // its first ones (contiguous, as a still hand gives), or, with `spread`, ones spread evenly over
-// it (a hand moved nearer, farther, left and right while it was recorded). Every frame of the
-// class's other recordings is held back; when it has only one, that recording's other frames are.
+// it (a hand moved nearer, farther, left and right while it was recorded). A class recorded three
+// times or more has its second recording checked; every frame of its other recordings is held
+// back; when it has only one, that recording's other frames are.
 CalibrationSplit split_for_calibration(const Dataset& person, int frames_per_class, bool spread);
 
 // How a base model is adapted to a person's frames.
@@ -30,8 +32,10 @@ enum class Adaptation {
     last_layer,  // the output layer alone fine-tuned, the same way
     retrain,     // a fresh model trained on the base data and the person's frames, oversampled
     resume,      // the base's training resumed on the same data as retrain, from the base's weights
+    automatic,   // none, fine-tune, last-layer and resume each tried; the best on the person's check
+                 // recordings kept (the first of a tie, so none unless another is better)
 };
-// "none", "fine-tune", "last-layer", "retrain", "resume"; throws hp::Error naming `where`.
+// "none", "fine-tune", "last-layer", "retrain", "resume", "auto"; throws hp::Error naming `where`.
 Adaptation parse_adaptation(const std::string& name, const std::string& where);
 std::string adaptation_name(Adaptation method);
 
@@ -54,7 +58,7 @@ struct CalibrationOptions {
     int resume_patience = 10;
 };
 
-// `base` adapted by options.method to `calibration` (the person's frames, oversampled to as many
+// `base` adapted by options.method (not automatic) to `calibration` (the person's frames, oversampled to as many
 // as the replayed ones) mixed with `replay` (the base's training data, same classes and
 // preprocessing). Throws hp::Error if the sets do not fit the model.
 Model calibrate_model(const Model& base, const Dataset& calibration, const Dataset& replay,
@@ -62,13 +66,15 @@ Model calibrate_model(const Model& base, const Dataset& calibration, const Datas
 
 struct CalibrationOutcome {
     Model model;
-    size_t calibration_frames = 0, held_back_frames = 0;
+    Adaptation method = Adaptation::none;  // the one applied (auto's pick)
+    size_t calibration_frames = 0, check_frames = 0, held_back_frames = 0;
     double before = 0, after = 0;  // accuracy on the held-back frames, base and calibrated model
     double seconds = 0;            // wall time of the fine-tuning
 };
 
 // A person's recordings split (split_for_calibration), the base calibrated on their first
-// frames and scored on the held-back ones before and after.
+// frames and scored on the held-back ones before and after. Adaptation::automatic without check
+// frames (no posture recorded three times) falls back to fine-tune.
 CalibrationOutcome calibrate_person(const Model& base, const Dataset& person, const Dataset& replay,
                                     int frames_per_class, bool spread, const CalibrationOptions& options);
 

@@ -67,7 +67,7 @@ std::vector<CalibrationStudyRow> run_calibration_study(const Dataset& data, doub
                          for (size_t m = 0; m < study.methods.size(); m++) {
                              const CalibrationOutcome r =
                                  calibrated(base, person, training, settings[s], study.methods[m], study, options.seed);
-                             CalibrationStudyRow row{fold.group, settings[s], study.methods[m],
+                             CalibrationStudyRow row{fold.group, settings[s], study.methods[m], r.method,
                                                      r.calibration_frames, r.held_back_frames, r.before, r.after,
                                                      r.seconds, gains[s][m], study.methods[m] == choice};
                              if (on_row) on_row(row);

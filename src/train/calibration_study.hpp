@@ -24,6 +24,7 @@ struct CalibrationStudyRow {
     std::string user;
     CalibrationSetting setting;
     Adaptation method = Adaptation::none;
+    Adaptation applied = Adaptation::none;  // method, or auto's pick
     size_t calibration_frames = 0, held_back_frames = 0;
     double before = 0, after = 0, seconds = 0;  // accuracy on the user's held-back frames
     // This method's gains (after - before) on the fold's training users, each calibrating a base
@@ -34,7 +35,7 @@ struct CalibrationStudyRow {
 
 struct CalibrationStudy {
     std::vector<Adaptation> methods = {Adaptation::none, Adaptation::fine_tune, Adaptation::last_layer,
-                                       Adaptation::retrain, Adaptation::resume};
+                                       Adaptation::retrain, Adaptation::resume, Adaptation::automatic};
     std::vector<CalibrationSetting> settings;  // empty: K = 10, 25, 50, 100, first then spread
     CalibrationOptions calibration;            // its method is each of `methods` in turn
 };
