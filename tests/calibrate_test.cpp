@@ -100,10 +100,15 @@ TEST(Calibrate, AutoKeepsTheBestOnTheCheckRecordings)
         const hp::Model candidate = hp::train::calibrate_model(base, person.subset(split.calibration), base_data, c);
         EXPECT_GE(hp::train::accuracy_of(r.model, check), hp::train::accuracy_of(candidate, check))
             << hp::train::adaptation_name(m);
-        if (m == r.method) EXPECT_EQ(r.model, candidate);
+        if (m == r.method) {
+            EXPECT_EQ(r.model, candidate);
+        }
     }
-    if (r.method == Adaptation::none) EXPECT_EQ(r.model, base);
-    else EXPECT_GT(hp::train::accuracy_of(r.model, check), base_on_check);
+    if (r.method == Adaptation::none) {
+        EXPECT_EQ(r.model, base);
+    } else {
+        EXPECT_GT(hp::train::accuracy_of(r.model, check), base_on_check);
+    }
 
     for (size_t i = 0; i < person.size(); i++) person.file_index[i] = int(i % 2);  // twice: nothing to check on
     c.method = Adaptation::automatic;
