@@ -23,7 +23,7 @@ struct CalibrateArgs {
     std::vector<std::string> classes;
     int frames = 100;
     bool spread = false;
-    std::string method = "fine-tune";
+    std::string method = "auto";
     train::CalibrationOptions options;
 };
 
