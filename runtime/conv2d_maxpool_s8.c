@@ -3,6 +3,7 @@
  * pair's patch and one over the bottom pair's, then the max of the four windows, SMMULR and the
  * clamp, two outputs a word. Keeping the four windows' maxima in registers spares storing and
  * reloading accumulators and a separate requantization. */
+#include "conv2d_s8_asm.h"
 #include "hp_kernels_s8.h"
 
 /* Arm (Thumb-2) code only: a host that defines __ARM_FEATURE_DSP cannot assemble the asm. */
@@ -24,19 +25,6 @@ __attribute__((naked)) void hp_conv2d_s8_maxpool(const int16_t *top, const int16
                                                  int16_t *output)
 {
     __asm__(
-#define STEP \
-        "ldmia.w r0!, {r7-r10}\n\t" \
-        "ldmia.w r2!, {r1, r11, r12, lr}\n\t" \
-        "smlad r3, r1, r7, r3\n\t" \
-        "smlad r3, r11, r8, r3\n\t" \
-        "smlad r5, r1, r9, r5\n\t" \
-        "smlad r5, r11, r10, r5\n\t" \
-        "smlad r4, r12, r7, r4\n\t" \
-        "smlad r4, lr, r8, r4\n\t" \
-        "smlad r6, r12, r9, r6\n\t" \
-        "smlad r6, lr, r10, r6\n\t"
-#define ROUND STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP
-#define MAX(a, b) "cmp " a ", " b "\n\t" "it lt\n\t" "movlt " a ", " b "\n\t"
         ".p2align 2\n\t" /* a word-aligned section: the ADRs below are resolved before linking */
         "push {r4-r11, lr}\n\t"
         "mov r12, r3\n\t" /* kernel */
@@ -76,11 +64,11 @@ __attribute__((naked)) void hp_conv2d_s8_maxpool(const int16_t *top, const int16
         "str r2, [sp, #48]\n\t"
         "ldr r0, [sp]\n\t"
         "ldr pc, [sp, #32]\n"
-        "4:\n\t" ROUND
+        "4:\n\t" HP_S8_ROUND
         "ldr r1, [sp, #4]\n\t"
         "cmp r0, r1\n\t"
         "bne 4b\n\t"
-        MAX("r3", "r5") MAX("r4", "r6")
+        HP_S8_MAX("r3", "r5") HP_S8_MAX("r4", "r6")
         "strd r3, r4, [sp, #60]\n\t" /* the top pair's maxima; the bottom pair from the biases */
         "ldrd r3, r4, [sp, #52]\n\t"
         "mov r5, r3\n\t"
@@ -88,13 +76,13 @@ __attribute__((naked)) void hp_conv2d_s8_maxpool(const int16_t *top, const int16
         "ldr r2, [sp, #48]\n\t"
         "ldr r0, [sp, #8]\n\t"
         "ldr pc, [sp, #36]\n"
-        "5:\n\t" ROUND
+        "5:\n\t" HP_S8_ROUND
         "ldr r1, [sp, #12]\n\t"
         "cmp r0, r1\n\t"
         "bne 5b\n\t"
-        MAX("r3", "r5") MAX("r4", "r6")
+        HP_S8_MAX("r3", "r5") HP_S8_MAX("r4", "r6")
         "ldrd r5, r6, [sp, #60]\n\t"
-        MAX("r3", "r5") MAX("r4", "r6")
+        HP_S8_MAX("r3", "r5") HP_S8_MAX("r4", "r6")
         "ldr r0, [sp, #20]\n\t"
         "ldrd r7, r8, [r0], #8\n\t"
         "str r0, [sp, #20]\n\t"
@@ -116,9 +104,6 @@ __attribute__((naked)) void hp_conv2d_s8_maxpool(const int16_t *top, const int16
         "bne 3b\n\t"
         "add sp, sp, #68\n\t"
         "pop {r4-r11, pc}");
-#undef MAX
-#undef ROUND
-#undef STEP
 }
 #pragma GCC diagnostic pop
 

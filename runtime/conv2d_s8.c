@@ -10,6 +10,7 @@
  * (conv2d_maxpool_s8.c), which pools and requantizes in registers. */
 #include <string.h>
 
+#include "conv2d_s8_asm.h"
 #include "hp_kernels_s8.h"
 
 /* Tells GCC/Clang a pointer is 4-byte aligned (checked by the caller): word copies without
@@ -182,18 +183,6 @@ __attribute__((naked)) void hp_conv2d_s8_pair(const int16_t *patch, int groups, 
                                               const int32_t *bias, int filters, int32_t *acc, int mode)
 {
     __asm__(
-#define STEP \
-        "ldmia.w r0!, {r7-r10}\n\t" \
-        "ldmia.w r2!, {r1, r11, r12, lr}\n\t" \
-        "smlad r3, r1, r7, r3\n\t" \
-        "smlad r3, r11, r8, r3\n\t" \
-        "smlad r5, r1, r9, r5\n\t" \
-        "smlad r5, r11, r10, r5\n\t" \
-        "smlad r4, r12, r7, r4\n\t" \
-        "smlad r4, lr, r8, r4\n\t" \
-        "smlad r6, r12, r9, r6\n\t" \
-        "smlad r6, lr, r10, r6\n\t"
-#define MAX(a, b) "cmp " a ", " b "\n\t" "it lt\n\t" "movlt " a ", " b "\n\t"
         ".p2align 2\n\t" /* a word-aligned section: the ADR below is resolved before linking */
         "push {r4-r11, lr}\n\t"
         "ldrd r5, r4, [sp, #36]\n\t" /* filters, acc */
@@ -223,18 +212,18 @@ __attribute__((naked)) void hp_conv2d_s8_pair(const int16_t *patch, int groups, 
         "mov r6, r4\n\t"
         "ldr r0, [sp]\n\t"
         "ldr pc, [sp, #24]\n"
-        "4:\n\t" STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP
+        "4:\n\t" HP_S8_ROUND
         "ldr r1, [sp, #4]\n\t"
         "cmp r0, r1\n\t"
         "bne 4b\n\t"
         "ldrd r0, r1, [sp, #12]\n\t" /* acc, acc[1] - acc */
         "ldr r7, [sp, #28]\n\t"
         "cbz r7, 1f\n\t"
-        MAX("r3", "r5") MAX("r4", "r6")
+        HP_S8_MAX("r3", "r5") HP_S8_MAX("r4", "r6")
         "cmp r7, #1\n\t"
         "beq 2f\n\t"
         "ldrd r5, r6, [r0]\n\t"
-        MAX("r3", "r5") MAX("r4", "r6")
+        HP_S8_MAX("r3", "r5") HP_S8_MAX("r4", "r6")
         "b 2f\n"
         "1:\n\t"
         "add r1, r1, r0\n\t"
@@ -247,8 +236,6 @@ __attribute__((naked)) void hp_conv2d_s8_pair(const int16_t *patch, int groups, 
         "bne 3b\n\t"
         "add sp, sp, #32\n\t"
         "pop {r4-r11, pc}");
-#undef MAX
-#undef STEP
 }
 #pragma GCC diagnostic pop
 

@@ -183,7 +183,7 @@ std::map<std::string, std::string> quant_test_vector_files(const QuantNet& q, co
 
 std::vector<std::string> general_net_s8_runtime_files()
 {
-    return {"hp_net_s8.h",     "hp_net_s8.c",          "hp_kernels_s8.h", "conv2d_s8.c",      "conv2d_maxpool_s8.c",
+    return {"hp_net_s8.h",     "hp_net_s8.c",          "hp_kernels_s8.h", "conv2d_s8.c",      "conv2d_maxpool_s8.c", "conv2d_s8_asm.h",
             "maxpool2x2_s8.c", "requantize_s8.c",      "dense_s8.c",      "quantize_input_s16.c", "hp_kernels_f32.h",
             "softmax_f32.c",   "sigmoid_f32.c"};
 }
