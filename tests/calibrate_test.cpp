@@ -41,6 +41,26 @@ std::pair<double, double> before_after(const std::string& output)
     return {std::stod(m[1]), std::stod(m[2])};
 }
 
+// A base model of the synthetic quadrant task, trained `epochs` epochs (no flip: a flip would
+// swap the quadrant classes).
+hp::Model quadrant_base(const hp::Dataset& base_data, const hp::Dataset& validation, int epochs, uint32_t seed)
+{
+    hp::train::TrainOptions t;
+    t.epochs = epochs;
+    t.seed = seed;
+    t.flip = hp::train::Flip::none;
+    return hp::train::train_model(base_data, validation, t).last_model;
+}
+
+// Calibration for the synthetic task: its frames have no raw form to augment; a small replay.
+hp::train::CalibrationOptions synthetic_calibration()
+{
+    hp::train::CalibrationOptions c;
+    c.augment = {};
+    c.replay_frames = 200;
+    return c;
+}
+
 TEST(Calibrate, SplitTakesTheFirstFramesOfEachPosturesFirstRecording)
 {
     hp::Dataset person;
@@ -80,14 +100,8 @@ TEST(Calibrate, AutoKeepsTheBestOnTheCheckRecordings)
     const hp::Dataset base_data = hp::test::quadrant_dataset(400, 1, 8, 0.3f, 3);
     hp::Dataset person = hp::test::quadrant_dataset(120, 9, 8, 0.6f, 1);
     for (size_t i = 0; i < person.size(); i++) person.file_index[i] = int(i % 3);  // every posture recorded 3 times
-    hp::train::TrainOptions t;
-    t.epochs = 1;
-    t.seed = 7;
-    t.flip = hp::train::Flip::none;
-    const hp::Model base = hp::train::train_model(base_data, person, t).last_model;
-    hp::train::CalibrationOptions c;
-    c.augment = {};
-    c.replay_frames = 200;
+    const hp::Model base = quadrant_base(base_data, person, 1, 7);
+    hp::train::CalibrationOptions c = synthetic_calibration();
     c.method = Adaptation::automatic;
     const hp::train::CalibrationOutcome r = hp::train::calibrate_person(base, person, base_data, 10, false, c);
     const hp::train::CalibrationSplit split = hp::train::split_for_calibration(person, 10, false);
@@ -142,14 +156,8 @@ TEST(Calibrate, EachMethodAdaptsTheLayersItSays)
     using hp::train::Adaptation;
     const hp::Dataset base_data = hp::test::quadrant_dataset(400, 1, 8, 0.3f, 3);
     const hp::Dataset person = hp::test::quadrant_dataset(80, 9, 8, 0.3f, 1);
-    hp::train::TrainOptions t;
-    t.epochs = 4;
-    t.seed = 7;
-    t.flip = hp::train::Flip::none;
-    const hp::Model base = hp::train::train_model(base_data, person, t).last_model;
-    hp::train::CalibrationOptions c;
-    c.augment = {};
-    c.replay_frames = 200;
+    const hp::Model base = quadrant_base(base_data, person, 4, 7);
+    hp::train::CalibrationOptions c = synthetic_calibration();
     for (Adaptation m :
          {Adaptation::none, Adaptation::last_layer, Adaptation::fine_tune, Adaptation::retrain, Adaptation::resume}) {
         c.method = m;
@@ -161,8 +169,7 @@ TEST(Calibrate, EachMethodAdaptsTheLayersItSays)
     }
     // retrain starts afresh: the base's weights do not matter, only its layers; resume starts
     // from them
-    t.seed = 8;
-    const hp::Model other_base = hp::train::train_model(base_data, person, t).last_model;
+    const hp::Model other_base = quadrant_base(base_data, person, 4, 8);
     ASSERT_NE(other_base, base);
     c.method = Adaptation::retrain;
     EXPECT_EQ(hp::train::calibrate_model(other_base, person, base_data, c),
