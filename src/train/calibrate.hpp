@@ -58,9 +58,9 @@ struct CalibrationOptions {
     int resume_patience = 10;
 };
 
-// `base` adapted by options.method (not automatic) to `calibration` (the person's frames, oversampled to as many
-// as the replayed ones) mixed with `replay` (the base's training data, same classes and
-// preprocessing). Throws hp::Error if the sets do not fit the model.
+// `base` adapted by options.method (not automatic) to `calibration` (the person's frames,
+// oversampled to as many as the replayed ones) mixed with `replay` (the base's training data, same
+// classes and preprocessing). Throws hp::Error if the sets do not fit the model.
 Model calibrate_model(const Model& base, const Dataset& calibration, const Dataset& replay,
                       const CalibrationOptions& options);
 
@@ -69,7 +69,7 @@ struct CalibrationOutcome {
     Adaptation method = Adaptation::none;  // the one applied (auto's pick)
     size_t calibration_frames = 0, check_frames = 0, held_back_frames = 0;
     double before = 0, after = 0;  // accuracy on the held-back frames, base and calibrated model
-    double seconds = 0;            // wall time of the fine-tuning
+    double seconds = 0;            // wall time of the calibration
 };
 
 // A person's recordings split (split_for_calibration), the base calibrated on their first
