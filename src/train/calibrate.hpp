@@ -40,7 +40,7 @@ Adaptation parse_adaptation(const std::string& name, const std::string& where);
 std::string adaptation_name(Adaptation method);
 
 struct CalibrationOptions {
-    Adaptation method = Adaptation::fine_tune;
+    Adaptation method = Adaptation::automatic;
     int replay_frames = 3000;  // frames of the base data mixed in, evenly spread (retrain: all of it,
                                // the person's frames still oversampled to this many)
     uint32_t seed = 42;

@@ -191,6 +191,10 @@ async function boardPart(browser) {
   check(takes.length === 2 && takes[0].label === 'Like' && takes[1].label === 'Love' && takes.every((t) => t.ended === 'done'),
         'guided calibration: a take of Like, then of Love');
   takes.forEach((t) => checkTake(t, `take ${t.label}`));
+  check(c.method === 'fine-tune' && c.check_frames === 0,
+        `one take a posture: nothing to check auto's methods on, so fine-tune (${c.method}, ${c.check_frames} check frames)`);
+  const said = await page.evaluate(() => document.getElementById('accuracy').textContent);
+  check(said.includes('(fine-tune, calibrated on 20 frames'), `the page names the method applied ("${said}")`);
   const shown = await page.evaluate(() => [document.getElementById('accuracy').dataset.after,
     [...document.querySelectorAll('#confusion-after td')].reduce((n, td) => n + Number(td.textContent), 0)]);
   check(Number(shown[0]) === c.after && shown[1] === 20,

@@ -162,7 +162,7 @@ function drawCalibration(c) {
   message('');
   $('accuracy').textContent = c.held_back_frames ?
     `Accuracy on ${c.held_back_frames} frames kept out of calibration: before ${(100 * c.before).toFixed(1)} %, ` +
-    `after ${(100 * c.after).toFixed(1)} % (calibrated on ${c.calibration_frames} frames in ${c.seconds.toFixed(1)} s)` :
+    `after ${(100 * c.after).toFixed(1)} % (${c.method}, calibrated on ${c.calibration_frames} frames in ${c.seconds.toFixed(1)} s)` :
     'No frames were kept out to measure on: record longer takes, or a posture twice.';
   $('accuracy').dataset.before = c.before;
   $('accuracy').dataset.after = c.after;
