@@ -52,6 +52,33 @@ static uint32_t load(const char *p)
 
 static void store(char *p, uint32_t w) { memcpy(ALIGNED4(p), &w, 4); }
 
+/* n words (n even) from `from` to the window halves of consecutive groups from d (16 bytes a
+ * group, the window's two words first). */
+static void copy_halves(const char *from, int n, char *d)
+{
+    for (; n >= 4; n -= 4, from += 16, d += 32) {
+        const uint32_t a = load(from), b = load(from + 4), c = load(from + 8), e = load(from + 12);
+        store(d, a);
+        store(d + 4, b);
+        store(d + 16, c);
+        store(d + 20, e);
+    }
+    if (n > 0) {
+        const uint32_t a = load(from), b = load(from + 4);
+        store(d, a);
+        store(d + 4, b);
+    }
+}
+
+/* The same with zeros. */
+static void zero_halves(int n, char *d)
+{
+    for (; n > 0; n -= 2, d += 16) {
+        store(d, 0);
+        store(d + 4, 0);
+    }
+}
+
 /* Words (C even: every run of a window row is whole channel pairs): n words from `from` (zeros
  * if NULL) to the window's words at..at + n - 1, word j of a window being patch word
  * (j / 2) * 4 + j % 2 (window 1: `to` + 2 words). */
@@ -66,24 +93,11 @@ static void put_words(const int16_t *from, int at, int n, int16_t *to)
         t += 16;
         n--;
     }
-    if (f == NULL) {
-        for (; n >= 2; n -= 2, t += 16) store(t, 0), store(t + 4, 0);
-        if (n > 0) store(t, 0);
-        return;
-    }
-    for (; n >= 4; n -= 4, f += 16, t += 32) {
-        const uint32_t a = load(f), b = load(f + 4), c = load(f + 8), d = load(f + 12);
-        store(t, a);
-        store(t + 4, b);
-        store(t + 16, c);
-        store(t + 20, d);
-    }
-    for (; n >= 2; n -= 2, f += 8, t += 16) {
-        const uint32_t a = load(f), b = load(f + 4);
-        store(t, a);
-        store(t + 4, b);
-    }
-    if (n > 0) store(t, load(f));
+    if (f == NULL)
+        zero_halves(n & ~1, t);
+    else
+        copy_halves(f, n & ~1, t);
+    if ((n & 1) != 0) store(t + 8 * (n & ~1), f != NULL ? load(f + 4 * (n & ~1)) : 0);
 }
 
 /* Window w (0, 1) of the patch (`patch` + 4 w) = the k x k x C window whose top-left input pixel
@@ -104,32 +118,6 @@ static void gather(const int16_t *input, int height, int width, int channels, in
         if (left > 0) put(NULL, at, left * unit, patch);
         put(input + ((long)yy * width + x + left) * channels, at + left * unit, (k - left - right) * unit, patch);
         if (right > 0) put(NULL, at + (k - right) * unit, right * unit, patch);
-    }
-}
-
-/* n words (n even) to the window halves of consecutive groups from d (16 bytes a group, the
- * window's two words first): from `from`, or zeros. */
-static void copy_halves(const char *from, int n, char *d)
-{
-    for (; n >= 4; n -= 4, from += 16, d += 32) {
-        const uint32_t a = load(from), b = load(from + 4), c = load(from + 8), e = load(from + 12);
-        store(d, a);
-        store(d + 4, b);
-        store(d + 16, c);
-        store(d + 20, e);
-    }
-    if (n > 0) {
-        const uint32_t a = load(from), b = load(from + 4);
-        store(d, a);
-        store(d + 4, b);
-    }
-}
-
-static void zero_halves(int n, char *d)
-{
-    for (; n > 0; n -= 2, d += 16) {
-        store(d, 0);
-        store(d + 4, 0);
     }
 }
 

@@ -120,9 +120,10 @@ static void keep_frozen(Model& model, const std::vector<Layer>& frozen, Tensors&
 {
     size_t tensor = 0;
     for (size_t l = 0; l < frozen.size(); l++) {
-        for (size_t t = 0; t < model.layers[l].trainable_tensors(); t++, tensor++)
+        Layer& layer = model.layers[l];
+        for (size_t t = 0; t < layer.trainable_tensors(); t++, tensor++)
             std::fill(grads[tensor].begin(), grads[tensor].end(), 0.0f);
-        model.layers[l].weights = frozen[l].weights;
+        for (size_t t = layer.trainable_tensors(); t < layer.weights.size(); t++) layer.weights[t] = frozen[l].weights[t];
     }
 }
 
