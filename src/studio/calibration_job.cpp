@@ -54,7 +54,7 @@ void CalibrationJob::run()
         const int k = setup_.frames_per_posture;
         train::CalibrationOutcome c = train::calibrate_person(base_, person, replay, k, false, setup_.options);
         // The frames calibrate_person measured on, for the confusion matrices.
-        const Dataset held = person.subset(train::split_for_calibration(person, k, false).held_back);
+        const Dataset held = person.subset(c.split.held_back);
         write_keras_h5(setup_.out_model, c.model);
         result = {{"status", "done"},
                   {"before", c.before},

@@ -200,9 +200,10 @@ static Model best_on_check(const Model& base, const Dataset& calibration, const 
 CalibrationOutcome calibrate_person(const Model& base, const Dataset& person, const Dataset& replay,
                                     int frames_per_class, bool spread, const CalibrationOptions& options)
 {
-    const CalibrationSplit split = split_for_calibration(person, frames_per_class, spread);
-    const Dataset calibration = person.subset(split.calibration), held_back = person.subset(split.held_back);
     CalibrationOutcome out;
+    out.split = split_for_calibration(person, frames_per_class, spread);
+    const CalibrationSplit& split = out.split;
+    const Dataset calibration = person.subset(split.calibration), held_back = person.subset(split.held_back);
     out.calibration_frames = calibration.size();
     out.check_frames = split.check.size();
     out.held_back_frames = held_back.size();

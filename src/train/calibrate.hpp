@@ -67,6 +67,7 @@ Model calibrate_model(const Model& base, const Dataset& calibration, const Datas
 struct CalibrationOutcome {
     Model model;
     Adaptation method = Adaptation::none;  // the one applied (auto's pick)
+    CalibrationSplit split;                // of the person's frames
     size_t calibration_frames = 0, check_frames = 0, held_back_frames = 0;
     double before = 0, after = 0;  // accuracy on the held-back frames, base and calibrated model
     double seconds = 0;            // wall time of the calibration
