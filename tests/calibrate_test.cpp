@@ -58,6 +58,7 @@ hp::train::CalibrationOptions synthetic_calibration()
     hp::train::CalibrationOptions c;
     c.augment = {};
     c.replay_frames = 200;
+    c.retrain_epochs = 10;
     return c;
 }
 
@@ -92,15 +93,29 @@ TEST(Calibrate, SplitTakesTheFirstFramesOfEachPosturesFirstRecording)
     EXPECT_EQ(checked.held_back, (std::vector<size_t>{6, 7, 8, 15, 16}));
 }
 
-// auto: the candidate best on the check recordings, the base unless one beats it; without check
-// recordings, fine-tune.
-TEST(Calibrate, AutoKeepsTheBestOnTheCheckRecordings)
+// The exact one-sided binomial tail against sums of binomial coefficients in exact arithmetic
+// (Python's fractions and math.comb), small and large counts.
+TEST(Calibrate, McNemarPValueIsTheBinomialTail)
+{
+    EXPECT_DOUBLE_EQ(hp::train::mcnemar_p_value(10, 0), 0.0009765625);
+    EXPECT_NEAR(hp::train::mcnemar_p_value(5, 5), 0.623046875, 1e-12);
+    EXPECT_NEAR(hp::train::mcnemar_p_value(0, 7), 1.0, 1e-12);
+    EXPECT_DOUBLE_EQ(hp::train::mcnemar_p_value(0, 0), 1.0);
+    EXPECT_NEAR(hp::train::mcnemar_p_value(20, 13), 0.1481031842995435, 1e-12);
+    EXPECT_NEAR(hp::train::mcnemar_p_value(600, 540), 0.040258719353969255, 1e-12);
+    EXPECT_NEAR(hp::train::mcnemar_p_value(160, 11) / 2.3634675898208031e-35, 1.0, 1e-9);
+}
+
+// auto: every candidate checked against the base on the check recordings; the most accurate of
+// the significantly better ones kept, the base if none is; without check recordings, fine-tune.
+TEST(Calibrate, AutoKeepsTheBestSignificantlyBetterOnTheCheckRecordings)
 {
     using hp::train::Adaptation;
     const hp::Dataset base_data = hp::test::quadrant_dataset(400, 1, 8, 0.3f, 3);
-    hp::Dataset person = hp::test::quadrant_dataset(120, 9, 8, 0.6f, 1);
+    hp::Dataset person = hp::test::quadrant_dataset(300, 9, 8, 0.6f, 1);
     for (size_t i = 0; i < person.size(); i++) person.file_index[i] = int(i % 3);  // every posture recorded 3 times
-    const hp::Model base = quadrant_base(base_data, person, 1, 7);
+    for (size_t i = 1; i < person.inputs.size(); i += 2) person.inputs[i] = -person.inputs[i];  // a hand seen otherwise
+    const hp::Model base = quadrant_base(base_data, base_data, 3, 7);
     hp::train::CalibrationOptions c = synthetic_calibration();
     c.method = Adaptation::automatic;
     const hp::train::CalibrationOutcome r = hp::train::calibrate_person(base, person, base_data, 10, false, c);
@@ -108,24 +123,41 @@ TEST(Calibrate, AutoKeepsTheBestOnTheCheckRecordings)
     ASSERT_EQ(r.check_frames, split.check.size());
     ASSERT_GT(r.check_frames, 0u);
     const hp::Dataset check = person.subset(split.check);
-    const double base_on_check = hp::train::accuracy_of(base, check);
-    for (Adaptation m : {Adaptation::fine_tune, Adaptation::last_layer, Adaptation::resume}) {
-        c.method = m;
+    EXPECT_DOUBLE_EQ(r.check_before, hp::train::accuracy_of(base, check));
+    const std::vector<Adaptation> tried = {Adaptation::fine_tune, Adaptation::last_layer, Adaptation::resume,
+                                           Adaptation::retrain};
+    ASSERT_EQ(r.checked.size(), tried.size());
+    double best_significant = -1;
+    for (size_t i = 0; i < tried.size(); i++) {
+        const hp::train::CheckedCandidate& k = r.checked[i];
+        ASSERT_EQ(k.method, tried[i]);
+        c.method = tried[i];
         const hp::Model candidate = hp::train::calibrate_model(base, person.subset(split.calibration), base_data, c);
-        EXPECT_GE(hp::train::accuracy_of(r.model, check), hp::train::accuracy_of(candidate, check))
-            << hp::train::adaptation_name(m);
-        if (m == r.method) {
+        const double accuracy = hp::train::accuracy_of(candidate, check);
+        EXPECT_DOUBLE_EQ(k.accuracy, accuracy) << hp::train::adaptation_name(k.method);
+        // wins - losses is the change in right answers
+        EXPECT_NEAR(double(k.wins) - double(k.losses), (accuracy - r.check_before) * double(check.size()), 1e-6);
+        EXPECT_DOUBLE_EQ(k.p_value, hp::train::mcnemar_p_value(k.wins, k.losses));
+        EXPECT_EQ(k.significant, k.p_value < c.significance / double(tried.size()));
+        if (k.significant) best_significant = std::max(best_significant, accuracy);
+        if (k.method == r.method) {
+            EXPECT_TRUE(k.significant);
             EXPECT_EQ(r.model, candidate);
         }
     }
-    if (r.method == Adaptation::none) {
-        EXPECT_EQ(r.model, base);
-    } else {
-        EXPECT_GT(hp::train::accuracy_of(r.model, check), base_on_check);
-    }
+    // a base of one epoch: some candidate is significantly better, and the kept one is the best of those
+    ASSERT_NE(r.method, Adaptation::none);
+    EXPECT_DOUBLE_EQ(hp::train::accuracy_of(r.model, check), best_significant);
+
+    c.method = Adaptation::automatic;
+    c.significance = 0;  // nothing can be significant: the base stays, bit for bit
+    const hp::train::CalibrationOutcome kept = hp::train::calibrate_person(base, person, base_data, 10, false, c);
+    EXPECT_EQ(kept.method, Adaptation::none);
+    EXPECT_EQ(kept.model, base);
+    EXPECT_DOUBLE_EQ(kept.after, kept.before);
 
     for (size_t i = 0; i < person.size(); i++) person.file_index[i] = int(i % 2);  // twice: nothing to check on
-    c.method = Adaptation::automatic;
+    c.significance = 0.05;
     EXPECT_EQ(hp::train::calibrate_person(base, person, base_data, 10, false, c).method, Adaptation::fine_tune);
     EXPECT_THROW(hp::train::calibrate_model(base, person, base_data, c), hp::Error);
 }
@@ -198,6 +230,12 @@ TEST(Calibrate, CliImprovesHeldBackFramesOfAPersonAndEvaluateTakesTheirPostures)
                                         hp::test::shell_quoted(dir / "base") + " --frames 50 --out " +
                                         hp::test::shell_quoted(dir / "mine.h5"));
     ASSERT_EQ(calibrated.exit_code, 0) << calibrated.output;
+    // auto (the default): User3 recorded Like and Dislike 3 and 4 times, so each candidate is checked
+    for (const char* method : {"fine-tune", "last-layer", "resume", "retrain"})
+        EXPECT_TRUE(std::regex_search(calibrated.output,
+                                      std::regex(std::string("  ") + method + " +[0-9.]+ %  +[0-9]+ better, +[0-9]+ worse")))
+            << method << "\n" << calibrated.output;
+    EXPECT_NE(calibrated.output.find("auto kept "), std::string::npos) << calibrated.output;
     const auto [before, after] = before_after(calibrated.output);
     ASSERT_GE(before, 0) << calibrated.output;
     EXPECT_GE(after, before) << calibrated.output;

@@ -49,11 +49,18 @@ void run_calibrate(CalibrateArgs a)
     std::printf("calibrated (%s) on %zu frames (%d per posture, %s) in %.1f s; held back %zu frames\n",
                 train::adaptation_name(c.method).c_str(), c.calibration_frames, a.frames, a.spread ? "spread" : "first",
                 c.seconds, c.held_back_frames);
-    if (a.options.method == train::Adaptation::automatic && c.check_frames > 0)
-        std::printf("auto: %s was best on the %zu frames of the postures' second recordings\n",
-                    train::adaptation_name(c.method).c_str(), c.check_frames);
-    else if (a.options.method == train::Adaptation::automatic)
-        std::printf("auto: no posture recorded three times to check on, so fine-tune\n");
+    if (a.options.method == train::Adaptation::automatic && c.check_frames > 0) {
+        std::printf("auto, on the %zu frames of the postures' second recordings (base: %.2f %%):\n", c.check_frames,
+                    c.check_before * 100);
+        for (const train::CheckedCandidate& k : c.checked)
+            std::printf("  %-10s %6.2f %%  %4zu better, %4zu worse than the base, p = %.2g%s\n",
+                        train::adaptation_name(k.method).c_str(), k.accuracy * 100, k.wins, k.losses, k.p_value,
+                        k.significant ? " (significant)" : "");
+        std::printf("auto kept %s\n", c.method == train::Adaptation::none ? "the base: no candidate was significantly better"
+                                                                          : train::adaptation_name(c.method).c_str());
+    } else if (a.options.method == train::Adaptation::automatic) {
+        std::printf("auto: no posture recorded three times to check on, so fine-tune, unchecked\n");
+    }
     if (c.held_back_frames == 0)
         std::printf("no held-back frames to measure on (record a posture twice, or longer than --frames)\n");
     else
@@ -80,10 +87,14 @@ void add_calibrate_commands(CLI::App& app)
     cmd->add_flag("--spread", a->spread, "Take them spread over the first recording instead of its first ones");
     cmd->add_option("--method", a->method,
                     "fine-tune (every layer), last-layer (the output layer alone), retrain (a fresh model on the base "
-                    "data and yours), resume (the base's training resumed on both), none, or auto (none, fine-tune, last-layer "
-                    "and resume tried, the best on each posture's second recording kept, when recorded three times)")
+                    "data and yours), resume (the base's training resumed on both), none, or auto (the four tried on each "
+                    "posture's second recording, when recorded three times; the best significantly better than the "
+                    "base kept, else the base)")
         ->capture_default_str();
     cmd->add_option("--epochs", a->options.epochs, "Fine-tuning epochs")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--retrain-epochs", a->options.retrain_epochs, "Most epochs of retrain (alone or tried by auto)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
     cmd->add_option("--lr", a->options.learning_rate, "Fine-tuning learning rate")->check(CLI::PositiveNumber)->capture_default_str();
     cmd->add_option("--base-share", a->options.base_share, "Share of the base's weights in the calibrated model")
         ->check(CLI::Range(0.0, 1.0))

@@ -98,6 +98,11 @@ void add_studio_commands(CLI::App& app)
     cmd->add_option("--record-seconds", o.record_seconds, "Length of one take, at 10 frames per second")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
+    cmd->add_option("--takes", o.takes,
+                    "Takes of each posture the guided calibration records: the first calibrates, the second checks "
+                    "the methods auto tries, the others measure before/after")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
     cmd->add_option("--countdown", o.countdown_seconds, "Seconds the page counts down before each take")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
@@ -108,6 +113,9 @@ void add_studio_commands(CLI::App& app)
     cmd->add_option("--base-data", o.base_data,
                     "The data the base model was trained on, replayed while calibrating (default: the public dataset)");
     cmd->add_option("--epochs", o.calibration.epochs, "Fine-tuning epochs")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--retrain-epochs", o.calibration.retrain_epochs, "Most epochs of the retrain method auto tries")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
     cmd->callback([a] { run_studio(*a); });
 }
 

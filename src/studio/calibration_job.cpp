@@ -19,6 +19,20 @@ nlohmann::json scored(const Model& model, const Dataset& data)
     return {{"accuracy", m.accuracy}, {"confusion", m.confusion}};
 }
 
+// auto's candidates as the page lists them.
+nlohmann::json checked_json(const std::vector<train::CheckedCandidate>& checked)
+{
+    nlohmann::json out = nlohmann::json::array();
+    for (const train::CheckedCandidate& k : checked)
+        out.push_back({{"method", train::adaptation_name(k.method)},
+                       {"accuracy", k.accuracy},
+                       {"wins", k.wins},
+                       {"losses", k.losses},
+                       {"p_value", k.p_value},
+                       {"significant", k.significant}});
+    return out;
+}
+
 }  // namespace
 
 CalibrationJob::CalibrationJob(const Model& base, CalibrationSetup setup, std::function<void()> on_change)
@@ -62,6 +76,8 @@ void CalibrationJob::run()
                   {"method", train::adaptation_name(c.method)},
                   {"calibration_frames", c.calibration_frames},
                   {"check_frames", c.check_frames},
+                  {"check_before", c.check_before},
+                  {"checked", checked_json(c.checked)},
                   {"held_back_frames", c.held_back_frames},
                   {"seconds", c.seconds},
                   {"class_names", names},

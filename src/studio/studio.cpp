@@ -155,6 +155,7 @@ struct Studio::Impl {
                     {"postures", postures},
                     {"user", options.user},
                     {"record_seconds", options.record_seconds},
+                    {"takes", options.takes},
                     {"countdown_seconds", options.countdown_seconds},
                     {"calibration_frames", options.calibration_frames},
                     {"recordings", recordings.to_json()},

@@ -28,6 +28,9 @@ struct StudioOptions {
     std::string user = "me";
     std::vector<std::string> postures;   // the guided order (default: the model's classes)
     double record_seconds = 10;          // one take, at the sensor's 10 frames per second
+    // Takes of each posture the guided calibration records, in rounds: the first calibrates, the
+    // second checks auto's methods, the others measure the result (train/calibrate.hpp).
+    int takes = 3;
     int calibration_frames = 50;         // of each take, to calibrate on; the rest measure
     int countdown_seconds = 3;           // shown by the page before each take
     train::CalibrationOptions calibration;

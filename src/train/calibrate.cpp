@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <iterator>
 #include <map>
 
 #include "core/error.hpp"
@@ -104,6 +106,8 @@ static Model retrained(const Model& base, const Dataset& calibration, const Data
     if (options.method == Adaptation::resume) {
         o.learning_rate = options.learning_rate;
         o.early_stopping->patience = options.resume_patience;
+    } else {
+        o.epochs = options.retrain_epochs;
     }
     const Split split = random_split(replay.size(), 0.2, options.seed);
     Dataset mixed = replay.subset(split.train);
@@ -177,22 +181,59 @@ Adaptation choose_adaptation(const std::vector<std::pair<Adaptation, std::vector
     return best;
 }
 
-// Adaptation::automatic: each candidate calibrated, the best on the check frames kept.
-static Model best_on_check(const Model& base, const Dataset& calibration, const Dataset& check, const Dataset& replay,
-                           CalibrationOptions options, Adaptation& picked)
+double mcnemar_p_value(size_t wins, size_t losses)
 {
+    // P(X >= wins) for X ~ Binomial(wins + losses, 1/2), summed in logs (n may be thousands)
+    const double n = double(wins + losses);
+    double p = 0;
+    for (size_t i = wins; i <= wins + losses; i++)
+        p += std::exp(std::lgamma(n + 1) - std::lgamma(double(i) + 1) - std::lgamma(n - double(i) + 1) - n * std::log(2.0));
+    return std::min(1.0, p);
+}
+
+// Whether `model` classifies each frame of `data` right.
+static std::vector<bool> right_answers(const Model& model, const Dataset& data)
+{
+    const int outputs = model.outputs();
+    const std::vector<float> scores = predict_scores(model, data.inputs.data(), data.size(), 1);
+    std::vector<bool> right(data.size());
+    for (size_t i = 0; i < data.size(); i++)
+        right[i] = predicted_class(&scores[i * size_t(outputs)], outputs) == data.labels[i];
+    return right;
+}
+
+// Adaptation::automatic: each candidate calibrated and tested against the base on the check
+// frames; the most accurate of the significantly better ones kept, else the base.
+static Model best_on_check(const Model& base, const Dataset& calibration, const Dataset& check, const Dataset& replay,
+                           CalibrationOptions options, CalibrationOutcome& out)
+{
+    const Adaptation candidates[] = {Adaptation::fine_tune, Adaptation::last_layer, Adaptation::resume, Adaptation::retrain};
+    const double level = options.significance / double(std::size(candidates));
+    const std::vector<bool> base_right = right_answers(base, check);
     Model best = base;
-    double best_accuracy = accuracy_of(base, check);
-    picked = Adaptation::none;
-    for (Adaptation m : {Adaptation::fine_tune, Adaptation::last_layer, Adaptation::resume}) {
+    double best_accuracy = -1;
+    out.method = Adaptation::none;
+    for (Adaptation m : candidates) {
         options.method = m;
         Model candidate = calibrate_model(base, calibration, replay, options);
-        const double accuracy = accuracy_of(candidate, check);
-        if (accuracy > best_accuracy) {
-            best = std::move(candidate);
-            best_accuracy = accuracy;
-            picked = m;
+        const std::vector<bool> right = right_answers(candidate, check);
+        CheckedCandidate c;
+        c.method = m;
+        size_t right_count = 0;
+        for (size_t i = 0; i < right.size(); i++) {
+            right_count += right[i];
+            c.wins += right[i] && !base_right[i];
+            c.losses += !right[i] && base_right[i];
         }
+        c.accuracy = double(right_count) / double(right.size());
+        c.p_value = mcnemar_p_value(c.wins, c.losses);
+        c.significant = c.p_value < level;
+        if (c.significant && c.accuracy > best_accuracy) {
+            best = std::move(candidate);
+            best_accuracy = c.accuracy;
+            out.method = m;
+        }
+        out.checked.push_back(c);
     }
     return best;
 }
@@ -208,11 +249,12 @@ CalibrationOutcome calibrate_person(const Model& base, const Dataset& person, co
     out.check_frames = split.check.size();
     out.held_back_frames = held_back.size();
     out.before = accuracy_of(base, held_back);
+    out.check_before = accuracy_of(base, person.subset(split.check));
     const auto start = std::chrono::steady_clock::now();
     out.method = options.method;
     if (options.method == Adaptation::automatic && split.check.empty()) out.method = Adaptation::fine_tune;
     if (out.method == Adaptation::automatic) {
-        out.model = best_on_check(base, calibration, person.subset(split.check), replay, options, out.method);
+        out.model = best_on_check(base, calibration, person.subset(split.check), replay, options, out);
     } else {
         CalibrationOptions o = options;
         o.method = out.method;

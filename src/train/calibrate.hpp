@@ -32,8 +32,8 @@ enum class Adaptation {
     last_layer,  // the output layer alone fine-tuned, the same way
     retrain,     // a fresh model trained on the base data and the person's frames, oversampled
     resume,      // the base's training resumed on the same data as retrain, from the base's weights
-    automatic,   // none, fine-tune, last-layer and resume each tried; the best on the person's check
-                 // recordings kept (the first of a tie, so none unless another is better)
+    automatic,   // fine-tune, last-layer, resume and retrain each tried; of those significantly better
+                 // than the base on the person's check recordings, the best kept (none if no one is)
 };
 // "none", "fine-tune", "last-layer", "retrain", "resume", "auto"; throws hp::Error naming `where`.
 Adaptation parse_adaptation(const std::string& name, const std::string& where);
@@ -52,11 +52,30 @@ struct CalibrationOptions {
     float learning_rate = 0.001f;
     float base_share = 0.5f;
     // retrain trains as `train` does (TrainOptions' defaults, these `augment` and `seed`) on the
-    // whole base data, less 20 % of it that stops it early, beside the person's frames; resume
-    // the same from the base's weights at `learning_rate`, stopping after `resume_patience`
-    // epochs without a better validation accuracy.
+    // whole base data, less 20 % of it that stops it early, beside the person's frames, for at most
+    // `retrain_epochs` epochs (about 6 s on one core); resume the same from the base's weights at
+    // `learning_rate`, stopping after `resume_patience` epochs without a better validation accuracy.
+    int retrain_epochs = 100;
     int resume_patience = 10;
+    // auto: a candidate replaces the base only if a one-sided exact McNemar test on the check
+    // frames rejects "no better than the base" at this level, Bonferroni-corrected for the
+    // number of candidates. The check recordings are few and their frames alike, so a frame or
+    // two more right is noise, and a model kept on noise is often worse on the rest.
+    double significance = 0.05;
 };
+
+// auto's verdict on one candidate, from the person's check frames.
+struct CheckedCandidate {
+    Adaptation method = Adaptation::none;
+    double accuracy = 0;          // on the check frames
+    size_t wins = 0, losses = 0;  // check frames it gets right and the base wrong, and the reverse
+    double p_value = 1;           // mcnemar_p_value(wins, losses)
+    bool significant = false;     // p_value below the corrected level
+};
+
+// One-sided exact McNemar test: the probability that a model no better than another would be
+// right on at least `wins` of the `wins + losses` frames where exactly one of the two is right.
+double mcnemar_p_value(size_t wins, size_t losses);
 
 // `base` adapted by options.method (not automatic) to `calibration` (the person's frames,
 // oversampled to as many as the replayed ones) mixed with `replay` (the base's training data, same
@@ -67,15 +86,17 @@ Model calibrate_model(const Model& base, const Dataset& calibration, const Datas
 struct CalibrationOutcome {
     Model model;
     Adaptation method = Adaptation::none;  // the one applied (auto's pick)
+    std::vector<CheckedCandidate> checked; // auto's candidates, in the order tried
     CalibrationSplit split;                // of the person's frames
     size_t calibration_frames = 0, check_frames = 0, held_back_frames = 0;
     double before = 0, after = 0;  // accuracy on the held-back frames, base and calibrated model
+    double check_before = 0;       // the base's accuracy on the check frames
     double seconds = 0;            // wall time of the calibration
 };
 
 // A person's recordings split (split_for_calibration), the base calibrated on their first
 // frames and scored on the held-back ones before and after. Adaptation::automatic without check
-// frames (no posture recorded three times) falls back to fine-tune.
+// frames (no posture recorded three times) falls back to fine-tune, which nothing can check.
 CalibrationOutcome calibrate_person(const Model& base, const Dataset& person, const Dataset& replay,
                                     int frames_per_class, bool spread, const CalibrationOptions& options);
 

@@ -5,8 +5,8 @@
 //     invalid marks; a second tab and a reload keep receiving; first draw < 1 s after load and
 //     each frame drawn within the sensor period (100 ms); a screenshot kept under the build dir;
 //  2. against the fake board on a pseudo-terminal: the guided calibration end to end (two
-//     postures recorded, calibrated, the model downloaded and readable by h5py, the package
-//     written by the deploy button), a tab closed
+//     postures recorded three times each, auto's methods checked on the second takes, the model
+//     downloaded and readable by h5py, the package written by the deploy button), a tab closed
 //     while recording and an unplugged board in the middle of a take: every frame recorded is in
 //     its datalog, in order, and the server keeps serving.
 // Usage: node studio_check.js FAKE_BOARD   (env HP_CLI, HP_SHARED_DIR, HP_SOURCE_DIR, HP_BUILD_DIR)
@@ -175,30 +175,41 @@ async function boardPart(browser) {
   const port = await new Promise((resolve) => board.stdout.once('data', (d) => resolve(String(d).trim())));
   const out = path.join(work, 'out2');
   const { proc, url } = await startStudio(['--port', port, '--out', out, '--postures', 'Like,Love', '--record-seconds', '2',
-    '--countdown', '1', '--frames', '10', '--base-data', dataset, '--user', 'Tester']);
+    '--countdown', '1', '--frames', '10', '--base-data', dataset, '--user', 'Tester', '--retrain-epochs', '3']);
   const page = await browser.newPage();
   await page.setViewport({ width: 1400, height: 1000 });
   await page.goto(url);
   await waitFor('frames from the board', async () => (await timing(page)).events >= 3);
   // The guided calibration, as a person would: one click, then wait for the result.
   await page.click('#guided');
-  await page.waitForSelector('#result:not([hidden])', { timeout: 30000 });
+  await page.waitForSelector('#result:not([hidden])', { timeout: 60000 }).catch(async (e) => {
+    const said = await page.evaluate(() => document.getElementById('message').textContent);
+    throw new Error(`${e.message}; the page says "${said}"; state ${JSON.stringify((await api(url, '/api/state')).calibration)}`);
+  });
   const state = await api(url, '/api/state');
   const c = state.calibration;
-  check(c.status === 'done' && c.held_back_frames === 20 && c.calibration_frames === 20,
-        `guided calibration: done on 2 x 10 frames, measured on the other 20 (${JSON.stringify({ status: c.status, before: c.before, after: c.after })})`);
+  check(c.status === 'done' && c.calibration_frames === 20 && c.check_frames === 40 && c.held_back_frames === 40,
+        `guided calibration: 3 takes a posture; done on 2 x 10 frames of the first, checked on the second (40 frames), measured on the third (40) (${JSON.stringify({ status: c.status, before: c.before, after: c.after, check: c.check_frames, held: c.held_back_frames })})`);
   const takes = state.recordings.takes;
-  check(takes.length === 2 && takes[0].label === 'Like' && takes[1].label === 'Love' && takes.every((t) => t.ended === 'done'),
-        'guided calibration: a take of Like, then of Love');
-  takes.forEach((t) => checkTake(t, `take ${t.label}`));
-  check(c.method === 'fine-tune' && c.check_frames === 0,
-        `one take a posture: nothing to check auto's methods on, so fine-tune (${c.method}, ${c.check_frames} check frames)`);
+  check(takes.length === 6 && takes.map((t) => t.label).join() === 'Like,Love,Like,Love,Like,Love' && takes.every((t) => t.ended === 'done'),
+        `guided calibration: three rounds of a take of Like, then of Love (${takes.map((t) => t.label).join()})`);
+  takes.forEach((t, i) => checkTake(t, `take ${i + 1} (${t.label})`));
+  // auto: each method checked against the base; the one kept is the most accurate significantly better one, or none
+  const significant = c.checked.filter((k) => k.significant);
+  const best = significant.reduce((b, k) => (b && b.accuracy >= k.accuracy ? b : k), null);
+  check(c.checked.map((k) => k.method).join() === 'fine-tune,last-layer,resume,retrain' &&
+        c.method === (best ? best.method : 'none'),
+        `auto checked fine-tune, last-layer, resume and retrain and kept ${c.method} (${JSON.stringify(c.checked)})`);
   const said = await page.evaluate(() => document.getElementById('accuracy').textContent);
-  check(said.includes('(fine-tune, calibrated on 20 frames'), `the page names the method applied ("${said}")`);
+  check(said.includes(`(${c.method}, calibrated on 20 frames`), `the page names the method applied ("${said}")`);
+  const listed = await page.evaluate(() => document.getElementById('checked').textContent);
+  check(listed.startsWith('Checked on 40 frames of the second takes') &&
+        c.checked.every((k) => listed.includes(`${k.method} ${(100 * k.accuracy).toFixed(1)} %`)),
+        `the page lists each method's accuracy on the check takes ("${listed}")`);
   const shown = await page.evaluate(() => [document.getElementById('accuracy').dataset.after,
     [...document.querySelectorAll('#confusion-after td')].reduce((n, td) => n + Number(td.textContent), 0)]);
-  check(Number(shown[0]) === c.after && shown[1] === 20,
-        `the page shows the accuracy after (${shown[0]}) and a confusion matrix of the 20 held-back frames (${shown[1]})`);
+  check(Number(shown[0]) === c.after && shown[1] === 40,
+        `the page shows the accuracy after (${shown[0]}) and a confusion matrix of the 40 held-back frames (${shown[1]})`);
   const downloaded = await page.evaluate(async () => { const r = await fetch('/api/model'); return [...new Uint8Array(await r.arrayBuffer())]; });
   const saved = fs.readFileSync(path.join(out, 'calibrated.h5'));
   check(Buffer.from(downloaded).equals(saved), `the calibrated model downloads (${downloaded.length} bytes, as written)`);
@@ -227,7 +238,7 @@ async function boardPart(browser) {
   check(shownActive === 'Recording Like', `a page reloaded during a take shows it ("${shownActive}")`);
   const afterClose = await waitFor('the take to end', async () => {
     const s = await api(url, '/api/state');
-    return !s.recordings.active && s.recordings.takes.length === 3 && s.recordings.takes[2];
+    return !s.recordings.active && s.recordings.takes.length === 7 && s.recordings.takes[6];
   });
   check(afterClose.ended === 'done' && afterClose.frames === 20, `a tab closed mid-take: the take still ends with its 20 frames (${afterClose.ended})`);
   checkTake(afterClose, 'the take of the closed tab');
@@ -238,7 +249,7 @@ async function boardPart(browser) {
   board.kill('SIGKILL');
   const cut = await waitFor('the take to be cut', async () => {
     const s = await api(url, '/api/state');
-    return !s.recordings.active && s.recordings.takes.length === 4 && s.recordings.takes[3];
+    return !s.recordings.active && s.recordings.takes.length === 8 && s.recordings.takes[7];
   });
   check(cut.ended.startsWith('interrupted') && cut.frames >= 5 && cut.frames < 20, `unplugged mid-take: "${cut.ended}", ${cut.frames} frames kept`);
   checkTake(cut, 'the cut take');
@@ -251,7 +262,7 @@ async function boardPart(browser) {
   await page.reload();
   await waitFor('the page after the unplug', async () => page.evaluate(() => studio.state !== null));
   const rows = await page.$$eval('#takes tbody tr', (trs) => trs.map((tr) => [...tr.children].slice(0, 3).map((td) => td.textContent)));
-  check(JSON.stringify(rows) === JSON.stringify([['Like', '2', '40'], ['Love', '2', String(20 + cut.frames)]]),
+  check(JSON.stringify(rows) === JSON.stringify([['Like', '4', '80'], ['Love', '4', String(60 + cut.frames)]]),
         `after a reload the page lists every take (${JSON.stringify(rows)})`);
   await page.close();
   check(await stopStudio(proc) === 0, 'studio exits with 0 on SIGTERM after the board vanished');
@@ -259,10 +270,10 @@ async function boardPart(browser) {
 
 // Nothing may outlive the test: a watchdog ends it, its server and its board.
 setTimeout(() => {
-  console.log('FAIL the test took longer than 100 s');
+  console.log('FAIL the test took longer than 170 s');
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   process.exit(1);
-}, 100000).unref();
+}, 170000).unref();
 
 (async () => {
   const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true,

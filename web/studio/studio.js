@@ -163,9 +163,14 @@ function drawCalibration(c) {
   $('accuracy').textContent = c.held_back_frames ?
     `Accuracy on ${c.held_back_frames} frames kept out of calibration: before ${(100 * c.before).toFixed(1)} %, ` +
     `after ${(100 * c.after).toFixed(1)} % (${c.method}, calibrated on ${c.calibration_frames} frames in ${c.seconds.toFixed(1)} s)` :
-    'No frames were kept out to measure on: record longer takes, or a posture twice.';
+    'No frames were kept out to measure on: record each posture three times.';
   $('accuracy').dataset.before = c.before;
   $('accuracy').dataset.after = c.after;
+  $('checked').textContent = c.checked.length ?
+    `Checked on ${c.check_frames} frames of the second takes (base model: ${(100 * c.check_before).toFixed(1)} %): ` +
+    c.checked.map((k) => `${k.method} ${(100 * k.accuracy).toFixed(1)} %${k.significant ? ' (significantly better)' : ''}`).join(', ') +
+    (c.method === 'none' ? '. No method was significantly better: the model stays as it was.' : `. Kept: ${c.method}.`) :
+    'Nothing to check the methods on (no posture recorded three times): fine-tuned, unchecked.';
   confusionTable($('confusion-before'), c.class_names, c.confusion_before);
   confusionTable($('confusion-after'), c.class_names, c.confusion_after);
 }
@@ -200,14 +205,15 @@ function onState(event) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // One take of a posture: the prompt, a countdown, then the server records until the take is full.
-async function recordOne(label) {
+async function recordOne(label, round, rounds) {
   const secs = studio.state.record_seconds;
   studio.busy = true;
   try {
     $('prompt').hidden = false;
     $('progress').value = 0;
     $('prompt-text').textContent =
-      `Show ${label} for ${secs} s, moving your hand nearer, farther, left and right`;
+      `Show ${label} for ${secs} s, moving your hand nearer, farther, left and right` +
+      (rounds > 1 ? ` (take ${round} of ${rounds})` : '');
     for (let n = studio.state.countdown_seconds; n > 0; n--) {
       $('countdown').textContent = n;
       await sleep(1000);
@@ -229,7 +235,10 @@ async function guidedCalibration() {
   $('guided').disabled = true;
   message('');
   try {
-    for (const p of studio.state.postures) await recordOne(p);
+    // in rounds, so the takes of a posture are apart as a person's recordings would be
+    const takes = studio.state.takes;
+    for (let t = 1; t <= takes; t++)
+      for (const p of studio.state.postures) await recordOne(p, t, takes);
     $('prompt').hidden = true;
     await api('POST', '/api/calibrate');
   } catch (e) {
