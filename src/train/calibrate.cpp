@@ -7,7 +7,6 @@
 #include <map>
 
 #include "core/error.hpp"
-#include "eval/metrics.hpp"
 #include "model/predict.hpp"
 #include "quant/quant_model.hpp"
 #include "train/init.hpp"
@@ -56,12 +55,26 @@ CalibrationSplit split_for_calibration(const Dataset& person, int frames_per_cla
     return split;
 }
 
-double accuracy_of(const Model& model, const Dataset& data)
+// Whether `model` classifies each frame of `data` right.
+static std::vector<bool> right_answers(const Model& model, const Dataset& data)
 {
-    if (data.size() == 0) return 0;
+    if (data.size() == 0) return {};
+    const int outputs = model.outputs();
     const std::vector<float> scores = predict_scores(model, data.inputs.data(), data.size(), 1);
-    return compute_metrics(scores, model.outputs(), data.labels, data.class_names).accuracy;
+    std::vector<bool> right(data.size());
+    for (size_t i = 0; i < data.size(); i++)
+        right[i] = predicted_class(&scores[i * size_t(outputs)], outputs) == data.labels[i];
+    return right;
 }
+
+// The fraction of true answers (0 for none).
+static double share_right(const std::vector<bool>& right)
+{
+    if (right.empty()) return 0;
+    return double(std::count(right.begin(), right.end(), true)) / double(right.size());
+}
+
+double accuracy_of(const Model& model, const Dataset& data) { return share_right(right_answers(model, data)); }
 
 Adaptation parse_adaptation(const std::string& name, const std::string& where)
 {
@@ -183,33 +196,24 @@ Adaptation choose_adaptation(const std::vector<std::pair<Adaptation, std::vector
 
 double mcnemar_p_value(size_t wins, size_t losses)
 {
-    // P(X >= wins) for X ~ Binomial(wins + losses, 1/2), summed in logs (n may be thousands)
-    const double n = double(wins + losses);
+    // P(X >= wins) for X ~ Binomial(n, 1/2), n = wins + losses: C(n, i) / 2^n summed in logs (n may
+    // be thousands)
+    const double n = double(wins + losses), log_scale = std::lgamma(n + 1) - n * std::log(2.0);
     double p = 0;
     for (size_t i = wins; i <= wins + losses; i++)
-        p += std::exp(std::lgamma(n + 1) - std::lgamma(double(i) + 1) - std::lgamma(n - double(i) + 1) - n * std::log(2.0));
+        p += std::exp(log_scale - std::lgamma(double(i) + 1) - std::lgamma(n - double(i) + 1));
     return std::min(1.0, p);
 }
 
-// Whether `model` classifies each frame of `data` right.
-static std::vector<bool> right_answers(const Model& model, const Dataset& data)
-{
-    const int outputs = model.outputs();
-    const std::vector<float> scores = predict_scores(model, data.inputs.data(), data.size(), 1);
-    std::vector<bool> right(data.size());
-    for (size_t i = 0; i < data.size(); i++)
-        right[i] = predicted_class(&scores[i * size_t(outputs)], outputs) == data.labels[i];
-    return right;
-}
-
-// Adaptation::automatic: each candidate calibrated and tested against the base on the check
-// frames; the most accurate of the significantly better ones kept, else the base.
-static Model best_on_check(const Model& base, const Dataset& calibration, const Dataset& check, const Dataset& replay,
-                           CalibrationOptions options, CalibrationOutcome& out)
+// Adaptation::automatic: each candidate calibrated and tested against the base (right on
+// `base_right` of the check frames) on the check frames; the most accurate of the significantly
+// better ones kept, else the base.
+static Model best_on_check(const Model& base, const Dataset& calibration, const Dataset& check,
+                           const std::vector<bool>& base_right, const Dataset& replay, CalibrationOptions options,
+                           CalibrationOutcome& out)
 {
     const Adaptation candidates[] = {Adaptation::fine_tune, Adaptation::last_layer, Adaptation::resume, Adaptation::retrain};
     const double level = options.significance / double(std::size(candidates));
-    const std::vector<bool> base_right = right_answers(base, check);
     Model best = base;
     double best_accuracy = -1;
     out.method = Adaptation::none;
@@ -219,13 +223,11 @@ static Model best_on_check(const Model& base, const Dataset& calibration, const 
         const std::vector<bool> right = right_answers(candidate, check);
         CheckedCandidate c;
         c.method = m;
-        size_t right_count = 0;
+        c.accuracy = share_right(right);
         for (size_t i = 0; i < right.size(); i++) {
-            right_count += right[i];
             c.wins += right[i] && !base_right[i];
             c.losses += !right[i] && base_right[i];
         }
-        c.accuracy = double(right_count) / double(right.size());
         c.p_value = mcnemar_p_value(c.wins, c.losses);
         c.significant = c.p_value < level;
         if (c.significant && c.accuracy > best_accuracy) {
@@ -244,17 +246,19 @@ CalibrationOutcome calibrate_person(const Model& base, const Dataset& person, co
     CalibrationOutcome out;
     out.split = split_for_calibration(person, frames_per_class, spread);
     const CalibrationSplit& split = out.split;
-    const Dataset calibration = person.subset(split.calibration), held_back = person.subset(split.held_back);
+    const Dataset calibration = person.subset(split.calibration), check = person.subset(split.check),
+                  held_back = person.subset(split.held_back);
+    const std::vector<bool> base_right_on_check = right_answers(base, check);
     out.calibration_frames = calibration.size();
     out.check_frames = split.check.size();
     out.held_back_frames = held_back.size();
     out.before = accuracy_of(base, held_back);
-    out.check_before = accuracy_of(base, person.subset(split.check));
+    out.check_before = share_right(base_right_on_check);
     const auto start = std::chrono::steady_clock::now();
     out.method = options.method;
     if (options.method == Adaptation::automatic && split.check.empty()) out.method = Adaptation::fine_tune;
     if (out.method == Adaptation::automatic) {
-        out.model = best_on_check(base, calibration, person.subset(split.check), replay, options, out);
+        out.model = best_on_check(base, calibration, check, base_right_on_check, replay, options, out);
     } else {
         CalibrationOptions o = options;
         o.method = out.method;
