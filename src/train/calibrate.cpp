@@ -196,12 +196,11 @@ Adaptation choose_adaptation(const std::vector<std::pair<Adaptation, std::vector
 
 double mcnemar_p_value(size_t wins, size_t losses)
 {
-    // P(X >= wins) for X ~ Binomial(n, 1/2), n = wins + losses: C(n, i) / 2^n summed in logs (n may
-    // be thousands)
-    const double n = double(wins + losses), log_scale = std::lgamma(n + 1) - n * std::log(2.0);
+    // P(X >= wins) for X ~ Binomial(wins + losses, 1/2), summed in logs (n may be thousands)
+    const double n = double(wins + losses);
     double p = 0;
     for (size_t i = wins; i <= wins + losses; i++)
-        p += std::exp(log_scale - std::lgamma(double(i) + 1) - std::lgamma(n - double(i) + 1));
+        p += std::exp(std::lgamma(n + 1) - std::lgamma(double(i) + 1) - std::lgamma(n - double(i) + 1) - n * std::log(2.0));
     return std::min(1.0, p);
 }
 
